@@ -1,0 +1,55 @@
+/* The checks: one static table. Each row names a stable id (a public
+ * interface: reports, waivers and daemons key on it), the parameters and
+ * placeholders its rule texts may use, what it needs before it can run,
+ * and the function that decides. Severity, texts and remediation are in
+ * rules/, not here. */
+#pragma once
+
+#include <stddef.h>
+
+#include "result.h"
+#include "rules.h"
+#include "scan.h"
+
+enum csm_needs {
+    CSM_NEEDS_DISK = 1 << 0,        /* the system disk (root mode: --disk) */
+    CSM_NEEDS_TARGET_SIZE = 1 << 1, /* --target-disk-size */
+};
+
+struct csm_check {
+    const char *id;
+    const char *params; /* space-separated: param.<name> in rule files */
+    const char *vars;   /* space-separated: {placeholders} its texts may use */
+    unsigned needs;
+    void (*run)(struct csm_scan *s, struct csm_result *r);
+};
+
+extern const struct csm_check csm_checks[];
+extern const size_t csm_n_checks;
+
+const struct csm_check *csm_check_find(const char *id);
+
+/* What rule files may contain: a section per check, and [plan]. */
+struct csm_rules_section *csm_checks_sections(size_t *n);
+
+/* Runs every check of the table in order; results[i] is csm_checks[i]. */
+struct csm_result *csm_checks_run(struct csm_scan *s);
+
+/* A parameter of the running check (declared in its row). */
+char *const *csm_check_param(const struct csm_result *r, const char *name);
+
+/* The check functions, one file per group. */
+void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r);
+void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r);
+void csm_check_disk_capacity(struct csm_scan *s, struct csm_result *r);
+void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r);
+void csm_check_boot_grub_root(struct csm_scan *s, struct csm_result *r);
+void csm_check_boot_resume(struct csm_scan *s, struct csm_result *r);
+void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r);
+void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r);
+void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r);
+void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r);
+void csm_check_os_release(struct csm_scan *s, struct csm_result *r);
+
+/* Does a device name match one of the glob patterns (fnmatch)? */
+bool csm_name_matches(char *const *patterns, const char *name);

@@ -1,0 +1,147 @@
+/* fstab.other-disks, fstab.device-names, fstab.network-mounts */
+#include <errno.h>
+#include <string.h>
+
+#include "checks.h"
+#include "facts/facts.h"
+#include "util.h"
+
+/* A missing fstab mounts nothing: the checks pass on that, with the fact
+ * as evidence; an unreadable one is an error. */
+static const struct csm_fstab *fstab_or_report(struct csm_scan *s, struct csm_result *r)
+{
+    const struct csm_fstab *f = csm_facts_fstab(s);
+    if (f->err == -ENOENT) {
+        csm_result_evidence(r, "fstab", "%s does not exist", f->path);
+        csm_result_set(r, CSM_PASS, "no-fstab");
+        return NULL;
+    }
+    if (f->err) {
+        csm_result_error(r, "%s", f->why);
+        return NULL;
+    }
+    for (size_t i = 0; i < f->n_bad; i++)
+        csm_evidence_note(csm_result_evidence(r, "unparsed line", "skipped by the parser"), "%s:%u", f->path,
+                          f->bad_lines[i]);
+    return f;
+}
+
+static struct csm_evidence *entry_row(struct csm_result *r, const struct csm_fstab_entry *e)
+{
+    struct csm_evidence *ev =
+        csm_result_evidence(r, e->swap ? "swap" : e->target, "%s %s %s %s", e->source, e->target, e->fstype, e->options);
+    csm_evidence_source(ev, "/etc/fstab:%u", e->line);
+    return ev;
+}
+
+static bool soft(const struct csm_fstab_entry *e)
+{
+    return e->nofail || e->noauto;
+}
+
+void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
+{
+    if (!fstab_or_report(s, r))
+        return;
+    const struct csm_storage *st = csm_facts_storage(s);
+    if (st->err && csm_scan_live(s)) {
+        csm_result_error(r, "%s", st->why);
+        return;
+    }
+    unsigned hard = 0, softn = 0, unknown = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct csm_volume *v = &st->v[i];
+        if (!v->fstab)
+            continue;
+        struct csm_evidence *ev = entry_row(r, v->fstab);
+        if (v->where == CSM_WHERE_SYSTEM) {
+            csm_evidence_note(ev, "on the system disk");
+            continue;
+        }
+        if (v->where == CSM_WHERE_UNKNOWN) {
+            csm_evidence_note(ev, "%s", v->why);
+            unknown++;
+            continue;
+        }
+        csm_evidence_problem(ev, "%s%s", v->why, soft(v->fstab) ? " (nofail/noauto: boot goes on without it)" : "");
+        csm_result_list(r, "entries", "%s", v->fstab->target);
+        for (size_t k = 0; k < v->n_ext; k++)
+            csm_result_list(r, "disks", "%s", v->ext[k].disk);
+        soft(v->fstab) ? softn++ : hard++;
+    }
+    csm_result_var(r, "count", "%u", hard + softn);
+    if (hard)
+        csm_result_set(r, CSM_FAIL, "other-disk");
+    else if (softn)
+        csm_result_set(r, CSM_WARN, "other-disk-nofail");
+    else if (unknown && !csm_scan_live(s) && !s->opts->disk)
+        csm_result_skip(r, "no-disk", "no --disk given: %u fstab entries name filesystems by UUID or LABEL, which "
+                                      "only the disk can place", unknown);
+    else if (unknown)
+        csm_result_error(r, "%u fstab entries cannot be placed on a disk (see the evidence)", unknown);
+    else
+        csm_result_set(r, CSM_PASS, NULL);
+}
+
+void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r)
+{
+    const struct csm_fstab *f = fstab_or_report(s, r);
+    if (!f)
+        return;
+    const struct csm_storage *st = csm_facts_storage(s);
+    char *const *unstable = csm_check_param(r, "unstable");
+    unsigned hard = 0, softn = 0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        const struct csm_fstab_entry *e = &f->e[i];
+        if (e->pseudo || e->net || e->bind)
+            continue;
+        struct csm_evidence *ev = entry_row(r, e);
+        if (!csm_name_matches(unstable, e->source)) {
+            csm_evidence_note(ev, "%s", e->tag ? "stable name" : "not a kernel disk name");
+            continue;
+        }
+        csm_evidence_problem(ev, "kernel device name: disks are renamed (vda, vdb) after the move");
+        csm_result_list(r, "entries", "%s", e->source);
+        /* The exact replacement, where the filesystem's UUID is known. */
+        for (size_t k = 0; k < st->n; k++)
+            if (st->v[k].fstab == e && st->v[k].fs_uuid) {
+                csm_result_list(r, "device", "%s", e->source);
+                csm_result_list(r, "uuid", "%s", st->v[k].fs_uuid);
+            }
+        soft(e) ? softn++ : hard++;
+    }
+    csm_result_var(r, "count", "%u", hard + softn);
+    /* Declare the lists even when empty, so commands expand to nothing. */
+    csm_vars_push(&r->vars, "device", NULL);
+    csm_vars_push(&r->vars, "uuid", NULL);
+    csm_result_set(r, hard ? CSM_FAIL : softn ? CSM_WARN : CSM_PASS, hard || softn ? "device-name" : NULL);
+}
+
+void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r)
+{
+    const struct csm_fstab *f = fstab_or_report(s, r);
+    if (!f)
+        return;
+    char *const *types = csm_check_param(r, "types");
+    unsigned bad = 0, seen = 0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        const struct csm_fstab_entry *e = &f->e[i];
+        if (!e->net && !csm_name_matches(types, e->fstype))
+            continue;
+        seen++;
+        struct csm_evidence *ev = entry_row(r, e);
+        if (e->nofail || e->netdev || e->noauto) {
+            csm_evidence_note(ev, "%s: boot does not wait for it", e->nofail ? "nofail" : e->netdev ? "_netdev" : "noauto");
+            continue;
+        }
+        csm_evidence_problem(ev, "neither nofail nor _netdev: boot fails if the server is unreachable from the cloud");
+        csm_result_list(r, "entries", "%s", e->target);
+        bad++;
+    }
+    if (!seen)
+        csm_result_evidence(r, "network mounts", "none in /etc/fstab");
+    csm_result_var(r, "count", "%u", bad);
+    csm_result_set(r, bad ? CSM_FAIL : CSM_PASS, bad ? "blocking" : seen ? "safe" : "none");
+}

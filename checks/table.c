@@ -1,0 +1,83 @@
+#include <fnmatch.h>
+#include <stdlib.h>
+
+#include "checks.h"
+#include "util.h"
+
+/* Placeholders of the plan's texts (the [plan] section). */
+#define PLAN_VARS "disk output_dir host bytes count_mib last_sector"
+
+const struct csm_check csm_checks[] = {
+    { "disk.partition-table", "", "disk size label disk_id fstype partnums", CSM_NEEDS_DISK,
+      csm_check_disk_partition_table },
+    { "boot.efi", "", "signs", 0, csm_check_boot_efi },
+    { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root },
+    { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume },
+    { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks },
+    { "fstab.device-names", "unstable", "entries count device uuid", 0, csm_check_fstab_device_names },
+    { "fstab.network-mounts", "types", "entries count", 0, csm_check_fstab_network_mounts },
+    { "accounts.shadow", "", "path mode owner group problems", 0, csm_check_accounts_shadow },
+    { "disk.layout", "", "disk root boot problems", 0, csm_check_disk_layout },
+    { "disk.capacity", "", "disk disk_size required target", CSM_NEEDS_DISK | CSM_NEEDS_TARGET_SIZE,
+      csm_check_disk_capacity },
+    { "os.release", "", "name version os_id family", 0, csm_check_os_release },
+};
+const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
+
+const struct csm_check *csm_check_find(const char *id)
+{
+    for (size_t i = 0; i < csm_n_checks; i++)
+        if (streq(csm_checks[i].id, id))
+            return &csm_checks[i];
+    return NULL;
+}
+
+struct csm_rules_section *csm_checks_sections(size_t *n)
+{
+    struct csm_rules_section *sec = xcalloc(csm_n_checks + 1, sizeof(*sec));
+    for (size_t i = 0; i < csm_n_checks; i++)
+        sec[i] = (struct csm_rules_section){ csm_checks[i].id, csm_checks[i].params, csm_checks[i].vars, true };
+    sec[csm_n_checks] = (struct csm_rules_section){ "plan", "output-dir", PLAN_VARS, false };
+    *n = csm_n_checks + 1;
+    return sec;
+}
+
+char *const *csm_check_param(const struct csm_result *r, const char *name)
+{
+    return csm_rule_param(r->rule, name);
+}
+
+bool csm_name_matches(char *const *patterns, const char *name)
+{
+    for (size_t i = 0; patterns && patterns[i]; i++)
+        if (fnmatch(patterns[i], name, 0) == 0)
+            return true;
+    return false;
+}
+
+static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_result *r)
+{
+    r->check = c;
+    r->rule = csm_ruleset_get(s->rules, c->id);
+    const struct csm_rule_value *en = csm_rule_find(r->rule, "enabled");
+
+    if (!r->rule->enabled)
+        csm_result_skip(r, "disabled", "disabled by the rules (%s)", en ? en->origin : "rules");
+    else if ((c->needs & CSM_NEEDS_DISK) && !csm_scan_live(s) && !s->opts->disk)
+        csm_result_skip(r, "no-disk", "no --disk given: the disk that holds %s cannot be examined from its tree",
+                        s->opts->root);
+    else if ((c->needs & CSM_NEEDS_TARGET_SIZE) && !s->opts->target_disk_size)
+        csm_result_skip(r, "no-target-size", "no --target-disk-size given: nothing to compare the disk with");
+    else
+        c->run(s, r);
+}
+
+struct csm_result *csm_checks_run(struct csm_scan *s)
+{
+    struct csm_result *results = xcalloc(csm_n_checks, sizeof(*results));
+    for (size_t i = 0; i < csm_n_checks; i++) {
+        run_one(s, &csm_checks[i], &results[i]);
+        csm_result_render(&results[i], &s->globals);
+    }
+    return results;
+}

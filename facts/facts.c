@@ -1,0 +1,26 @@
+#include <stdlib.h>
+
+#include "internal.h"
+#include "util.h"
+
+struct csm_facts *csm_facts_new(void)
+{
+    return xcalloc(1, sizeof(struct csm_facts));
+}
+
+void csm_facts_free(struct csm_facts *f)
+{
+    if (!f)
+        return;
+    csm_fstab_free(f->fstab);
+    csm_osrel_free(f->osrel);
+    csm_identity_free(f->identity);
+    csm_disk_free(f->disk);
+    csm_storage_free(f->storage);
+    csm_bootcfg_free(f->bootcfg);
+    csm_shadow_free(f->shadow);
+    csm_efi_free(f->efi);
+    csm_packages_free(f->packages);
+    csm_export_free(f->export);
+    free(f);
+}

@@ -1,0 +1,147 @@
+/* The JSON report (report/report.schema.json): what a migration daemon
+ * gates on and an auditor archives. Fields are added, never renamed. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "report.h"
+#include "checks/checks.h"
+#include "util.h"
+
+static cJSON *str_or_null(const char *s)
+{
+    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *strv_array(char *const *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; v && v[i]; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    return a;
+}
+
+static cJSON *evidence_json(const struct csm_evidence *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "label", e->label);
+    cJSON_AddStringToObject(o, "value", e->value);
+    if (e->source)
+        cJSON_AddStringToObject(o, "source", e->source);
+    if (e->note)
+        cJSON_AddStringToObject(o, "note", e->note);
+    cJSON_AddBoolToObject(o, "problem", e->problem);
+    return o;
+}
+
+static cJSON *result_json(const struct csm_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", r->check->id);
+    cJSON_AddStringToObject(o, "status", csm_status_name(r->status));
+    cJSON_AddItemToObject(o, "outcome", str_or_null(r->outcome));
+    cJSON_AddStringToObject(o, "severity", csm_severity_name(r->severity));
+    cJSON_AddStringToObject(o, "title", r->title);
+    cJSON_AddStringToObject(o, "message", r->message);
+    if (r->reason)
+        cJSON_AddStringToObject(o, "reason", r->reason);
+    cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
+    for (size_t i = 0; i < r->n_evidence; i++)
+        cJSON_AddItemToArray(ev, evidence_json(&r->evidence[i]));
+    cJSON *rem = cJSON_AddObjectToObject(o, "remediation");
+    cJSON_AddItemToObject(rem, "hint", str_or_null(r->hint));
+    cJSON_AddItemToObject(rem, "commands", strv_array(r->commands));
+    cJSON_AddItemToObject(o, "references", strv_array(r->references));
+    return o;
+}
+
+static cJSON *plan_json(const struct csm_plan *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "available", p->available);
+    if (!p->available) {
+        cJSON_AddStringToObject(o, "reason", p->reason ? p->reason : "unknown");
+        return o;
+    }
+    cJSON *disk = cJSON_AddObjectToObject(o, "system_disk");
+    cJSON_AddStringToObject(disk, "path", p->disk);
+    cJSON_AddNumberToObject(disk, "size_bytes", (double)p->disk_bytes);
+    cJSON_AddNumberToObject(disk, "sector_size", (double)p->sector_size);
+    cJSON_AddItemToObject(disk, "label", str_or_null(p->label));
+
+    cJSON *parts = cJSON_AddArrayToObject(o, "partitions");
+    for (size_t i = 0; i < p->n_parts; i++) {
+        const struct csm_plan_part *pp = &p->parts[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "number", (double)pp->partno);
+        cJSON_AddItemToObject(j, "device", str_or_null(pp->device));
+        cJSON_AddNumberToObject(j, "start_sector", (double)pp->start);
+        cJSON_AddNumberToObject(j, "end_sector", (double)pp->end);
+        cJSON_AddNumberToObject(j, "size_bytes", (double)pp->bytes);
+        cJSON_AddItemToObject(j, "type", str_or_null(pp->type));
+        cJSON_AddItemToObject(j, "fstype", str_or_null(pp->fstype));
+        cJSON_AddItemToObject(j, "uuid", str_or_null(pp->uuid));
+        cJSON_AddBoolToObject(j, "required", pp->required);
+        cJSON_AddStringToObject(j, "why", pp->why);
+        cJSON_AddItemToArray(parts, j);
+    }
+    cJSON *copy = cJSON_AddObjectToObject(o, "copy");
+    cJSON_AddStringToObject(copy, "mode", p->whole ? "whole-disk" : "partial");
+    if (p->whole_why)
+        cJSON_AddStringToObject(copy, "why", p->whole_why);
+    cJSON_AddNumberToObject(copy, "last_sector", (double)p->last_sector);
+    cJSON_AddNumberToObject(copy, "bytes", (double)p->copy_bytes);
+    cJSON_AddNumberToObject(o, "min_target_bytes", (double)p->min_target_bytes);
+    cJSON_AddNumberToObject(o, "min_target_gib", (double)p->min_target_gib);
+    cJSON_AddItemToObject(o, "commands", strv_array(p->commands));
+    cJSON_AddItemToObject(o, "notes", strv_array(p->notes));
+    return o;
+}
+
+static cJSON *report_json(const struct csm_report *rep)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "schema_version", CSM_SCHEMA_VERSION);
+    cJSON *tool = cJSON_AddObjectToObject(o, "tool");
+    cJSON_AddStringToObject(tool, "name", "csm-precheck");
+    cJSON_AddStringToObject(tool, "version", CSM_VERSION);
+    cJSON_AddStringToObject(o, "generated_at", rep->generated_at);
+    cJSON *host = cJSON_AddObjectToObject(o, "host");
+    cJSON_AddStringToObject(host, "hostname", rep->hostname);
+    cJSON_AddItemToObject(host, "machine_id", str_or_null(rep->machine_id));
+    cJSON *target = cJSON_AddObjectToObject(o, "target");
+    cJSON_AddStringToObject(target, "mode", rep->mode == CSM_MODE_LIVE ? "live" : "root");
+    cJSON_AddStringToObject(target, "root", rep->root);
+    cJSON_AddItemToObject(target, "disk", str_or_null(rep->disk));
+    cJSON_AddStringToObject(o, "profile", rep->profile);
+    cJSON *rules = cJSON_AddObjectToObject(o, "ruleset");
+    cJSON_AddStringToObject(rules, "version", rep->ruleset_version);
+    cJSON_AddItemToObject(rules, "files", strv_array(rep->rule_files));
+    cJSON_AddStringToObject(o, "verdict", csm_verdict_name(rep->verdict));
+    cJSON_AddNumberToObject(o, "exit_code", csm_verdict_exit_code(rep->verdict));
+
+    cJSON *sum = cJSON_AddObjectToObject(o, "summary");
+    cJSON_AddNumberToObject(sum, "total", (double)rep->n_results);
+    for (int st = CSM_PASS; st <= CSM_ERROR; st++)
+        cJSON_AddNumberToObject(sum, csm_status_name(st), rep->counts[st]);
+    cJSON_AddNumberToObject(sum, "blockers", rep->failed_blockers);
+
+    cJSON *results = cJSON_AddArrayToObject(o, "results");
+    for (size_t i = 0; i < rep->n_results; i++)
+        cJSON_AddItemToArray(results, result_json(&rep->results[i]));
+    cJSON_AddItemToObject(o, "plan", plan_json(&rep->plan));
+    return o;
+}
+
+int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct csm_render_opts *opts)
+{
+    (void)opts;
+    cJSON *o = report_json(rep);
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (!s)
+        return -ENOMEM;
+    int r = fputs(s, f) < 0 || fputc('\n', f) == EOF ? -EIO : 0;
+    free(s);
+    return r;
+}

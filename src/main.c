@@ -1,0 +1,282 @@
+/* csm-precheck: is this Linux system ready to be imaged and moved into a
+ * cloud? The command line; everything else lives in the library. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "checks/checks.h"
+#include "exitcodes.h"
+#include "kv.h"
+#include "report/report.h"
+#include "rules.h"
+#include "scan.h"
+#include "util.h"
+
+struct cli {
+    struct csm_scan_options scan;
+    const char *profile;
+    const char *rules_dir;
+    const char *format;
+    char **outputs;
+    int color; /* -1 auto, 0 never, 1 always */
+    bool list_checks;
+};
+
+static void usage(FILE *f)
+{
+    fputs("Usage: csm-precheck [OPTIONS]\n"
+          "\n"
+          "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
+          "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size.\n"
+          "Without --root it scans the running system (as root).\n"
+          "\n"
+          "Target:\n"
+          "  -r, --root DIR              scan the system tree under DIR instead; nothing outside\n"
+          "                              DIR is read\n"
+          "  -d, --disk PATH             the block device or raw image file that holds --root's\n"
+          "                              tree, for the disk checks and the migration plan\n"
+          "  -t, --target-disk-size SIZE size of the target system disk (50G, 53687091200, 1.5TiB)\n"
+          "\n"
+          "Rules:\n"
+          "  -p, --profile NAME          offline (image import, default) or online (agent)\n"
+          "      --rules DIR             apply a site's rule files after the shipped ones:\n"
+          "                              DIR/*.rules, then DIR/<profile>/*.rules\n"
+          "      --list-checks           print the checks with their severity and exit\n"
+          "\n"
+          "Output:\n"
+          "  -f, --format FORMAT         text (default) or json, on standard output\n"
+          "  -o, --output FILE           also write the report to FILE, format by extension\n"
+          "                              (.txt, .json); written atomically; repeatable\n"
+          "      --color[=WHEN]          auto (default: on a terminal), always or never\n"
+          "  -h, --help                  show this help\n"
+          "  -V, --version               show the version\n"
+          "\n"
+          "Exit status:\n"
+          "   0  ready: no check failed\n"
+          "   1  warnings only\n"
+          "   2  blocked: at least one blocker failed\n"
+          "   3  incomplete: no blocker failed, but a blocker could not be evaluated\n"
+          "   4  operational error: bad rule file, unreadable --root, unwritable output\n"
+          "  64  usage error\n",
+          f);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("csm-precheck: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'csm-precheck --help' for more information.\n", stderr);
+    va_end(ap);
+    return CSM_EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR };
+    static const struct option longopts[] = {
+        { "root", required_argument, NULL, 'r' },
+        { "disk", required_argument, NULL, 'd' },
+        { "target-disk-size", required_argument, NULL, 't' },
+        { "profile", required_argument, NULL, 'p' },
+        { "rules", required_argument, NULL, OPT_RULES },
+        { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "color", optional_argument, NULL, OPT_COLOR },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { 0 },
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:d:t:p:f:o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            cli->scan.root = optarg;
+            break;
+        case 'd':
+            cli->scan.disk = optarg;
+            break;
+        case 't':
+            if (csm_parse_size(optarg, &cli->scan.target_disk_size) < 0 || !cli->scan.target_disk_size)
+                return usage_error("--target-disk-size: invalid size '%s' (examples: 50G, 53687091200, 1.5TiB)",
+                                   optarg);
+            break;
+        case 'p':
+            cli->profile = optarg;
+            break;
+        case OPT_RULES:
+            cli->rules_dir = optarg;
+            break;
+        case OPT_LIST_CHECKS:
+            cli->list_checks = true;
+            break;
+        case 'f':
+            if (!csm_renderer_find(optarg))
+                return usage_error("--format: unknown format '%s' (expected %s)", optarg, csm_renderer_names());
+            cli->format = optarg;
+            break;
+        case 'o':
+            if (!csm_renderer_for_file(optarg))
+                return usage_error("--output %s: the file name must end in .txt or .json", optarg);
+            strv_push(&cli->outputs, xstrdup(optarg));
+            break;
+        case OPT_COLOR:
+            if (!optarg || streq(optarg, "auto"))
+                cli->color = -1;
+            else if (streq(optarg, "always"))
+                cli->color = 1;
+            else if (streq(optarg, "never"))
+                cli->color = 0;
+            else
+                return usage_error("--color: expected auto, always or never, not '%s'", optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("csm-precheck %s\n", CSM_VERSION);
+            exit(0);
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (cli->scan.disk && !cli->scan.root)
+        return usage_error("--disk goes with --root; a live scan finds its own disk");
+    return 0;
+}
+
+static void report_rule_error(const char *file, unsigned line, unsigned col, const char *msg, void *data)
+{
+    (void)data;
+    if (line)
+        fprintf(stderr, "%s:%u:%u: error: %s\n", file, line, col, msg);
+    else
+        fprintf(stderr, "%s: error: %s\n", file, msg);
+}
+
+static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
+{
+    size_t n;
+    struct csm_rules_section *sec = csm_checks_sections(&n);
+    int r = csm_ruleset_load(sec, n, cli->profile, cli->rules_dir, report_rule_error, NULL, rs);
+    free(sec);
+    if (r == -ENOENT) {
+        _cleanup_strv_ char **names = csm_ruleset_profiles(cli->rules_dir);
+        _cleanup_free_ char *list = strv_join(names, ", ");
+        fprintf(stderr, "csm-precheck: --profile: unknown profile '%s' (known: %s)\n", cli->profile, list);
+        return CSM_EXIT_USAGE;
+    }
+    if (r < 0) {
+        if (r != -EINVAL)
+            fprintf(stderr, "csm-precheck: --rules %s: %s\n", cli->rules_dir, csm_strerror(r));
+        fprintf(stderr, "csm-precheck: the rules were refused; nothing was checked\n");
+        return CSM_EXIT_OPERATIONAL;
+    }
+    return 0;
+}
+
+static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
+{
+    if (cli->format && streq(cli->format, "json")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "profile", csm_ruleset_profile(rs));
+        cJSON_AddStringToObject(o, "ruleset_version", csm_ruleset_version(rs));
+        cJSON *arr = cJSON_AddArrayToObject(o, "checks");
+        for (size_t i = 0; i < csm_n_checks; i++) {
+            const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "id", csm_checks[i].id);
+            cJSON_AddStringToObject(c, "severity", csm_severity_name(rule->severity));
+            cJSON_AddBoolToObject(c, "enabled", rule->enabled);
+            cJSON_AddStringToObject(c, "title", csm_rule_scalar(rule, "title"));
+            cJSON *params = cJSON_AddObjectToObject(c, "params");
+            _cleanup_strv_ char **names = csm_checks[i].params[0] ? csm_split_words(csm_checks[i].params) : NULL;
+            for (size_t k = 0; names && names[k]; k++) {
+                cJSON *vals = cJSON_AddArrayToObject(params, names[k]);
+                char *const *v = csm_rule_param(rule, names[k]);
+                for (size_t j = 0; v[j]; j++)
+                    cJSON_AddItemToArray(vals, cJSON_CreateString(v[j]));
+            }
+            cJSON_AddItemToArray(arr, c);
+        }
+        char *s = cJSON_Print(o);
+        puts(s);
+        free(s);
+        cJSON_Delete(o);
+        return 0;
+    }
+    printf("%-24s %-9s %-8s %s\n", "ID", "SEVERITY", "ENABLED", "TITLE");
+    for (size_t i = 0; i < csm_n_checks; i++) {
+        const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
+        printf("%-24s %-9s %-8s %s\n", csm_checks[i].id, csm_severity_name(rule->severity),
+               rule->enabled ? "yes" : "no", csm_rule_scalar(rule, "title"));
+    }
+    return 0;
+}
+
+static bool want_color(int setting)
+{
+    if (setting >= 0)
+        return setting;
+    const char *term = getenv("TERM");
+    return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+}
+
+static int scan(const struct cli *cli, const struct csm_ruleset *rs)
+{
+    struct csm_scan s;
+    int r = csm_scan_init(&s, &cli->scan, rs);
+    if (r < 0) {
+        fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/", csm_strerror(r));
+        return CSM_EXIT_OPERATIONAL;
+    }
+    struct csm_report rep;
+    csm_report_build(&rep, &s);
+    int code = csm_verdict_exit_code(rep.verdict);
+
+    for (size_t i = 0; cli->outputs && cli->outputs[i]; i++) {
+        r = csm_report_save(&rep, csm_renderer_for_file(cli->outputs[i]), cli->outputs[i]);
+        if (r < 0) {
+            fprintf(stderr, "csm-precheck: --output %s: %s\n", cli->outputs[i], csm_strerror(r));
+            code = CSM_EXIT_OPERATIONAL;
+        }
+    }
+    bool color = want_color(cli->color);
+    struct csm_render_opts o = { .color = color, .unicode = color };
+    const struct csm_renderer *out = csm_renderer_find(cli->format ? cli->format : "text");
+    if (out->write(&rep, stdout, &o) < 0 || fflush(stdout) != 0)
+        code = CSM_EXIT_OPERATIONAL;
+
+    csm_report_clear(&rep);
+    csm_scan_done(&s);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { .profile = "offline", .color = -1 };
+    int code = parse_args(argc, argv, &cli);
+    struct csm_ruleset *rs = NULL;
+
+    if (code == 0)
+        code = load_rules(&cli, &rs);
+    if (code == 0)
+        code = cli.list_checks ? list_checks(&cli, rs) : scan(&cli, rs);
+    csm_ruleset_free(rs);
+    strv_free(cli.outputs);
+    return code;
+}

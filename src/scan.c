@@ -1,0 +1,31 @@
+#include "scan.h"
+
+#include <stdlib.h>
+
+#include "facts/facts.h"
+#include "util.h"
+
+int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+{
+    *s = (struct csm_scan){
+        .mode = opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
+        .opts = opts,
+        .rules = rules,
+    };
+    int r = csm_root_open(opts->root ? opts->root : "/", &s->root);
+    if (r < 0)
+        return r;
+    s->facts = csm_facts_new();
+    csm_vars_set(&s->globals, "root", opts->root ? opts->root : "");
+    csm_vars_set(&s->globals, "profile", csm_ruleset_profile(rules));
+    csm_vars_set(&s->globals, "host", csm_facts_identity(s)->hostname);
+    csm_vars_set(&s->globals, "family", csm_family_name(csm_facts_osrel(s)->family));
+    return 0;
+}
+
+void csm_scan_done(struct csm_scan *s)
+{
+    csm_facts_free(s->facts);
+    csm_root_free(s->root);
+    csm_vars_clear(&s->globals);
+}

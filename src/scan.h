@@ -1,0 +1,42 @@
+/* One scan: the target, the loaded rules, and the facts gathered so far.
+ * Facts are gathered on first use (facts/facts.h) and kept for the rest of
+ * the scan, so each file is read once however many checks use it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "root.h"
+#include "rules.h"
+#include "template.h"
+
+enum csm_mode {
+    CSM_MODE_LIVE, /* the running system: may also read /proc, /sys, /dev */
+    CSM_MODE_ROOT, /* an offline tree: reads nothing outside it (and --disk) */
+};
+
+struct csm_scan_options {
+    const char *root;          /* --root, NULL in live mode */
+    const char *disk;          /* --disk */
+    uint64_t target_disk_size; /* --target-disk-size, 0 when not given */
+};
+
+struct csm_facts; /* facts/facts.h */
+
+struct csm_scan {
+    enum csm_mode mode;
+    const struct csm_scan_options *opts;
+    struct csm_root *root;
+    const struct csm_ruleset *rules;
+    struct csm_vars globals; /* {root}, {host}, {profile} for every text */
+    struct csm_facts *facts;
+};
+
+/* Opens the tree (live: "/"). Returns -errno when it cannot be opened. */
+int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules);
+void csm_scan_done(struct csm_scan *s);
+
+static inline bool csm_scan_live(const struct csm_scan *s)
+{
+    return s->mode == CSM_MODE_LIVE;
+}

@@ -1,0 +1,227 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+    fputs("csm-precheck: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+bool startswith(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool endswith(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+char *strstrip(char *s)
+{
+    while (is_space(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_space(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+size_t strv_length(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+void strv_push(char ***v, char *s)
+{
+    size_t n = strv_length(*v);
+    *v = xrealloc(*v, (n + 2) * sizeof(char *));
+    (*v)[n] = s;
+    (*v)[n + 1] = NULL;
+}
+
+void strv_pushf(char ***v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strv_push(v, xvasprintf(fmt, ap));
+    va_end(ap);
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (streq(v[i], s))
+            return true;
+    return false;
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+    size_t len = 1, seplen = strlen(sep);
+    for (size_t i = 0; v && v[i]; i++)
+        len += strlen(v[i]) + seplen;
+    char *out = xmalloc(len), *p = out;
+    for (size_t i = 0; v && v[i]; i++) {
+        if (i)
+            p = stpcpy(p, sep);
+        p = stpcpy(p, v[i]);
+    }
+    *p = '\0';
+    return out;
+}
+
+char **strv_copy(char *const *v)
+{
+    char **out = NULL;
+    for (size_t i = 0; v && v[i]; i++)
+        strv_push(&out, xstrdup(v[i]));
+    return out;
+}
+
+void strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+int csm_parse_size(const char *s, uint64_t *out)
+{
+    static const char units[] = "KMGTPE";
+    char *end;
+
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0)
+        return -EINVAL;
+
+    uint64_t base = 1024, mult = 1;
+    if (*end) {
+        const char *u = strchr(units, (*end & ~0x20));
+        if (!u || !*u)
+            return -EINVAL;
+        end++;
+        if (streq(end, "B"))
+            base = 1000;
+        else if (!streq(end, "") && !streq(end, "iB"))
+            return -EINVAL;
+        for (const char *p = units; p <= u; p++)
+            mult *= base;
+    }
+    double bytes = v * (double)mult;
+    if (bytes >= 18446744073709551615.0)
+        return -ERANGE;
+    *out = (uint64_t)bytes;
+    return 0;
+}
+
+const char *csm_format_size(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    double v = (double)bytes;
+    size_t i = 0;
+    while (v >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+        v /= 1024;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+    else
+        snprintf(buf, len, "%.1f %s", v, units[i]);
+    return buf;
+}
+
+const char *csm_strerror(int neg_errno)
+{
+    switch (-neg_errno) {
+    case EMEDIUMTYPE:
+        return "not a regular file";
+    case EFBIG:
+        return "larger than the size limit";
+    default:
+        return strerror(-neg_errno);
+    }
+}
+
+bool csm_shell_safe(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._:=@+,-", *s))
+            return false;
+    return true;
+}
