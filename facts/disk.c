@@ -101,6 +101,8 @@ static void fill_partition(struct csm_disk *d, int fd, struct fdisk_partition *p
     }
     if (!p.container && p.size) {
         struct fs_probe fs = { 0 };
+        if (d->src && d->src->prefetch)
+            d->src->prefetch(d->src->data, p.start * d->sector_size, p.size * d->sector_size);
         probe_fs(fd, p.start * d->sector_size, p.size * d->sector_size, &fs);
         p.fstype = fs.type;
         p.uuid = fs.uuid;
@@ -141,6 +143,8 @@ static void read_label(struct csm_disk *d, int fd)
                 fill_partition(d, fd, pa, gpt);
     } else {
         struct fs_probe fs = { 0 };
+        if (d->src && d->src->prefetch)
+            d->src->prefetch(d->src->data, 0, d->size);
         probe_fs(fd, 0, 0, &fs);
         d->whole_fstype = fs.type;
         d->whole_uuid = fs.uuid;
@@ -153,21 +157,15 @@ done:
     fdisk_unref_context(cxt);
 }
 
-struct csm_disk *csm_disk_probe(const char *path)
+struct csm_disk *csm_disk_probe_fd(int fd, const char *name, const struct csm_disk_source *src)
 {
     struct csm_disk *d = xcalloc(1, sizeof(*d));
     struct stat st;
-    d->path = xstrdup(path);
+    d->path = xstrdup(name);
+    d->src = src;
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        FACT_FAIL(d, -errno, "cannot open %s: %s%s", path, strerror(errno),
-                  errno == EACCES && geteuid() != 0 ? " (run as root)" : "");
-        return d;
-    }
     if (fstat(fd, &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
-        FACT_FAIL(d, -EMEDIUMTYPE, "%s is neither a block device nor a disk image file", path);
-        close(fd);
+        FACT_FAIL(d, -EMEDIUMTYPE, "%s is neither a block device nor a disk image file", name);
         return d;
     }
     d->is_file = S_ISREG(st.st_mode);
@@ -176,12 +174,26 @@ struct csm_disk *csm_disk_probe(const char *path)
     else if (ioctl(fd, BLKGETSIZE64, &d->size) < 0)
         d->size = 0;
     if (d->size < 512) {
-        FACT_FAIL(d, -ENOSPC, "%s is empty or smaller than one sector", path);
-        close(fd);
+        FACT_FAIL(d, -ENOSPC, "%s is empty or smaller than one sector", name);
         return d;
     }
     read_mbr(d, fd);
     read_label(d, fd);
+    d->src = NULL;
+    return d;
+}
+
+struct csm_disk *csm_disk_probe(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        struct csm_disk *d = xcalloc(1, sizeof(*d));
+        d->path = xstrdup(path);
+        FACT_FAIL(d, -errno, "cannot open %s: %s%s", path, strerror(errno),
+                  errno == EACCES && geteuid() != 0 ? " (run as root)" : "");
+        return d;
+    }
+    struct csm_disk *d = csm_disk_probe_fd(fd, path, NULL);
     close(fd);
     return d;
 }

@@ -76,6 +76,14 @@ struct csm_partition {
     bool esp, bios_boot, lvm, container, bootable;
 };
 
+/* Where a disk's bytes come from when it is not a plain file or device:
+ * an image format fills a sparse copy on demand. prefetch() is called with
+ * a partition's byte range before libblkid probes it. */
+struct csm_disk_source {
+    void (*prefetch)(void *data, uint64_t offset, uint64_t size);
+    void *data;
+};
+
 struct csm_disk {
     int err;
     char *why;
@@ -92,11 +100,14 @@ struct csm_disk {
     char *whole_uuid;
     struct csm_partition *parts;
     size_t n_parts;
+    const struct csm_disk_source *src; /* during the probe only */
 };
 /* The system disk: --disk in root mode, the disk under / in live mode. */
 const struct csm_disk *csm_facts_disk(struct csm_scan *s);
 /* Probes any disk (used by the above and by tests); never fails, err set. */
 struct csm_disk *csm_disk_probe(const char *path);
+/* The same on an open descriptor; src may be NULL. */
+struct csm_disk *csm_disk_probe_fd(int fd, const char *name, const struct csm_disk_source *src);
 void csm_disk_free(struct csm_disk *d);
 const struct csm_partition *csm_disk_find_tag(const struct csm_disk *d, const char *tag, const char *value);
 const struct csm_partition *csm_disk_partition(const struct csm_disk *d, size_t partno);

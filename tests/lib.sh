@@ -1,0 +1,217 @@
+# Sourced by every tests/t-*.sh. Each test runs in its own temporary
+# directory ($T) that is removed afterwards; fixtures are made there by the
+# real tools (sfdisk, mke2fs, mkswap, ...), never committed as binaries.
+set -euo pipefail
+
+: "${CSM:?CSM must point at the csm-precheck binary (run the tests through ctest or tests/run)}"
+: "${CSM_SRC:?}"
+SCHEMA="$CSM_SRC/report/report.schema.json"
+PYTHON=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/csm-test.XXXXXX")
+cleanup_hooks=()
+cleanup() {
+    local h
+    for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+on_exit() { cleanup_hooks+=("$1"); }
+
+failures=0
+ok() { printf 'ok   %s\n' "$*"; }
+not_ok() {
+    printf 'FAIL %s\n' "$*" >&2
+    failures=$((failures + 1))
+}
+# Every test script ends with `done_testing`.
+done_testing() {
+    if [ "$failures" -ne 0 ]; then
+        printf '%d assertion(s) failed\n' "$failures" >&2
+        exit 1
+    fi
+}
+skip_test() {
+    printf 'SKIP %s\n' "$*"
+    exit 77
+}
+need_root() { [ "$(id -u)" -eq 0 ] || skip_test "needs root: $*"; }
+need_cmd() {
+    local c
+    for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip_test "needs $c"; done
+}
+
+assert_eq() { # expected actual what
+    if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3: expected '$1', got '$2'"; fi
+}
+assert_match() { # regex actual what
+    if [[ "$2" =~ $1 ]]; then ok "$3"; else not_ok "$3: '$2' does not match /$1/"; fi
+}
+assert_contains() { # file-or-string needle what
+    if grep -qF -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3: '$2' not found"; fi
+}
+assert_not_contains() {
+    if ! grep -qF -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3: '$2' found but must not be"; fi
+}
+
+# Runs the tool; sets $out (stdout), $err (stderr) and $rc.
+run_csm() {
+    set +e
+    out=$("$CSM" "$@" 2>"$T/.stderr")
+    rc=$?
+    set -e
+    err=$(cat "$T/.stderr")
+}
+
+# Validates a JSON report against the shipped schema.
+validate_json() { # file
+    if "$PYTHON" - "$SCHEMA" "$1" <<'PY'; then ok "$1 validates against the schema"; else not_ok "$1 does not validate"; fi
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.path))
+for e in errors:
+    print("schema:", "/".join(map(str, e.path)), e.message, file=sys.stderr)
+sys.exit(1 if errors else 0)
+PY
+}
+
+# Scans with --format json into $T/<name>.json, validates it, sets $rc.
+# Usage: scan NAME [csm-precheck options...]
+scan() {
+    local name=$1
+    shift
+    run_csm --format json "$@"
+    printf '%s\n' "$out" >"$T/$name.json"
+    [ -n "$err" ] && printf '%s\n' "$err" >"$T/$name.stderr"
+    if [ -s "$T/$name.json" ] && jq -e . "$T/$name.json" >/dev/null 2>&1; then
+        validate_json "$T/$name.json"
+    else
+        not_ok "scan $name produced no JSON (rc=$rc): $err"
+    fi
+    J="$T/$name.json"
+}
+
+# jq -r on the last scan ($J) or a given file.
+q() { jq -r "$1" "${2:-$J}"; }
+# The status (and outcome) of a check in the last scan.
+status_of() { q ".results[] | select(.id == \"$1\") | .status"; }
+outcome_of() { q ".results[] | select(.id == \"$1\") | .outcome // \"\""; }
+assert_status() { # id status [outcome]
+    assert_eq "$2" "$(status_of "$1")" "$1 is $2"
+    [ $# -lt 3 ] || assert_eq "$3" "$(outcome_of "$1")" "$1 outcome is $3"
+}
+assert_exit() { assert_eq "$1" "$rc" "${2:-exit code}"; }
+
+# ---- fixtures ----
+
+# A system tree with the files every check reads, owned and moded as a
+# distribution installs them (git keeps neither owners nor modes).
+# Usage: mktree DIR [debian|rhel]
+mktree() {
+    local d=$1 family=${2:-debian}
+    mkdir -p "$d"/{etc/default,boot/grub,var/lib/dpkg,usr/lib}
+    case $family in
+    debian)
+        cat >"$d/usr/lib/os-release" <<'OS'
+PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+ID=debian
+OS
+        printf 'Package: grub-pc\nStatus: install ok installed\nVersion: 2.06-13\n\n' >"$d/var/lib/dpkg/status"
+        mkdir -p "$d/boot/grub/i386-pc"
+        ;;
+    rhel)
+        cat >"$d/usr/lib/os-release" <<'OS'
+NAME="Rocky Linux"
+VERSION_ID="9.3"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+PRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"
+OS
+        rm -rf "$d/var/lib/dpkg"
+        mkdir -p "$d/boot/grub2/i386-pc" "$d/boot/loader/entries"
+        ;;
+    esac
+    ln -sf ../usr/lib/os-release "$d/etc/os-release"
+    echo "testhost" >"$d/etc/hostname"
+    echo "0123456789abcdef0123456789abcdef" >"$d/etc/machine-id"
+    printf 'root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000::/home/admin:/bin/bash\n' >"$d/etc/passwd"
+    printf 'root:x:0:\nshadow:x:42:\nadmin:x:1000:\n' >"$d/etc/group"
+    printf 'root:$y$j9T$abc$def:19700:0:99999:7:::\nadmin:!:19700:0:99999:7:::\n' >"$d/etc/shadow"
+    chown 0:42 "$d/etc/shadow"
+    chmod 0640 "$d/etc/shadow"
+}
+
+# Writes fstab lines (one per argument) into a tree.
+fstab() {
+    local d=$1
+    shift
+    printf '%s\n' "# /etc/fstab: static file system information." "$@" >"$d/etc/fstab"
+}
+
+# A grub.cfg with one entry per root= value given.
+grubcfg() {
+    local d=$1 dir=${GRUBDIR:-boot/grub}
+    shift
+    mkdir -p "$d/$dir"
+    {
+        echo "set default=0"
+        local i=0 root
+        for root in "$@"; do
+            cat <<CFG
+menuentry 'Linux entry $i' --class gnu-linux {
+	insmod ext2
+	linux	/boot/vmlinuz-6.1.0-13-amd64 root=$root ro quiet
+	initrd	/boot/initrd.img-6.1.0-13-amd64
+}
+CFG
+            i=$((i + 1))
+        done
+    } >"$d/$dir/grub.cfg"
+}
+
+# A filesystem image: mkfs IMG TYPE SIZE_MIB UUID [LABEL]
+mkfs_img() {
+    local img=$1 type=$2 mib=$3 uuid=$4 label=${5:-}
+    truncate -s "${mib}M" "$img"
+    case $type in
+    ext4) mke2fs -q -F -t ext4 -U "$uuid" ${label:+-L "$label"} "$img" >/dev/null ;;
+    swap) mkswap -U "$uuid" ${label:+-L "$label"} "$img" >/dev/null 2>&1 ;;
+    vfat) mkfs.vfat -i "${uuid//-/}" ${label:+-n "$label"} "$img" >/dev/null ;;
+    *) echo "mkfs_img: unknown type $type" >&2; return 1 ;;
+    esac
+}
+
+# Copies a filesystem image into a disk image at a sector offset.
+put_fs() { dd if="$2" of="$1" bs=512 seek="$3" conv=notrunc,sparse status=none; }
+
+# A sparse disk image labelled by sfdisk. Usage: mkdisk IMG SIZE_MIB SCRIPT
+# where SCRIPT is sfdisk input, e.g. "label: dos\n,40M,L\n,8M,S\n".
+mkdisk() {
+    truncate -s "${2}M" "$1"
+    printf "$3" | sfdisk -q "$1" >/dev/null
+}
+
+ROOT_UUID=0f1e2d3c-4b5a-4697-8877-665544332211
+SWAP_UUID=11111111-2222-4333-8444-555555555555
+BOOT_UUID=22222222-3333-4444-8555-666666666666
+DATA_UUID=33333333-4444-4555-8666-777777777777
+
+# The reference system: an MBR disk with / (ext4) and swap, a tree that
+# names them by UUID. Everything passes. Usage: good_system DIR DISK
+good_system() {
+    local d=$1 disk=$2
+    mktree "$d"
+    fstab "$d" "UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
+    grubcfg "$d" "UUID=$ROOT_UUID"
+    mkdisk "$disk" 64 'label: dos\nstart=2048, size=40M, type=83, bootable\nsize=8M, type=82\n'
+    mkfs_img "$T/root.fs" ext4 40 "$ROOT_UUID" root
+    mkfs_img "$T/swap.fs" swap 8 "$SWAP_UUID"
+    put_fs "$disk" "$T/root.fs" 2048
+    put_fs "$disk" "$T/swap.fs" $((2048 + 40 * 2048))
+    # grub's boot code in the MBR
+    printf '\xeb\x63\x90' | dd of="$disk" conv=notrunc status=none
+}
