@@ -84,14 +84,29 @@ static enum csm_verdict verdict_of(const struct csm_result *r, size_t n, unsigne
                                                                                     : CSM_VERDICT_READY;
 }
 
+/* RFC 3339 in UTC. The calendar arithmetic is done here because glibc's
+ * gmtime() loads the host's time zone file, which a --root scan must not
+ * touch. Days to civil date: the proleptic Gregorian calendar in 400-year
+ * eras of 146097 days, counted from 0000-03-01. */
 static char *utc_now(void)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    char buf[32];
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return xstrdup(buf);
+    int64_t t = (int64_t)time(NULL);
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)year, (long long)month,
+                     (long long)day, (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
 }
 
 void csm_report_build(struct csm_report *rep, struct csm_scan *s)

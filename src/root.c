@@ -130,24 +130,26 @@ static int chase(int rootfd, const char *path, int flags)
             continue;
         }
 
-        int fd = last ? openat(walk_cur(&w), name, flags | O_NOFOLLOW)
-                      : openat(walk_cur(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        /* Look at each component without following it first: only then
+         * is it known whether it is a link to resolve inside the tree. */
+        int fd = openat(walk_cur(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
-        bool is_link = false;
-        if (fd >= 0 && !last) {
-            if (fstat(fd, &st) < 0) {
-                r = -errno;
-                close(fd);
-                goto done;
-            }
-            is_link = S_ISLNK(st.st_mode);
-        } else if (fd >= 0 && last && (flags & O_PATH) && !(flags & O_NOFOLLOW)) {
-            /* O_PATH|O_NOFOLLOW opens a symlink itself: follow it here. */
-            is_link = fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
-        } else if (fd < 0 && last && errno == ELOOP && !(flags & O_NOFOLLOW)) {
-            is_link = true;
-        } else if (fd < 0) {
+        if (fd < 0 || fstat(fd, &st) < 0) {
             r = -errno;
+            if (fd >= 0)
+                close(fd);
+            goto done;
+        }
+        bool is_link = S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW));
+        if (!is_link && last && !(flags & O_PATH)) {
+            close(fd);
+            fd = openat(walk_cur(&w), name, flags | O_NOFOLLOW);
+            r = fd < 0 ? -errno : fd;
+            goto done;
+        }
+        if (!is_link && last && (flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+            close(fd);
+            r = -ENOTDIR;
             goto done;
         }
 
@@ -168,16 +170,14 @@ static int chase(int rootfd, const char *path, int flags)
             continue;
         }
 
-        if (fd >= 0)
-            close(fd);
+        char target[PATH_MAX];
+        ssize_t len = readlinkat(fd, "", target, sizeof(target) - 1);
+        r = len < 0 ? -errno : 0;
+        close(fd);
+        if (r < 0)
+            goto done;
         if (++links > MAX_SYMLINKS) {
             r = -ELOOP;
-            goto done;
-        }
-        char target[PATH_MAX];
-        ssize_t len = readlinkat(walk_cur(&w), name, target, sizeof(target) - 1);
-        if (len < 0) {
-            r = -errno;
             goto done;
         }
         target[len] = '\0';

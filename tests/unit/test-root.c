@@ -1,0 +1,169 @@
+/* Resolution inside a tree: absolute links restart at the tree's top, ".."
+ * stops there, loops end with ELOOP, and FIFOs and oversized files are
+ * refused without blocking. Both the openat2 path and the user-space walk
+ * are exercised on the same tree. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "root.h"
+#include "util.h"
+
+static int failures;
+static char tree[] = "/tmp/csm-root-XXXXXX";
+
+#define CHECK(cond, ...)                                                                                       \
+    do {                                                                                                       \
+        if (cond) {                                                                                            \
+            printf("ok   ");                                                                                   \
+        } else {                                                                                               \
+            printf("FAIL ");                                                                                   \
+            failures++;                                                                                        \
+        }                                                                                                      \
+        printf(__VA_ARGS__);                                                                                   \
+        putchar('\n');                                                                                         \
+    } while (0)
+
+static void put(const char *rel, const char *content)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", tree, rel);
+    FILE *f = fopen(p, "w");
+    if (!f || fputs(content, f) < 0 || fclose(f) != 0) {
+        perror(p);
+        exit(1);
+    }
+}
+
+static void link_(const char *target, const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", tree, rel);
+    if (symlink(target, p) < 0) {
+        perror(p);
+        exit(1);
+    }
+}
+
+static void mkdir_(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", tree, rel);
+    if (mkdir(p, 0755) < 0) {
+        perror(p);
+        exit(1);
+    }
+}
+
+/* Reads path inside the tree; "" when it cannot. */
+static char *read_in(struct csm_root *r, const char *path, int *err)
+{
+    char *buf = NULL;
+    *err = csm_root_read(r, path, 4096, &buf, NULL);
+    return buf ? buf : xstrdup("");
+}
+
+static void expect_content(struct csm_root *r, const char *mode, const char *path, const char *want)
+{
+    int err;
+    char *got = read_in(r, path, &err);
+    CHECK(err == 0 && streq(got, want), "%s: %s reads the tree's own file (err %d, got %zu bytes)", mode, path, err,
+          strlen(got));
+    free(got);
+}
+
+static void expect_error(struct csm_root *r, const char *mode, const char *path, int want)
+{
+    int err;
+    free(read_in(r, path, &err));
+    CHECK(err == want, "%s: %s fails with %s (got %s)", mode, path, strerror(-want), strerror(-err));
+}
+
+static void run(const char *mode)
+{
+    struct csm_root *r;
+    if (csm_root_open(tree, &r) < 0) {
+        perror(tree);
+        exit(1);
+    }
+    expect_content(r, mode, "/etc/hostname", "inside\n");
+    expect_content(r, mode, "etc/hostname", "inside\n");
+    expect_content(r, mode, "/abs/hostname", "inside\n");           /* abs -> /etc */
+    expect_content(r, mode, "/slash/etc/hostname", "inside\n");     /* slash -> / */
+    expect_content(r, mode, "/etc/../../../../etc/hostname", "inside\n");
+    expect_content(r, mode, "/sixdots/etc/hostname", "inside\n");   /* ../../.. from the top */
+    expect_content(r, mode, "/etc/os-release", "ID=tree\n");        /* ../usr/lib/os-release */
+    expect_content(r, mode, "/etc/passwd-link", "root:x:0:0::/:/bin/sh\n"); /* -> /etc/passwd, the tree's */
+    expect_error(r, mode, "/loop", -ELOOP);
+    expect_error(r, mode, "/loop-a", -ELOOP);
+    expect_error(r, mode, "/missing", -ENOENT);
+    expect_error(r, mode, "/etc/fifo", -EMEDIUMTYPE);
+    expect_error(r, mode, "/etc", -EISDIR);
+    expect_error(r, mode, "/big", -EFBIG);
+
+    struct stat st;
+    CHECK(csm_root_stat(r, "/abs", false, &st) == 0 && S_ISLNK(st.st_mode), "%s: lstat sees the link", mode);
+    CHECK(csm_root_stat(r, "/abs", true, &st) == 0 && S_ISDIR(st.st_mode), "%s: stat follows it inside", mode);
+    char *target = NULL;
+    CHECK(csm_root_readlink(r, "/abs", &target) == 0 && streq(target, "/etc"), "%s: readlink", mode);
+    free(target);
+    int fd = csm_root_openat(r, "/etc/passwd-link", O_RDONLY | O_NOFOLLOW);
+    CHECK(fd == -ELOOP, "%s: O_NOFOLLOW refuses a final link (%d)", mode, fd);
+    if (fd >= 0)
+        close(fd);
+    char **names = NULL;
+    CHECK(csm_root_list(r, "/abs", &names) == 0 && strv_contains(names, "hostname"), "%s: list through a link",
+          mode);
+    strv_free(names);
+    csm_root_free(r);
+}
+
+int main(void)
+{
+    if (!mkdtemp(tree)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    mkdir_("etc");
+    mkdir_("usr");
+    mkdir_("usr/lib");
+    put("etc/hostname", "inside\n");
+    put("etc/passwd", "root:x:0:0::/:/bin/sh\n");
+    put("usr/lib/os-release", "ID=tree\n");
+    link_("../usr/lib/os-release", "etc/os-release");
+    link_("/etc/passwd", "etc/passwd-link");
+    link_("/etc", "abs");
+    link_("/", "slash");
+    link_("../../..", "sixdots");
+    link_("loop", "loop");
+    link_("loop-b", "loop-a");
+    link_("/loop-a", "loop-b");
+    char p[512];
+    snprintf(p, sizeof(p), "%s/etc/fifo", tree);
+    if (mkfifo(p, 0644) < 0) {
+        perror(p);
+        return 1;
+    }
+    snprintf(p, sizeof(p), "%s/big", tree);
+    if (truncate(p, 0) < 0 && errno == ENOENT) {
+        int fd = open(p, O_CREAT | O_WRONLY, 0644);
+        if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+            return 1;
+        close(fd);
+    }
+
+    unsetenv("CSM_PRECHECK_FORCE_CHASE");
+    run("openat2");
+    setenv("CSM_PRECHECK_FORCE_CHASE", "1", 1);
+    run("chase");
+
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);
+    if (system(cmd) != 0)
+        return 1;
+    return failures ? 1 : 0;
+}
