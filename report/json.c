@@ -47,7 +47,7 @@ static cJSON *result_json(const struct csm_result *r)
         cJSON_AddStringToObject(o, "reason", r->reason);
     cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
     for (size_t i = 0; i < r->n_evidence; i++)
-        cJSON_AddItemToArray(ev, evidence_json(&r->evidence[i]));
+        cJSON_AddItemToArray(ev, evidence_json(r->evidence[i]));
     cJSON *rem = cJSON_AddObjectToObject(o, "remediation");
     cJSON_AddItemToObject(rem, "hint", str_or_null(r->hint));
     cJSON_AddItemToObject(rem, "commands", strv_array(r->commands));

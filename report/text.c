@@ -87,7 +87,7 @@ static void result_block(const struct out *out, const struct csm_result *r, enum
     if (g == G_PASS || g == G_SKIP)
         return;
     for (size_t i = 0; i < r->n_evidence; i++) {
-        const struct csm_evidence *e = &r->evidence[i];
+        const struct csm_evidence *e = r->evidence[i];
         if (!e->problem)
             continue;
         fprintf(f, "    %s%s: %s%s%s%s%s%s\n", c(out, DIM), e->label, e->value, e->source ? "  (" : "",

@@ -68,7 +68,7 @@ struct csm_evidence *csm_result_evidence(struct csm_result *r, const char *label
     va_list ap;
     va_start(ap, fmt);
     r->evidence = xrealloc(r->evidence, (r->n_evidence + 1) * sizeof(*r->evidence));
-    struct csm_evidence *e = &r->evidence[r->n_evidence++];
+    struct csm_evidence *e = r->evidence[r->n_evidence++] = xmalloc(sizeof(*e));
     *e = (struct csm_evidence){ .label = xstrdup(label), .value = xvasprintf(fmt, ap) };
     va_end(ap);
     return e;
@@ -185,10 +185,11 @@ void csm_result_clear(struct csm_result *r)
     free(r->reason);
     csm_vars_clear(&r->vars);
     for (size_t i = 0; i < r->n_evidence; i++) {
-        free(r->evidence[i].label);
-        free(r->evidence[i].value);
-        free(r->evidence[i].source);
-        free(r->evidence[i].note);
+        free(r->evidence[i]->label);
+        free(r->evidence[i]->value);
+        free(r->evidence[i]->source);
+        free(r->evidence[i]->note);
+        free(r->evidence[i]);
     }
     free(r->evidence);
     free(r->title);

@@ -36,7 +36,7 @@ struct csm_result {
     char *outcome; /* stable key of what was found: "gpt", "nolabel", ... */
     char *reason;  /* skip and error: why the check could not decide */
     struct csm_vars vars;
-    struct csm_evidence *evidence;
+    struct csm_evidence **evidence; /* each item stays where it is: checks keep pointers */
     size_t n_evidence;
 
     /* Filled in from the rules by csm_result_render(). */
