@@ -46,15 +46,18 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "owner", "%s", sh->owner ? sh->owner : "?");
     csm_result_var(r, "group", "%s", sh->group ? sh->group : "?");
 
-    struct csm_evidence *type = csm_result_evidence(r, "type", "%s", sh->is_symlink   ? "symbolic link"
-                                                                     : sh->is_regular ? "regular file"
-                                                                                      : "special file");
-    if (sh->is_symlink) {
-        csm_evidence_note(type, "-> %s", sh->link_target ? sh->link_target : "?");
-        problem(r, type, &outcome, "symlink", "%s", "a symbolic link, not the file itself");
-    } else if (!sh->is_regular) {
-        problem(r, type, &outcome, "not-regular", "%s", "not a regular file");
+    /* A link or a special file: its own owner and mode say nothing. */
+    if (sh->is_symlink || !sh->is_regular) {
+        struct csm_evidence *type = sh->is_symlink
+                                        ? csm_result_evidence(r, "type", "symbolic link -> %s",
+                                                              sh->link_target ? sh->link_target : "?")
+                                        : csm_result_evidence(r, "type", "not a regular file");
+        problem(r, type, &outcome, sh->is_symlink ? "symlink" : "not-regular", "%s",
+                sh->is_symlink ? "a symbolic link, not the file itself" : "not a regular file");
+        csm_result_set(r, CSM_FAIL, outcome);
+        return;
     }
+    csm_result_evidence(r, "type", "regular file");
     struct csm_evidence *own = csm_result_evidence(r, "owner", "%u (%s), group %u (%s)", (unsigned)sh->uid,
                                                    sh->owner ? sh->owner : "?", (unsigned)sh->gid,
                                                    sh->group ? sh->group : "?");
@@ -63,10 +66,6 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
     struct csm_evidence *mode = csm_result_evidence(r, "mode", "%04o", (unsigned)sh->mode);
     if (sh->mode & LOOSER_THAN_0640)
         problem(r, mode, &outcome, "mode", "mode %04o is looser than 0640", (unsigned)sh->mode);
-    if (sh->is_symlink || !sh->is_regular) {
-        csm_result_set(r, CSM_FAIL, outcome);
-        return;
-    }
 
     struct csm_evidence *attr = csm_result_evidence(r, "attributes", "%s",
                                                     sh->attr_err   ? "unknown"
