@@ -170,16 +170,16 @@ static void report_rule_error(const char *file, unsigned line, unsigned col, con
 
 static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
 {
-    size_t n;
-    struct csm_rules_section *sec = csm_checks_sections(&n);
-    int r = csm_ruleset_load(sec, n, cli->profile, cli->rules_dir, report_rule_error, NULL, rs);
-    free(sec);
-    if (r == -ENOENT) {
-        _cleanup_strv_ char **names = csm_ruleset_profiles(cli->rules_dir);
+    _cleanup_strv_ char **names = csm_ruleset_profiles(cli->rules_dir);
+    if (!strv_contains(names, cli->profile)) {
         _cleanup_free_ char *list = strv_join(names, ", ");
         fprintf(stderr, "csm-precheck: --profile: unknown profile '%s' (known: %s)\n", cli->profile, list);
         return CSM_EXIT_USAGE;
     }
+    size_t n;
+    struct csm_rules_section *sec = csm_checks_sections(&n);
+    int r = csm_ruleset_load(sec, n, cli->profile, cli->rules_dir, report_rule_error, NULL, rs);
+    free(sec);
     if (r < 0) {
         if (r != -EINVAL)
             fprintf(stderr, "csm-precheck: --rules %s: %s\n", cli->rules_dir, csm_strerror(r));

@@ -439,6 +439,11 @@ static void load_builtin(struct parser *p, const char *profile)
 
 static int load_site(struct parser *p, const char *dir, const char *profile)
 {
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode))
+        return -ENOTDIR;
     char *sub = xasprintf("%s/%s", dir, profile);
     char *dirs[] = { (char *)dir, sub };
     int r = 0;

@@ -61,7 +61,8 @@ typedef void (*csm_rules_errfn)(const char *file, unsigned line, unsigned col, c
 
 /* Loads the shipped set for profile, then site_dir (may be NULL). Returns
  * -EINVAL after reporting every defect through errfn, -ENOENT for an unknown
- * profile, other negative errno for unreadable site files. */
+ * profile (check csm_ruleset_profiles() first to tell it from a missing
+ * site_dir), other negative errno when site_dir cannot be read. */
 int csm_ruleset_load(const struct csm_rules_section *sections, size_t n_sections, const char *profile,
                      const char *site_dir, csm_rules_errfn errfn, void *data, struct csm_ruleset **out);
 void csm_ruleset_free(struct csm_ruleset *rs);
