@@ -61,9 +61,15 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
     }
 }
 
-static const char *volume_device(const struct csm_volume *v)
+/* How to name what holds a mount: its device, else its partition number
+ * on the disk (an image file has no device names), else as fstab says. */
+static char *volume_name(const struct csm_volume *v)
 {
-    return v->device ? v->device : v->source;
+    if (v->device)
+        return xstrdup(v->device);
+    if (v->n_ext == 1 && v->ext[0].partno)
+        return xasprintf("partition %zu", v->ext[0].partno);
+    return xstrdup(v->source);
 }
 
 static void layout_row(struct csm_result *r, const struct csm_volume *v)
@@ -78,7 +84,7 @@ static void layout_row(struct csm_result *r, const struct csm_volume *v)
     }
     disks = names ? strv_join(names, " + ") : xstrdup(v->why ? v->why : "unknown");
     strv_free(names);
-    struct csm_evidence *e = csm_result_evidence(r, v->mountpoint, "%s (%s) on %s", volume_device(v), v->fstype, disks);
+    struct csm_evidence *e = csm_result_evidence(r, v->mountpoint, "%s (%s) on %s", v->source, v->fstype, disks);
     if (v->fstab)
         csm_evidence_source(e, "/etc/fstab:%u", v->fstab->line);
     else
@@ -116,8 +122,10 @@ void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r)
     const struct csm_volume *root = csm_storage_find(st, "/");
     const struct csm_volume *boot = csm_storage_find(st, "/boot");
     csm_result_var(r, "disk", "%s", st->disk_path ? st->disk_path : "unknown");
-    csm_result_var(r, "root", "%s", root ? volume_device(root) : "unknown");
-    csm_result_var(r, "boot", "%s", boot ? volume_device(boot) : root ? volume_device(root) : "unknown");
+    _cleanup_free_ char *root_name = root ? volume_name(root) : xstrdup("unknown");
+    _cleanup_free_ char *boot_name = boot ? volume_name(boot) : xstrdup(root_name);
+    csm_result_var(r, "root", "%s", root_name);
+    csm_result_var(r, "boot", "%s", boot_name);
 
     if (!root) {
         csm_result_error(r, "/etc/fstab has no entry for /: where the root filesystem lives is unknown");

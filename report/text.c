@@ -73,9 +73,12 @@ static void verdict_line(const struct out *out, const struct csm_report *rep)
     };
     static const char *const colors[] = { GREEN, YELLOW, RED, RED };
     fprintf(out->f, "%s%s%s\n", c(out, colors[rep->verdict]), words[rep->verdict], c(out, RESET));
-    fprintf(out->f, "%u passed, %u failed, %u warned, %u skipped, %u errors (%u blockers failed)\n",
-            rep->counts[CSM_PASS], rep->counts[CSM_FAIL], rep->counts[CSM_WARN], rep->counts[CSM_SKIP],
-            rep->counts[CSM_ERROR], rep->failed_blockers);
+    fprintf(out->f, "%u passed, %u failed (%u %s), %u warned, %u skipped, %u could not be checked\n",
+            rep->counts[CSM_PASS], rep->counts[CSM_FAIL], rep->failed_blockers,
+            rep->failed_blockers == 1 ? "blocker" : "blockers", rep->counts[CSM_WARN], rep->counts[CSM_SKIP],
+            rep->counts[CSM_ERROR]);
+    if (rep->mode == CSM_MODE_ROOT)
+        fprintf(out->f, "Commands are written for the system itself: run them inside it (chroot %s).\n", rep->root);
 }
 
 static void result_block(const struct out *out, const struct csm_result *r, enum group g)
