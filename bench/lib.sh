@@ -1,0 +1,38 @@
+# Shared by the bench/*.sh scripts: median wall time and peak RSS of a
+# command over N runs, printed as one row of a table. Benchmarks are not
+# tests: machines are noisy, so compare ratios within one run.
+
+RUNS=${RUNS:-21}
+
+# median_ms CMD...: runs CMD $RUNS times (after one warm-up), prints the
+# median wall time in ms with two decimals.
+median_ms() {
+    local i t0 t1 times=()
+    "$@" >/dev/null 2>&1 || true
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(date +%s%N)
+        times+=($((t1 - t0)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f\n", a[int((NR+1)/2)]/1e6}'
+}
+
+# peak_rss_kb CMD...: the maximum resident set size of one run, in KiB.
+peak_rss_kb() {
+    /usr/bin/time -f '%M' -o "${TMPDIR:-/tmp}/.bench-rss" "$@" >/dev/null 2>&1 || true
+    tail -1 "${TMPDIR:-/tmp}/.bench-rss"
+}
+
+# row NAME CMD...: one table row: name, median ms, peak RSS MiB.
+row() {
+    local name=$1
+    shift
+    local ms rss
+    ms=$(median_ms "$@")
+    rss=$(peak_rss_kb "$@")
+    printf '%-44s %10s ms %8.1f MiB\n' "$name" "$ms" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
+    LAST_MS=$ms
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
