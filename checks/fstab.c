@@ -20,9 +20,12 @@ static const struct csm_fstab *fstab_or_report(struct csm_scan *s, struct csm_re
         csm_result_error(r, "%s", f->why);
         return NULL;
     }
-    for (size_t i = 0; i < f->n_bad; i++)
-        csm_evidence_note(csm_result_evidence(r, "unparsed line", "skipped by the parser"), "%s:%u", f->path,
-                          f->bad_lines[i]);
+    for (size_t i = 0; i < f->n_bad; i++) {
+        struct csm_evidence *e = csm_result_evidence(r, "unparsed line", "%s",
+                                                     i < strv_length(f->bad_text) ? f->bad_text[i] : "?");
+        csm_evidence_source(e, "%s:%u", f->path, f->bad_lines[i]);
+        csm_evidence_note(e, "not an fstab entry: mount and systemd skip it too");
+    }
     return f;
 }
 

@@ -32,6 +32,7 @@ struct csm_fstab {
     struct csm_fstab_entry *e;
     size_t n;
     unsigned *bad_lines;
+    char **bad_text; /* the text of each bad line, cut at 200 bytes */
     size_t n_bad;
 };
 const struct csm_fstab *csm_facts_fstab(struct csm_scan *s);

@@ -45,6 +45,17 @@ static unsigned next_entry_line(const struct csm_fstab *f, const char **cursor, 
     return 0;
 }
 
+static void keep_bad_text(struct csm_fstab *f, const char *text)
+{
+    unsigned lineno = 1;
+    for (const char *l = text; *l; lineno++) {
+        size_t n = strcspn(l, "\n");
+        if (is_bad_line(f, lineno))
+            strv_push(&f->bad_text, xstrndup(l, n > 200 ? 200 : n));
+        l += n + (l[n] == '\n');
+    }
+}
+
 static void split_tag(struct csm_fstab_entry *e, struct libmnt_fs *fs)
 {
     static const char *const by[][2] = {
@@ -109,6 +120,7 @@ static void parse(struct csm_fstab *f, const char *text, size_t len)
     }
     const char *cursor = text;
     unsigned lineno = 0;
+    keep_bad_text(f, text);
     while (mnt_table_next_fs(tb, it, &fs) == 0) {
         f->e = xrealloc(f->e, (f->n + 1) * sizeof(*f->e));
         struct csm_fstab_entry *e = &f->e[f->n++];
@@ -169,6 +181,7 @@ void csm_fstab_free(struct csm_fstab *f)
     }
     free(f->e);
     free(f->bad_lines);
+    strv_free(f->bad_text);
     free(f->why);
     free(f);
 }

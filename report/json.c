@@ -3,10 +3,13 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 #include "checks/checks.h"
+#include "digest.h"
 #include "util.h"
+#include "waivers.h"
 
 static cJSON *str_or_null(const char *s)
 {
@@ -34,6 +37,18 @@ static cJSON *evidence_json(const struct csm_evidence *e)
     return o;
 }
 
+static cJSON *waiver_json(const struct csm_waiver *w)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "id", str_or_null(w->id));
+    cJSON_AddItemToObject(o, "host", str_or_null(w->host));
+    cJSON_AddItemToObject(o, "reason", str_or_null(w->reason));
+    cJSON_AddItemToObject(o, "approved_by", str_or_null(w->approved_by));
+    cJSON_AddItemToObject(o, "expires", str_or_null(w->expires));
+    cJSON_AddStringToObject(o, "source", w->source);
+    return o;
+}
+
 static cJSON *result_json(const struct csm_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -52,6 +67,10 @@ static cJSON *result_json(const struct csm_result *r)
     cJSON_AddItemToObject(rem, "hint", str_or_null(r->hint));
     cJSON_AddItemToObject(rem, "commands", strv_array(r->commands));
     cJSON_AddItemToObject(o, "references", strv_array(r->references));
+    if (r->waiver) {
+        cJSON_AddStringToObject(o, "waived_status", csm_status_name(r->waived_status));
+        cJSON_AddItemToObject(o, "waiver", waiver_json(r->waiver));
+    }
     return o;
 }
 
@@ -98,6 +117,39 @@ static cJSON *plan_json(const struct csm_plan *p)
     return o;
 }
 
+/* What was changed from the shipped rules, and which risks were accepted. */
+static cJSON *policy_json(const struct csm_report *rep)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *ov = cJSON_AddArrayToObject(o, "overrides");
+    for (size_t i = 0; i < rep->n_overrides; i++) {
+        const struct csm_override *x = &rep->overrides[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", x->id);
+        cJSON_AddStringToObject(j, "key", x->key);
+        cJSON_AddStringToObject(j, "value", x->value);
+        cJSON_AddItemToObject(j, "shipped", str_or_null(x->shipped));
+        cJSON_AddStringToObject(j, "source", x->source);
+        cJSON_AddItemToArray(ov, j);
+    }
+    const struct csm_waivers *ws = rep->waivers;
+    if (!ws) {
+        cJSON_AddNullToObject(o, "waivers");
+        return o;
+    }
+    cJSON *w = cJSON_AddObjectToObject(o, "waivers");
+    cJSON_AddStringToObject(w, "file", ws->path);
+    cJSON_AddStringToObject(w, "sha256", ws->sha256);
+    cJSON *applied = cJSON_AddArrayToObject(w, "applied");
+    cJSON *expired = cJSON_AddArrayToObject(w, "expired");
+    cJSON *unused = cJSON_AddArrayToObject(w, "unused");
+    for (size_t i = 0; i < ws->n; i++) {
+        const struct csm_waiver *x = &ws->w[i];
+        cJSON_AddItemToArray(x->expired ? expired : x->uses ? applied : unused, waiver_json(x));
+    }
+    return o;
+}
+
 static cJSON *report_json(const struct csm_report *rep)
 {
     cJSON *o = cJSON_CreateObject();
@@ -117,12 +169,14 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON *rules = cJSON_AddObjectToObject(o, "ruleset");
     cJSON_AddStringToObject(rules, "version", rep->ruleset_version);
     cJSON_AddItemToObject(rules, "files", strv_array(rep->rule_files));
+    cJSON_AddItemToObject(rules, "file_sha256", strv_array(rep->rule_file_digests));
+    cJSON_AddStringToObject(rules, "sha256", rep->ruleset_digest);
     cJSON_AddStringToObject(o, "verdict", csm_verdict_name(rep->verdict));
     cJSON_AddNumberToObject(o, "exit_code", csm_verdict_exit_code(rep->verdict));
 
     cJSON *sum = cJSON_AddObjectToObject(o, "summary");
     cJSON_AddNumberToObject(sum, "total", (double)rep->n_results);
-    for (int st = CSM_PASS; st <= CSM_ERROR; st++)
+    for (int st = CSM_PASS; st < CSM_STATUS_COUNT; st++)
         cJSON_AddNumberToObject(sum, csm_status_name(st), rep->counts[st]);
     cJSON_AddNumberToObject(sum, "blockers", rep->failed_blockers);
 
@@ -130,13 +184,34 @@ static cJSON *report_json(const struct csm_report *rep)
     for (size_t i = 0; i < rep->n_results; i++)
         cJSON_AddItemToArray(results, result_json(&rep->results[i]));
     cJSON_AddItemToObject(o, "plan", plan_json(&rep->plan));
+    cJSON_AddItemToObject(o, "policy", policy_json(rep));
     return o;
+}
+
+char *csm_report_json_digest(cJSON *report)
+{
+    char *canon = cJSON_PrintUnformatted(report);
+    if (!canon)
+        return NULL;
+    char *hex = csm_sha256_hex(canon, strlen(canon));
+    free(canon);
+    return hex;
 }
 
 int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct csm_render_opts *opts)
 {
     (void)opts;
     cJSON *o = report_json(rep);
+    char *hex = csm_report_json_digest(o);
+    if (!hex) {
+        cJSON_Delete(o);
+        return -ENOMEM;
+    }
+    cJSON *d = cJSON_AddObjectToObject(o, "digest");
+    cJSON_AddStringToObject(d, "algorithm", "sha256");
+    cJSON_AddStringToObject(d, "canonical", CSM_DIGEST_CANON);
+    cJSON_AddStringToObject(d, "value", hex);
+    free(hex);
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     if (!s)

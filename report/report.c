@@ -11,10 +11,12 @@
 #include "checks/checks.h"
 #include "facts/facts.h"
 #include "util.h"
+#include "waivers.h"
 
 static const struct csm_renderer renderers[] = {
     { "text", ".txt", csm_report_write_text },
     { "json", ".json", csm_report_write_json },
+    { "html", ".html", csm_report_write_html },
 };
 
 const struct csm_renderer *csm_renderer_find(const char *name)
@@ -35,13 +37,66 @@ const struct csm_renderer *csm_renderer_for_file(const char *path)
 
 const char *csm_renderer_names(void)
 {
-    return "text, json";
+    return "text, json, html";
 }
 
 const char *csm_verdict_name(enum csm_verdict v)
 {
     static const char *const names[] = { "ready", "warnings", "blocked", "incomplete" };
     return names[v];
+}
+
+const char *csm_verdict_title(enum csm_verdict v)
+{
+    static const char *const titles[] = { "Ready", "Ready with warnings", "Blocked", "Incomplete" };
+    return titles[v];
+}
+
+const char *csm_verdict_sentence(enum csm_verdict v)
+{
+    static const char *const sentences[] = {
+        "Nothing stands in the way of the migration.",
+        "Review the warnings before the migration.",
+        "Fix the blockers below before the migration.",
+        "A blocker could not be checked; see below.",
+    };
+    return sentences[v];
+}
+
+enum csm_group csm_result_group(const struct csm_result *r)
+{
+    switch (r->status) {
+    case CSM_PASS:
+        return CSM_GROUP_PASS;
+    case CSM_SKIP:
+        return CSM_GROUP_SKIP;
+    case CSM_WAIVED:
+        return CSM_GROUP_WAIVED;
+    case CSM_ERROR:
+        return r->severity == CSM_SEV_INFO ? CSM_GROUP_INFO : CSM_GROUP_ERROR;
+    default:
+        if (r->severity == CSM_SEV_INFO)
+            return CSM_GROUP_INFO;
+        return r->status == CSM_FAIL && r->severity == CSM_SEV_BLOCKER ? CSM_GROUP_BLOCKER : CSM_GROUP_WARNING;
+    }
+}
+
+static const struct {
+    const char *heading, *anchor;
+} group_names[CSM_GROUP_COUNT] = {
+    { "Blockers", "blockers" },   { "Warnings", "warnings" },          { "Could not be checked", "errors" },
+    { "Waived (accepted risk)", "waived" }, { "Skipped", "skipped" }, { "Notes", "notes" },
+    { "Passed", "passed" },
+};
+
+const char *csm_group_heading(enum csm_group g)
+{
+    return group_names[g].heading;
+}
+
+const char *csm_group_anchor(enum csm_group g)
+{
+    return group_names[g].anchor;
 }
 
 int csm_verdict_exit_code(enum csm_verdict v)
@@ -84,32 +139,91 @@ static enum csm_verdict verdict_of(const struct csm_result *r, size_t n, unsigne
                                                                                     : CSM_VERDICT_READY;
 }
 
-/* RFC 3339 in UTC. The calendar arithmetic is done here because glibc's
- * gmtime() loads the host's time zone file, which a --root scan must not
- * touch. Days to civil date: the proleptic Gregorian calendar in 400-year
- * eras of 146097 days, counted from 0000-03-01. */
-static char *utc_now(void)
+/* The calendar arithmetic is done here because glibc's gmtime() loads the
+ * host's time zone file, which a --root scan must not touch. Days to civil
+ * date: the proleptic Gregorian calendar in 400-year eras of 146097 days,
+ * counted from 0000-03-01. */
+static void civil_from_days(int64_t days, int64_t *year, int64_t *month, int64_t *day)
 {
-    int64_t t = (int64_t)time(NULL);
-    int64_t days = t / 86400, secs = t % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     int64_t mp = (5 * doy + 2) / 153;
-    int64_t day = doy - (153 * mp + 2) / 5 + 1;
-    int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    int64_t year = yoe + era * 400 + (month <= 2);
-    return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)year, (long long)month,
-                     (long long)day, (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = yoe + era * 400 + (*month <= 2);
 }
 
-void csm_report_build(struct csm_report *rep, struct csm_scan *s)
+static void utc_split(int64_t t, int64_t *days, int64_t *secs)
+{
+    *days = t / 86400;
+    *secs = t % 86400;
+    if (*secs < 0) {
+        *secs += 86400;
+        --*days;
+    }
+}
+
+/* RFC 3339 in UTC. */
+static char *utc_now(void)
+{
+    int64_t days, secs, y, m, d;
+    utc_split((int64_t)time(NULL), &days, &secs);
+    civil_from_days(days, &y, &m, &d);
+    return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m, (long long)d,
+                     (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
+}
+
+const char *csm_today(char *buf)
+{
+    int64_t days, secs, y, m, d;
+    utc_split((int64_t)time(NULL), &days, &secs);
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, 11, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+    return buf;
+}
+
+/* What the site's rule files changed from the shipped rules. */
+static void collect_overrides(struct csm_report *rep, const struct csm_ruleset *rs)
+{
+    for (size_t i = 0; i < csm_ruleset_count(rs); i++) {
+        const struct csm_rule *rule = csm_ruleset_at(rs, i);
+        for (size_t k = 0; k < rule->n_values; k++) {
+            const struct csm_rule_value *v = &rule->values[k];
+            if (!v->site)
+                continue;
+            rep->overrides = xrealloc(rep->overrides, (rep->n_overrides + 1) * sizeof(*rep->overrides));
+            rep->overrides[rep->n_overrides++] = (struct csm_override){
+                .id = xstrdup(rule->id),
+                .key = xstrdup(v->key),
+                .value = strv_join(v->values, "; "),
+                .shipped = v->shipped ? strv_join(v->shipped, "; ") : NULL,
+                .source = xstrdup(v->origin),
+            };
+        }
+    }
+}
+
+/* A waiver accepts a failure, a warning or an error; never a pass or a skip. */
+static void apply_waivers(struct csm_report *rep, struct csm_waivers *ws)
+{
+    for (size_t i = 0; ws && i < rep->n_results; i++) {
+        struct csm_result *r = &rep->results[i];
+        if (r->status != CSM_FAIL && r->status != CSM_WARN && r->status != CSM_ERROR)
+            continue;
+        struct csm_waiver *w = csm_waivers_match(ws, r->check->id, rep->hostname, rep->machine_id);
+        if (!w)
+            continue;
+        w->uses++;
+        r->waiver = w;
+        r->waived_status = r->status;
+        r->status = CSM_WAIVED;
+    }
+}
+
+void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_waivers *waivers)
 {
     const struct csm_identity *id = csm_facts_identity(s);
     *rep = (struct csm_report){
@@ -121,9 +235,14 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s)
         .profile = xstrdup(csm_ruleset_profile(s->rules)),
         .ruleset_version = xstrdup(csm_ruleset_version(s->rules)),
         .rule_files = strv_copy(csm_ruleset_files(s->rules)),
+        .rule_file_digests = strv_copy(csm_ruleset_file_digests(s->rules)),
+        .ruleset_digest = xstrdup(csm_ruleset_digest(s->rules)),
+        .waivers = waivers,
     };
+    collect_overrides(rep, s->rules);
     rep->results = csm_checks_run(s);
     rep->n_results = csm_n_checks;
+    apply_waivers(rep, waivers);
     csm_plan_build(s, &rep->plan);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);
@@ -148,6 +267,16 @@ void csm_report_clear(struct csm_report *rep)
     free(rep->profile);
     free(rep->ruleset_version);
     strv_free(rep->rule_files);
+    strv_free(rep->rule_file_digests);
+    free(rep->ruleset_digest);
+    for (size_t i = 0; i < rep->n_overrides; i++) {
+        free(rep->overrides[i].id);
+        free(rep->overrides[i].key);
+        free(rep->overrides[i].value);
+        free(rep->overrides[i].shipped);
+        free(rep->overrides[i].source);
+    }
+    free(rep->overrides);
     memset(rep, 0, sizeof(*rep));
 }
 
@@ -171,7 +300,7 @@ int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, 
         unlink(tmp);
         return e;
     }
-    const struct csm_render_opts plain = { 0 };
+    const struct csm_render_opts plain = { .width = 80 };
     int ret = r->write(rep, f, &plain);
     if (fflush(f) != 0 || ferror(f))
         ret = ret < 0 ? ret : -EIO;

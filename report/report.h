@@ -9,7 +9,7 @@
 #include "result.h"
 #include "scan.h"
 
-#define CSM_SCHEMA_VERSION "1.0.0"
+#define CSM_SCHEMA_VERSION "1.1.0"
 
 enum csm_verdict {
     CSM_VERDICT_READY,
@@ -44,6 +44,15 @@ struct csm_plan {
     char **notes;
 };
 
+/* A setting a site's rule file changed from the shipped rules. */
+struct csm_override {
+    char *id, *key, *value;
+    char *shipped; /* NULL: the shipped rules did not set it */
+    char *source;  /* file:line */
+};
+
+struct csm_waivers;
+
 struct csm_report {
     char *generated_at; /* UTC, RFC 3339 */
     char *hostname, *machine_id;
@@ -51,19 +60,42 @@ struct csm_report {
     char *root, *disk;
     char *profile, *ruleset_version;
     char **rule_files;
+    char **rule_file_digests;
+    char *ruleset_digest;
+    struct csm_override *overrides;
+    size_t n_overrides;
+    const struct csm_waivers *waivers; /* borrowed; NULL without --waivers */
     struct csm_result *results;
     size_t n_results;
     struct csm_plan plan;
     enum csm_verdict verdict;
-    unsigned counts[CSM_ERROR + 1];
+    unsigned counts[CSM_STATUS_COUNT];
     unsigned failed_blockers;
 };
 
-/* Runs every check and builds the plan. */
-void csm_report_build(struct csm_report *rep, struct csm_scan *s);
+/* Runs every check, applies the waivers (may be NULL) and builds the plan. */
+void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_waivers *waivers);
 void csm_report_clear(struct csm_report *rep);
 
 const char *csm_verdict_name(enum csm_verdict v);
+/* "Blocked", "Fix the blockers below before the migration." */
+const char *csm_verdict_title(enum csm_verdict v);
+const char *csm_verdict_sentence(enum csm_verdict v);
+
+/* How renderers group results, in the order they show them. */
+enum csm_group {
+    CSM_GROUP_BLOCKER, /* failed blockers */
+    CSM_GROUP_WARNING, /* failed warnings, and warn */
+    CSM_GROUP_ERROR,   /* could not be checked */
+    CSM_GROUP_WAIVED,
+    CSM_GROUP_SKIP,
+    CSM_GROUP_INFO, /* informational checks that did not pass */
+    CSM_GROUP_PASS,
+    CSM_GROUP_COUNT,
+};
+enum csm_group csm_result_group(const struct csm_result *r);
+const char *csm_group_heading(enum csm_group g);
+const char *csm_group_anchor(enum csm_group g);
 int csm_verdict_exit_code(enum csm_verdict v);
 
 /* Builds the migration plan from the facts and the [plan] rules. */
@@ -73,6 +105,8 @@ void csm_plan_clear(struct csm_plan *plan);
 struct csm_render_opts {
     bool color;   /* ANSI colours */
     bool unicode; /* marks such as ✓ ✗ */
+    int width;    /* text: wrap prose at this column; 0 = do not wrap */
+    int detail;   /* text: -1 quiet (verdict and blockers), 0 normal, 1 verbose */
 };
 
 struct csm_renderer {
@@ -88,6 +122,21 @@ const char *csm_renderer_names(void);
 
 int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o);
 int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o);
+int csm_report_write_html(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o);
+
+/* Today's date, "YYYY-MM-DD" (UTC), for waiver expiry; buf of 11 bytes. */
+const char *csm_today(char *buf);
+
+/* The report's digest: SHA-256 of its JSON without the "digest" member,
+ * serialized compactly (cJSON, document order). verify recomputes it. */
+#define CSM_DIGEST_CANON "cjson-compact"
+struct cJSON;
+/* The digest of a report tree that holds no "digest" member. */
+char *csm_report_json_digest(struct cJSON *report);
+
+/* csm-precheck verify / diff: they print their findings and return an exit code. */
+int csm_report_verify(const char *path, FILE *out);
+int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out);
 
 /* Writes to path atomically: a temporary file in the same directory,
  * fsync, rename. Returns 0 or -errno. */

@@ -1,13 +1,17 @@
 /* The text report, for the admin at the terminal: the verdict first, then
- * what blocks, what warns, what could not be checked, what passed, and
- * the migration plan. Colour and Unicode marks only when asked (a tty). */
+ * what blocks, what warns, what could not be checked, what was waived or
+ * skipped, what passed, the migration plan and the policy in force.
+ * Colour and Unicode marks only when asked (a terminal); prose wraps at
+ * the given width, commands never do, so they can be copied. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report.h"
 #include "checks/checks.h"
 #include "util.h"
+#include "waivers.h"
 
 #define RED "\033[1;31m"
 #define YELLOW "\033[1;33m"
@@ -27,129 +31,221 @@ static const char *c(const struct out *out, const char *code)
     return out->o->color ? code : "";
 }
 
-enum group { G_BLOCKER, G_WARNING, G_ERROR, G_SKIP, G_INFO, G_PASS };
-
-static enum group group_of(const struct csm_result *r)
+/* Prints text indented by indent columns, wrapped at the width; a word
+ * longer than a line (a path, a UUID) stays whole on its own line. */
+static void wrap(const struct out *out, int indent, const char *text)
 {
-    if (r->status == CSM_PASS)
-        return G_PASS;
-    if (r->status == CSM_SKIP)
-        return G_SKIP;
-    if (r->status == CSM_ERROR)
-        return G_ERROR;
-    if (r->severity == CSM_SEV_INFO)
-        return G_INFO;
-    return r->status == CSM_FAIL && r->severity == CSM_SEV_BLOCKER ? G_BLOCKER : G_WARNING;
+    int width = out->o->width > indent + 20 ? out->o->width : 0;
+    int col = indent;
+    fprintf(out->f, "%*s", indent, "");
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, " \n");
+        if (width && col > indent && col + 1 + (int)n > width) {
+            fprintf(out->f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out->f);
+            col++;
+        }
+        fwrite(p, 1, n, out->f);
+        col += (int)n;
+        p += n;
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    fputc('\n', out->f);
 }
 
+/* The mark of each group: on a terminal, and in plain ASCII. */
 static const struct {
-    const char *heading, *mark, *ascii, *color;
-} groups[] = {
-    [G_BLOCKER] = { "Blockers", "✗", "[BLOCKER]", RED },
-    [G_WARNING] = { "Warnings", "!", "[WARNING]", YELLOW },
-    [G_ERROR] = { "Could not be checked", "?", "[ERROR]", RED },
-    [G_SKIP] = { "Skipped", "-", "[SKIP]", DIM },
-    [G_INFO] = { "Notes", "i", "[INFO]", BLUE },
-    [G_PASS] = { "Passed", "✓", "[PASS]", GREEN },
+    const char *mark, *ascii, *color;
+} marks[CSM_GROUP_COUNT] = {
+    [CSM_GROUP_BLOCKER] = { "✗", "[BLOCKER]", RED }, [CSM_GROUP_WARNING] = { "!", "[WARNING]", YELLOW },
+    [CSM_GROUP_ERROR] = { "?", "[ERROR]", RED },     [CSM_GROUP_WAIVED] = { "~", "[WAIVED]", BLUE },
+    [CSM_GROUP_SKIP] = { "-", "[SKIP]", DIM },       [CSM_GROUP_INFO] = { "i", "[INFO]", BLUE },
+    [CSM_GROUP_PASS] = { "✓", "[PASS]", GREEN },
 };
 
 static void header(const struct out *out, const struct csm_report *rep)
 {
-    fprintf(out->f, "%scsm-precheck %s%s  profile %s  ", c(out, BOLD), CSM_VERSION, c(out, RESET), rep->profile);
-    if (rep->mode == CSM_MODE_LIVE)
-        fprintf(out->f, "live system");
-    else
-        fprintf(out->f, "tree %s", rep->root);
-    fprintf(out->f, "  host %s  %s\n\n", rep->hostname, rep->generated_at);
+    _cleanup_free_ char *target = rep->mode == CSM_MODE_LIVE ? xstrdup("the running system")
+                                                            : xasprintf("the tree %s", rep->root);
+    _cleanup_free_ char *line = xasprintf("csm-precheck %s, profile %s, %s, host %s, %s", CSM_VERSION, rep->profile,
+                                          target, rep->hostname, rep->generated_at);
+    wrap(out, 0, line);
+    fputc('\n', out->f);
 }
 
 static void verdict_line(const struct out *out, const struct csm_report *rep)
 {
-    static const char *const words[] = {
-        [CSM_VERDICT_READY] = "READY: nothing stands in the way of the migration.",
-        [CSM_VERDICT_WARNINGS] = "READY WITH WARNINGS: review them before the migration.",
-        [CSM_VERDICT_BLOCKED] = "BLOCKED: fix the blockers below before the migration.",
-        [CSM_VERDICT_INCOMPLETE] = "INCOMPLETE: a blocker could not be checked; see below.",
-    };
     static const char *const colors[] = { GREEN, YELLOW, RED, RED };
-    fprintf(out->f, "%s%s%s\n", c(out, colors[rep->verdict]), words[rep->verdict], c(out, RESET));
-    fprintf(out->f, "%u passed, %u failed (%u %s), %u warned, %u skipped, %u could not be checked\n",
-            rep->counts[CSM_PASS], rep->counts[CSM_FAIL], rep->failed_blockers,
-            rep->failed_blockers == 1 ? "blocker" : "blockers", rep->counts[CSM_WARN], rep->counts[CSM_SKIP],
-            rep->counts[CSM_ERROR]);
-    if (rep->mode == CSM_MODE_ROOT)
-        fprintf(out->f, "Commands are written for the system itself: run them inside it (chroot %s).\n", rep->root);
+    char title[32];
+    snprintf(title, sizeof(title), "%s", csm_verdict_title(rep->verdict));
+    for (char *p = title; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    _cleanup_free_ char *verdict = xasprintf("%s: %s", title, csm_verdict_sentence(rep->verdict));
+    fputs(c(out, colors[rep->verdict]), out->f);
+    wrap(out, 0, verdict);
+    fputs(c(out, RESET), out->f);
+    if (out->o->detail < 0)
+        return;
+    _cleanup_free_ char *counts = xasprintf(
+        "%u passed, %u failed (%u %s), %u warned, %u skipped, %u could not be checked, %u waived.",
+        rep->counts[CSM_PASS], rep->counts[CSM_FAIL], rep->failed_blockers,
+        rep->failed_blockers == 1 ? "blocker" : "blockers", rep->counts[CSM_WARN], rep->counts[CSM_SKIP],
+        rep->counts[CSM_ERROR], rep->counts[CSM_WAIVED]);
+    wrap(out, 0, counts);
+    if (rep->mode == CSM_MODE_ROOT) {
+        _cleanup_free_ char *note =
+            xasprintf("Commands are written for the system itself: run them inside it (chroot %s).", rep->root);
+        wrap(out, 0, note);
+    }
 }
 
-static void result_block(const struct out *out, const struct csm_result *r, enum group g)
+static void evidence_block(const struct out *out, const struct csm_result *r, bool all)
 {
-    FILE *f = out->f;
-    fprintf(f, "  %s%s%s %s%s%s  %s\n", c(out, groups[g].color), out->o->unicode ? groups[g].mark : groups[g].ascii,
-            c(out, RESET), c(out, BOLD), r->check->id, c(out, RESET), r->title);
-    fprintf(f, "    %s\n", r->message);
-    if (g == G_PASS || g == G_SKIP)
-        return;
     for (size_t i = 0; i < r->n_evidence; i++) {
         const struct csm_evidence *e = r->evidence[i];
-        if (!e->problem)
+        if (!e->problem && !all)
             continue;
-        fprintf(f, "    %s%s: %s%s%s%s%s%s\n", c(out, DIM), e->label, e->value, e->source ? "  (" : "",
-                e->source ? e->source : "", e->source ? ")" : "", c(out, RESET), "");
+        _cleanup_free_ char *line = xasprintf("%s: %s%s%s%s", e->label, e->value, e->source ? " (" : "",
+                                              e->source ? e->source : "", e->source ? ")" : "");
+        fputs(c(out, e->problem ? "" : DIM), out->f);
+        wrap(out, 4, line);
         if (e->note)
-            fprintf(f, "      %s\n", e->note);
+            wrap(out, 6, e->note);
+        fputs(c(out, e->problem ? "" : RESET), out->f);
     }
-    if (r->hint)
-        fprintf(f, "    Fix: %s\n", r->hint);
+}
+
+static void result_block(const struct out *out, const struct csm_result *r, enum csm_group g)
+{
+    FILE *f = out->f;
+    const char *mark = out->o->unicode ? marks[g].mark : marks[g].ascii;
+    /* The title goes on its own line when it does not fit beside the id. */
+    int len = 2 + (out->o->unicode ? 1 : (int)strlen(mark)) + 1 + (int)strlen(r->check->id) + 2 + (int)strlen(r->title);
+    bool fits = !out->o->width || len <= out->o->width;
+    fprintf(f, "  %s%s%s %s%s%s%s", c(out, marks[g].color), mark, c(out, RESET), c(out, BOLD), r->check->id,
+            c(out, RESET), fits ? "  " : "\n");
+    if (fits)
+        fprintf(f, "%s\n", r->title);
+    else
+        wrap(out, 4, r->title);
+    wrap(out, 4, r->message);
+    if (g == CSM_GROUP_WAIVED && r->waiver) {
+        _cleanup_free_ char *w = xasprintf("Waived (was %s): %s%s%s%s%s (%s)", csm_status_name(r->waived_status),
+                                           r->waiver->reason, r->waiver->approved_by ? "; approved by " : "",
+                                           r->waiver->approved_by ? r->waiver->approved_by : "",
+                                           r->waiver->expires ? "; until " : "",
+                                           r->waiver->expires ? r->waiver->expires : "", r->waiver->source);
+        wrap(out, 4, w);
+    }
+    if (g == CSM_GROUP_PASS || g == CSM_GROUP_SKIP || g == CSM_GROUP_INFO) {
+        if (out->o->detail > 0)
+            evidence_block(out, r, true);
+        return;
+    }
+    evidence_block(out, r, out->o->detail > 0);
+    if (r->hint) {
+        _cleanup_free_ char *hint = xasprintf("Fix: %s", r->hint);
+        wrap(out, 4, hint);
+    }
     for (size_t i = 0; r->commands && r->commands[i]; i++)
         fprintf(f, "      %s$%s %s\n", c(out, DIM), c(out, RESET), r->commands[i]);
 }
 
+static void plan_line(const struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void plan_line(const struct out *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *line = xvasprintf(fmt, ap);
+    va_end(ap);
+    wrap(out, 2, line);
+}
+
 static void plan_section(const struct out *out, const struct csm_plan *p)
 {
-    FILE *f = out->f;
     char a[32], b[32];
-    fprintf(f, "\n%sMigration plan%s\n", c(out, BOLD), c(out, RESET));
+    fprintf(out->f, "\n%sMigration plan%s\n", c(out, BOLD), c(out, RESET));
     if (!p->available) {
-        fprintf(f, "  not available: %s\n", p->reason);
+        plan_line(out, "Not available: %s", p->reason);
         return;
     }
-    fprintf(f, "  System disk:  %s, %s, %s\n", p->disk, csm_format_size(p->disk_bytes, a, sizeof(a)),
-            p->label ? p->label : "no partition table");
+    plan_line(out, "System disk: %s, %s, %s.", p->disk, csm_format_size(p->disk_bytes, a, sizeof(a)),
+              p->label ? p->label : "no partition table");
     for (size_t i = 0; i < p->n_parts; i++) {
         const struct csm_plan_part *pp = &p->parts[i];
-        fprintf(f, "  %s %-14s %s, %s%s%s: %s\n", pp->required ? "+" : " ",
-                pp->device ? pp->device : (snprintf(b, sizeof(b), "partition %zu", pp->partno), b),
-                csm_format_size(pp->bytes, a, sizeof(a)), pp->type ? pp->type : "?", pp->fstype ? ", " : "",
-                pp->fstype ? pp->fstype : "", pp->why);
+        if (!pp->device)
+            snprintf(b, sizeof(b), "partition %zu", pp->partno);
+        plan_line(out, "%s %s: %s, %s%s%s; %s", pp->required ? "+" : "-", pp->device ? pp->device : b,
+                  csm_format_size(pp->bytes, a, sizeof(a)), pp->type ? pp->type : "?", pp->fstype ? ", " : "",
+                  pp->fstype ? pp->fstype : "", pp->why);
     }
-    fprintf(f, "  Copy:         %s, sectors 0-%llu, %llu bytes (%s)\n",
-            p->whole ? "the whole disk" : "MBR through the last needed partition", (unsigned long long)p->last_sector,
-            (unsigned long long)p->copy_bytes, csm_format_size(p->copy_bytes, a, sizeof(a)));
-    if (p->whole_why)
-        fprintf(f, "                (%s)\n", p->whole_why);
-    fprintf(f, "  Target disk:  at least %llu GiB\n", (unsigned long long)p->min_target_gib);
+    plan_line(out, "Copy: %s, sectors 0-%llu, %llu bytes (%s)%s%s.",
+              p->whole ? "the whole disk" : "the MBR through the last needed partition", (unsigned long long)p->last_sector,
+              (unsigned long long)p->copy_bytes, csm_format_size(p->copy_bytes, a, sizeof(a)), p->whole_why ? "; " : "",
+              p->whole_why ? p->whole_why : "");
+    plan_line(out, "Target disk: at least %llu GiB.", (unsigned long long)p->min_target_gib);
     for (size_t i = 0; p->commands && p->commands[i]; i++)
-        fprintf(f, "    %s$%s %s\n", c(out, DIM), c(out, RESET), p->commands[i]);
+        fprintf(out->f, "    %s$%s %s\n", c(out, DIM), c(out, RESET), p->commands[i]);
     for (size_t i = 0; p->notes && p->notes[i]; i++)
-        fprintf(f, "  Note: %s\n", p->notes[i]);
+        plan_line(out, "Note: %s", p->notes[i]);
+}
+
+static void waiver_lines(const struct out *out, const struct csm_waivers *ws, bool expired, const char *what)
+{
+    for (size_t i = 0; i < ws->n; i++) {
+        const struct csm_waiver *w = &ws->w[i];
+        if (w->expired != expired || (!expired && w->uses))
+            continue;
+        _cleanup_free_ char *line = xasprintf("%s waiver for %s (%s): %s", what, w->id, w->source, w->reason);
+        wrap(out, 2, line);
+    }
+}
+
+/* What differs from the shipped rules, and by which file. */
+static void policy_section(const struct out *out, const struct csm_report *rep)
+{
+    if (!rep->n_overrides && !rep->waivers)
+        return;
+    fprintf(out->f, "\n%sPolicy%s\n", c(out, BOLD), c(out, RESET));
+    for (size_t i = 0; i < rep->n_overrides; i++) {
+        const struct csm_override *x = &rep->overrides[i];
+        _cleanup_free_ char *line = xasprintf("%s %s = %s (shipped: %s; set by %s)", x->id, x->key, x->value,
+                                              x->shipped ? x->shipped : "unset", x->source);
+        wrap(out, 2, line);
+    }
+    if (rep->waivers) {
+        _cleanup_free_ char *head = xasprintf("Waivers from %s (%zu)", rep->waivers->path, rep->waivers->n);
+        wrap(out, 2, head);
+        waiver_lines(out, rep->waivers, true, "Expired, ignored:");
+        waiver_lines(out, rep->waivers, false, "Unused:");
+    }
 }
 
 int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o)
 {
     struct out out = { f, o };
-    header(&out, rep);
+    if (o->detail >= 0)
+        header(&out, rep);
     verdict_line(&out, rep);
-    for (enum group g = G_BLOCKER; g <= G_PASS; g++) {
+    for (enum csm_group g = CSM_GROUP_BLOCKER; g < CSM_GROUP_COUNT; g++) {
+        if (o->detail < 0 && g != CSM_GROUP_BLOCKER)
+            break;
         bool any = false;
         for (size_t i = 0; i < rep->n_results; i++) {
-            if (group_of(&rep->results[i]) != g)
+            if (csm_result_group(&rep->results[i]) != g)
                 continue;
             if (!any)
-                fprintf(f, "\n%s%s%s\n", c(&out, BOLD), groups[g].heading, c(&out, RESET));
+                fprintf(f, "\n%s%s%s\n", c(&out, BOLD), csm_group_heading(g), c(&out, RESET));
             any = true;
             result_block(&out, &rep->results[i], g);
         }
     }
-    plan_section(&out, &rep->plan);
+    if (o->detail >= 0) {
+        plan_section(&out, &rep->plan);
+        policy_section(&out, rep);
+    }
     return ferror(f) ? -EIO : 0;
 }

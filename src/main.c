@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <sys/ioctl.h>
+
 #include "checks/checks.h"
 #include "exitcodes.h"
 #include "kv.h"
@@ -17,20 +19,25 @@
 #include "rules.h"
 #include "scan.h"
 #include "util.h"
+#include "waivers.h"
 
 struct cli {
     struct csm_scan_options scan;
     const char *profile;
     const char *rules_dir;
     const char *format;
+    const char *waivers;
     char **outputs;
-    int color; /* -1 auto, 0 never, 1 always */
+    int color;  /* -1 auto, 0 never, 1 always */
+    int detail; /* -1 quiet, 0, 1 verbose */
     bool list_checks;
 };
 
 static void usage(FILE *f)
 {
-    fputs("Usage: csm-precheck [OPTIONS]\n"
+    fputs("Usage: csm-precheck [scan] [OPTIONS]\n"
+          "       csm-precheck verify REPORT.json...\n"
+          "       csm-precheck diff [--format text|json] OLD.json NEW.json\n"
           "\n"
           "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
           "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size.\n"
@@ -48,16 +55,26 @@ static void usage(FILE *f)
           "      --rules DIR             apply a site's rule files after the shipped ones:\n"
           "                              DIR/*.rules, then DIR/<profile>/*.rules\n"
           "      --list-checks           print the checks with their severity and exit\n"
+          "  -w, --waivers FILE          accept the risk of failures listed in FILE (JSON):\n"
+          "                              they show as waived and no longer move the verdict\n"
           "\n"
           "Output:\n"
-          "  -f, --format FORMAT         text (default) or json, on standard output\n"
+          "  -f, --format FORMAT         text (default), json or html, on standard output\n"
           "  -o, --output FILE           also write the report to FILE, format by extension\n"
-          "                              (.txt, .json); written atomically; repeatable\n"
+          "                              (.txt, .json, .html); written atomically; repeatable\n"
+          "  -q, --quiet                 text: only the verdict and the blockers\n"
+          "  -v, --verbose               text: also the evidence of what passed\n"
           "      --color[=WHEN]          auto (default: on a terminal), always or never\n"
           "  -h, --help                  show this help\n"
           "  -V, --version               show the version\n"
           "\n"
-          "Exit status:\n"
+          "Archives:\n"
+          "  verify REPORT.json...       recompute each JSON report's SHA-256 digest; exit 0 when\n"
+          "                              intact, 1 when a report was changed, 4 when unreadable\n"
+          "  diff OLD.json NEW.json      what changed per check between two runs; exit 1 when a\n"
+          "                              check newly fails, 0 otherwise, 4 when unreadable\n"
+          "\n"
+          "Exit status of a scan:\n"
           "   0  ready: no check failed\n"
           "   1  warnings only\n"
           "   2  blocked: at least one blocker failed\n"
@@ -82,6 +99,7 @@ static int usage_error(const char *fmt, ...)
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
     enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR };
+    cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
         { "disk", required_argument, NULL, 'd' },
@@ -89,6 +107,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+        { "waivers", required_argument, NULL, 'w' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
         { "format", required_argument, NULL, 'f' },
         { "output", required_argument, NULL, 'o' },
         { "color", optional_argument, NULL, OPT_COLOR },
@@ -98,7 +119,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:d:t:p:f:o:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:d:t:p:f:o:w:qvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             cli->scan.root = optarg;
@@ -120,6 +141,15 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         case OPT_LIST_CHECKS:
             cli->list_checks = true;
             break;
+        case 'w':
+            cli->waivers = optarg;
+            break;
+        case 'q':
+            cli->detail = -1;
+            break;
+        case 'v':
+            cli->detail = 1;
+            break;
         case 'f':
             if (!csm_renderer_find(optarg))
                 return usage_error("--format: unknown format '%s' (expected %s)", optarg, csm_renderer_names());
@@ -127,7 +157,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case 'o':
             if (!csm_renderer_for_file(optarg))
-                return usage_error("--output %s: the file name must end in .txt or .json", optarg);
+                return usage_error("--output %s: the file name must end in .txt, .json or .html", optarg);
             strv_push(&cli->outputs, xstrdup(optarg));
             break;
         case OPT_COLOR:
@@ -162,8 +192,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 static void report_rule_error(const char *file, unsigned line, unsigned col, const char *msg, void *data)
 {
     (void)data;
-    if (line)
+    if (line && col)
         fprintf(stderr, "%s:%u:%u: error: %s\n", file, line, col, msg);
+    else if (line)
+        fprintf(stderr, "%s:%u: error: %s\n", file, line, msg);
     else
         fprintf(stderr, "%s: error: %s\n", file, msg);
 }
@@ -228,25 +260,67 @@ static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
     return 0;
 }
 
-static bool want_color(int setting)
+/* What standard output can show: colour and Unicode marks on a capable
+ * terminal only (NO_COLOR and TERM=dumb are respected), wrapped at its width. */
+static struct csm_render_opts stdout_opts(const struct cli *cli)
 {
-    if (setting >= 0)
-        return setting;
     const char *term = getenv("TERM");
-    return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+    bool tty = isatty(STDOUT_FILENO) && !(term && streq(term, "dumb"));
+    const char *ctype = getenv("LC_ALL") ? getenv("LC_ALL") : getenv("LC_CTYPE") ? getenv("LC_CTYPE") : getenv("LANG");
+    bool utf8 = ctype && (strcasestr(ctype, "utf-8") || strcasestr(ctype, "utf8"));
+    struct winsize ws;
+    const char *cols = getenv("COLUMNS");
+    int width = 80;
+    if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        width = ws.ws_col;
+    else if (cols && atoi(cols) > 0)
+        width = atoi(cols);
+    return (struct csm_render_opts){
+        .color = cli->color >= 0 ? cli->color : tty && !getenv("NO_COLOR"),
+        .unicode = tty && utf8,
+        .width = width,
+        .detail = cli->detail,
+    };
+}
+
+static bool is_check_id(const char *id)
+{
+    return csm_check_find(id) != NULL;
+}
+
+static int load_waivers(const struct cli *cli, struct csm_waivers **ws)
+{
+    char today[11];
+    if (!cli->waivers)
+        return 0;
+    int r = csm_waivers_load(cli->waivers, csm_today(today), is_check_id, report_rule_error, NULL, ws);
+    if (r == -EINVAL) {
+        fprintf(stderr, "csm-precheck: the waivers were refused; nothing was checked\n");
+        return CSM_EXIT_OPERATIONAL;
+    }
+    if (r < 0) {
+        fprintf(stderr, "csm-precheck: --waivers %s: %s\n", cli->waivers, csm_strerror(r));
+        return CSM_EXIT_OPERATIONAL;
+    }
+    return 0;
 }
 
 static int scan(const struct cli *cli, const struct csm_ruleset *rs)
 {
+    struct csm_waivers *ws = NULL;
+    int code = load_waivers(cli, &ws);
+    if (code)
+        return code;
     struct csm_scan s;
     int r = csm_scan_init(&s, &cli->scan, rs);
     if (r < 0) {
         fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/", csm_strerror(r));
+        csm_waivers_free(ws);
         return CSM_EXIT_OPERATIONAL;
     }
     struct csm_report rep;
-    csm_report_build(&rep, &s);
-    int code = csm_verdict_exit_code(rep.verdict);
+    csm_report_build(&rep, &s, ws);
+    code = csm_verdict_exit_code(rep.verdict);
 
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++) {
         r = csm_report_save(&rep, csm_renderer_for_file(cli->outputs[i]), cli->outputs[i]);
@@ -255,18 +329,18 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
             code = CSM_EXIT_OPERATIONAL;
         }
     }
-    bool color = want_color(cli->color);
-    struct csm_render_opts o = { .color = color, .unicode = color };
+    struct csm_render_opts o = stdout_opts(cli);
     const struct csm_renderer *out = csm_renderer_find(cli->format ? cli->format : "text");
     if (out->write(&rep, stdout, &o) < 0 || fflush(stdout) != 0)
         code = CSM_EXIT_OPERATIONAL;
 
     csm_report_clear(&rep);
     csm_scan_done(&s);
+    csm_waivers_free(ws);
     return code;
 }
 
-int main(int argc, char **argv)
+static int cmd_scan(int argc, char **argv)
 {
     struct cli cli = { .profile = "offline", .color = -1 };
     int code = parse_args(argc, argv, &cli);
@@ -279,4 +353,52 @@ int main(int argc, char **argv)
     csm_ruleset_free(rs);
     strv_free(cli.outputs);
     return code;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("verify: name the JSON reports to verify");
+    int code = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = csm_report_verify(argv[i], stdout);
+        code = r > code ? r : code;
+    }
+    return code;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+    const char *format = "text";
+    int i = 1;
+    if (i + 1 < argc && (streq(argv[i], "--format") || streq(argv[i], "-f"))) {
+        format = argv[i + 1];
+        i += 2;
+    } else if (i < argc && startswith(argv[i], "--format=")) {
+        format = argv[i] + 9;
+        i++;
+    }
+    if (!streq(format, "text") && !streq(format, "json"))
+        return usage_error("diff --format: expected text or json, not '%s'", format);
+    if (argc - i != 2)
+        return usage_error("diff: name two JSON reports, the older first");
+    return csm_report_diff(argv[i], argv[i + 1], format, stdout);
+}
+
+/* The subcommands; a first argument that is none of them is a scan. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    { "scan", cmd_scan },
+    { "verify", cmd_verify },
+    { "diff", cmd_diff },
+};
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(commands); i++)
+        if (streq(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    return cmd_scan(argc, argv);
 }

@@ -9,7 +9,7 @@
 
 const char *csm_status_name(enum csm_status s)
 {
-    static const char *const names[] = { "pass", "warn", "fail", "skip", "error" };
+    static const char *const names[] = { "pass", "warn", "fail", "skip", "error", "waived" };
     return names[s];
 }
 

@@ -13,8 +13,10 @@ enum csm_status {
     CSM_PASS,
     CSM_WARN,
     CSM_FAIL,
-    CSM_SKIP,  /* does not apply to this target, or needs an input not given */
-    CSM_ERROR, /* applies, but could not be established */
+    CSM_SKIP,   /* does not apply to this target, or needs an input not given */
+    CSM_ERROR,  /* applies, but could not be established */
+    CSM_WAIVED, /* failed (or warned, or erred), and a waiver accepts the risk */
+    CSM_STATUS_COUNT,
 };
 
 const char *csm_status_name(enum csm_status s);
@@ -28,6 +30,7 @@ struct csm_evidence {
 };
 
 struct csm_check;
+struct csm_waiver;
 
 struct csm_result {
     const struct csm_check *check;
@@ -38,6 +41,10 @@ struct csm_result {
     struct csm_vars vars;
     struct csm_evidence **evidence; /* each item stays where it is: checks keep pointers */
     size_t n_evidence;
+
+    /* Set when a waiver applies: status is then CSM_WAIVED. */
+    const struct csm_waiver *waiver;
+    enum csm_status waived_status;
 
     /* Filled in from the rules by csm_result_render(). */
     enum csm_severity severity;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "root.h"
 #include "template.h"
 #include "util.h"
@@ -21,6 +22,9 @@ struct csm_ruleset {
     struct csm_rule *rules;
     size_t n_rules;
     char **files;
+    char **file_digests;
+    char *digest;
+    struct csm_sha256 *whole; /* while loading */
 };
 
 /* State while one file is parsed. */
@@ -33,6 +37,7 @@ struct parser {
     const struct csm_rules_section *section; /* NULL: ruleset/profile or none */
     struct csm_rule *rule;
     bool bad_section; /* already reported: ignore its keys */
+    bool site;        /* loading a site's layer */
     csm_rules_errfn errfn;
     void *data;
     unsigned errors;
@@ -271,6 +276,10 @@ static void assign(struct parser *p, char *key, char *value, size_t key_col, siz
     }
 
     struct csm_rule_value *v = value_slot(p->rule, key);
+    if (p->site && !v->site) {
+        v->site = true;
+        v->shipped = strv_copy(v->values);
+    }
     if (!list || !*value) {
         strv_free(v->values);
         v->values = NULL;
@@ -377,6 +386,16 @@ static void parse_buffer(struct parser *p, const char *buf, size_t len)
     free(text);
 }
 
+static void record_file(struct csm_ruleset *rs, char *name, const char *data, size_t size)
+{
+    char header[32];
+    int n = snprintf(header, sizeof(header), "%zu\n", size);
+    strv_push(&rs->files, name);
+    strv_push(&rs->file_digests, csm_sha256_hex(data, size));
+    csm_sha256_update(rs->whole, header, (size_t)n);
+    csm_sha256_update(rs->whole, data, size);
+}
+
 static int parse_site_file(struct parser *p, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -389,6 +408,7 @@ static int parse_site_file(struct parser *p, const char *path)
     if (r < 0)
         return r;
     p->file = path;
+    record_file(p->rs, xstrdup(path), buf, len);
     parse_buffer(p, buf, len);
     free(buf);
     return 0;
@@ -431,7 +451,7 @@ static void load_builtin(struct parser *p, const char *profile)
             if (!mine)
                 continue;
             char *name = xasprintf("builtin:%s", f->path);
-            strv_push(&p->rs->files, name);
+            record_file(p->rs, name, f->data, f->size);
             p->file = name;
             parse_buffer(p, f->data, f->size);
         }
@@ -462,9 +482,7 @@ static int load_site(struct parser *p, const char *dir, const char *profile)
                 p->file = files[i];
                 p->line = 0;
                 perr(p, 0, "cannot read: %s", csm_strerror(fr));
-                continue;
             }
-            strv_push(&p->rs->files, xstrdup(files[i]));
         }
         strv_free(files);
     }
@@ -529,8 +547,12 @@ int csm_ruleset_load(const struct csm_rules_section *sections, size_t n_sections
     struct parser p = {
         .sections = sections, .n_sections = n_sections, .rs = rs, .errfn = errfn, .data = data,
     };
+    rs->whole = csm_sha256_new();
     load_builtin(&p, profile);
+    p.site = true;
     int r = site_dir ? load_site(&p, site_dir, profile) : 0;
+    rs->digest = csm_sha256_finish(rs->whole);
+    rs->whole = NULL;
     if (r >= 0)
         validate(&p);
     if (r >= 0 && p.errors)
@@ -552,6 +574,7 @@ void csm_ruleset_free(struct csm_ruleset *rs)
         for (size_t j = 0; j < r->n_values; j++) {
             free(r->values[j].key);
             strv_free(r->values[j].values);
+            strv_free(r->values[j].shipped);
             free(r->values[j].origin);
         }
         free(r->values);
@@ -559,6 +582,8 @@ void csm_ruleset_free(struct csm_ruleset *rs)
     }
     free(rs->rules);
     strv_free(rs->files);
+    strv_free(rs->file_digests);
+    free(rs->digest);
     free(rs->profile);
     free(rs);
 }
@@ -586,6 +611,26 @@ const char *csm_ruleset_profile(const struct csm_ruleset *rs)
 char *const *csm_ruleset_files(const struct csm_ruleset *rs)
 {
     return rs->files;
+}
+
+char *const *csm_ruleset_file_digests(const struct csm_ruleset *rs)
+{
+    return rs->file_digests;
+}
+
+const char *csm_ruleset_digest(const struct csm_ruleset *rs)
+{
+    return rs->digest;
+}
+
+size_t csm_ruleset_count(const struct csm_ruleset *rs)
+{
+    return rs->n_rules;
+}
+
+const struct csm_rule *csm_ruleset_at(const struct csm_ruleset *rs, size_t i)
+{
+    return &rs->rules[i];
 }
 
 const struct csm_rule_value *csm_rule_find(const struct csm_rule *rule, const char *key)

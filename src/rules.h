@@ -34,6 +34,8 @@ struct csm_rule_value {
     char *key;     /* "severity", "message.gpt", "param.unstable", ... */
     char **values; /* one element for scalars */
     char *origin;  /* "file:line" of the assignment in force */
+    bool site;     /* set or changed by a site's --rules file */
+    char **shipped; /* with site: the shipped values it replaced (NULL: none) */
 };
 
 /* The settings of one section ([check.id], [plan], [ruleset], [profile]). */
@@ -79,6 +81,13 @@ const struct csm_rule *csm_ruleset_get(const struct csm_ruleset *rs, const char 
 const char *csm_ruleset_version(const struct csm_ruleset *rs);
 const char *csm_ruleset_profile(const struct csm_ruleset *rs);
 char *const *csm_ruleset_files(const struct csm_ruleset *rs);
+/* SHA-256 of each file as loaded (parallel to the files), and of the whole
+ * set: every file in load order, each as "<length>\n<content>". */
+char *const *csm_ruleset_file_digests(const struct csm_ruleset *rs);
+const char *csm_ruleset_digest(const struct csm_ruleset *rs);
+/* Every section, in the order first seen. */
+size_t csm_ruleset_count(const struct csm_ruleset *rs);
+const struct csm_rule *csm_ruleset_at(const struct csm_ruleset *rs, size_t i);
 
 /* The first of key.outcome, key.status, key that is set; NULL when none. */
 char *const *csm_rule_lookup(const struct csm_rule *rule, const char *key, const char *status,

@@ -215,3 +215,13 @@ good_system() {
     # grub's boot code in the MBR
     printf '\xeb\x63\x90' | dd of="$disk" conv=notrunc status=none
 }
+
+# Headless Chromium, as the machine's probe runs it: no network, no GPU,
+# a fresh profile. Usage: chrome ARGS... URL
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+chrome() {
+    mkdir -p "$T/chrome-profile"
+    timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$T/chrome-profile" "$@" 2>/dev/null
+}

@@ -19,7 +19,7 @@ for args in "--nosuch" "--format xml" "--root" "-o report.pdf" "--disk $T/disk.i
     assert_contains "$err" "Try 'csm-precheck --help'" "hint for: $args"
 done
 run_csm --format xml
-assert_contains "$err" "--format: unknown format 'xml' (expected text, json)" "the option and value are named"
+assert_contains "$err" "--format: unknown format 'xml' (expected text, json, html)" "the option and value are named"
 
 run_csm --root "$T/nonexistent"
 assert_exit 4

@@ -1,0 +1,47 @@
+#include "digest.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+struct csm_sha256 {
+    EVP_MD_CTX *ctx;
+};
+
+struct csm_sha256 *csm_sha256_new(void)
+{
+    struct csm_sha256 *h = xcalloc(1, sizeof(*h));
+    h->ctx = EVP_MD_CTX_new();
+    if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+        abort(); /* no digest at all: nothing sensible to report instead */
+    return h;
+}
+
+void csm_sha256_update(struct csm_sha256 *h, const void *data, size_t len)
+{
+    if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
+        abort();
+}
+
+char *csm_sha256_finish(struct csm_sha256 *h)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
+        abort();
+    EVP_MD_CTX_free(h->ctx);
+    free(h);
+    char *hex = xmalloc(2 * n + 1);
+    for (unsigned int i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return hex;
+}
+
+char *csm_sha256_hex(const void *data, size_t len)
+{
+    struct csm_sha256 *h = csm_sha256_new();
+    csm_sha256_update(h, data, len);
+    return csm_sha256_finish(h);
+}
