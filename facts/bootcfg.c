@@ -88,10 +88,7 @@ static void parse_grub(struct csm_bootcfg *b, const char *file, char *text)
     struct csm_boot_entry *cur = NULL;
     unsigned lineno = 0;
 
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur_text = text, *line; (line = csm_next_line(&cur_text));) {
         lineno++;
         char *l = strstrip(line);
         if (is_word(l, title_cmds)) {
@@ -141,10 +138,7 @@ static void parse_bls(struct csm_bootcfg *b, const char *file, char *text)
 {
     struct csm_boot_entry *e = add_entry(b, file, 1);
     unsigned lineno = 0;
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = csm_next_line(&cur));) {
         lineno++;
         char *l = strstrip(line);
         char *sp = strpbrk(l, " \t");
@@ -178,10 +172,7 @@ static void read_grubenv(struct csm_scan *s, struct csm_bootcfg *b)
             continue;
         /* Values are raw, not shell-quoted: take each line as it is. */
         unsigned lineno = 0;
-        for (char *line = buf, *next; line; line = next) {
-            next = strchr(line, '\n');
-            if (next)
-                *next++ = '\0';
+        for (char *cur = buf, *line; (line = csm_next_line(&cur));) {
             lineno++;
             char *eq = strchr(line, '=');
             if (line[0] == '#' || !eq)

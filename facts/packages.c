@@ -33,10 +33,7 @@ static void end_stanza(struct csm_packages *pk, struct stanza *st)
 static void parse_dpkg(struct csm_packages *pk, char *buf)
 {
     struct stanza st = { 0 };
-    for (char *line = buf, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = buf, *line; (line = csm_next_line(&cur));) {
         if (!*line)
             end_stanza(pk, &st);
         else if (startswith(line, "Package: "))

@@ -13,6 +13,16 @@ const char *csm_status_name(enum csm_status s)
     return names[s];
 }
 
+/* Replaces *dst by the formatted text. */
+#define SET_FORMATTED(dst, fmt)                                                                                \
+    do {                                                                                                       \
+        va_list ap;                                                                                            \
+        va_start(ap, fmt);                                                                                     \
+        free(dst);                                                                                             \
+        (dst) = xvasprintf(fmt, ap);                                                                           \
+        va_end(ap);                                                                                            \
+    } while (0)
+
 static void set_outcome(struct csm_result *r, const char *outcome)
 {
     free(r->outcome);
@@ -27,21 +37,13 @@ void csm_result_set(struct csm_result *r, enum csm_status st, const char *outcom
 
 void csm_result_skip(struct csm_result *r, const char *outcome, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    free(r->reason);
-    r->reason = xvasprintf(fmt, ap);
-    va_end(ap);
+    SET_FORMATTED(r->reason, fmt);
     csm_result_set(r, CSM_SKIP, outcome);
 }
 
 void csm_result_error(struct csm_result *r, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    free(r->reason);
-    r->reason = xvasprintf(fmt, ap);
-    va_end(ap);
+    SET_FORMATTED(r->reason, fmt);
     csm_result_set(r, CSM_ERROR, NULL);
 }
 
@@ -74,31 +76,20 @@ struct csm_evidence *csm_result_evidence(struct csm_result *r, const char *label
     return e;
 }
 
+
 void csm_evidence_source(struct csm_evidence *e, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    free(e->source);
-    e->source = xvasprintf(fmt, ap);
-    va_end(ap);
+    SET_FORMATTED(e->source, fmt);
 }
 
 void csm_evidence_note(struct csm_evidence *e, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    free(e->note);
-    e->note = xvasprintf(fmt, ap);
-    va_end(ap);
+    SET_FORMATTED(e->note, fmt);
 }
 
 void csm_evidence_problem(struct csm_evidence *e, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    free(e->note);
-    e->note = xvasprintf(fmt, ap);
-    va_end(ap);
+    SET_FORMATTED(e->note, fmt);
     e->problem = true;
 }
 
