@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (csm_scan_init(&s, &opts, rules) < 0)
         abort();
     struct csm_report rep;
-    csm_report_build(&rep, &s);
+    csm_report_build(&rep, &s, NULL);
     const struct csm_render_opts ro = { .color = true, .unicode = true };
     csm_report_write_json(&rep, devnull, &ro);
     csm_report_write_text(&rep, devnull, &ro);
