@@ -141,7 +141,7 @@ static void tally_kernel(struct csm_scan *s, struct csm_result *r, const struct 
             csm_evidence_note(ev, "optional%s%s", m.note ? ": " : "", m.note ? m.note : "");
         } else if (m.state == CSM_MOD_UNKNOWN) {
             csm_evidence_problem(ev, "cannot tell: %s", m.note);
-            strv_push(&t->unknown, xstrdup(mods[i]));
+            strv_push(&t->unknown, xasprintf("%s: %s", mods[i], m.note));
         } else if (!available(m.state)) {
             ev->problem = true;
             strv_push(&t->missing, xstrdup(mods[i]));
@@ -163,9 +163,14 @@ void csm_check_drivers_virtio_kernel(struct csm_scan *s, struct csm_result *r)
 
     tally_kernel(s, r, def, mods, false, &t);
     tally_kernel(s, r, def, opt, true, &t);
-    for (size_t i = 0; mods[i]; i++)
-        if (!strv_contains(t.missing, mods[i]) && !strv_contains(t.unknown, mods[i]))
+    for (size_t i = 0; mods[i]; i++) {
+        _cleanup_free_ char *prefix = xasprintf("%s: ", mods[i]);
+        bool unknown = false;
+        for (size_t u = 0; t.unknown && t.unknown[u]; u++)
+            unknown |= startswith(t.unknown[u], prefix);
+        if (!strv_contains(t.missing, mods[i]) && !unknown)
             csm_result_list(r, "found", "%s", mods[i]);
+    }
     for (size_t i = 0; t.missing && t.missing[i]; i++)
         csm_result_list(r, "missing", "%s", t.missing[i]);
 
