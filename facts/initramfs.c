@@ -2,7 +2,14 @@
  * uncompressed cpio archives (early microcode), then a compressed or plain
  * cpio archive. libarchive does the decompression and the cpio format; this
  * file only walks the segments, keeps the caps, and remembers the kernel
- * modules it passes. Member data is never read, only skipped. */
+ * modules it passes. Member data is never read, only skipped.
+ *
+ * Two libarchive readers are stacked: one decompresses (format "raw"), the
+ * other parses cpio from what the first hands over. Between them sits the
+ * one cap libarchive lacks: its cpio reader buffers a member's name whole,
+ * so a header announcing a 2 GiB name over a stream of zeros would fill
+ * 2 GiB of memory. The feed refuses to hand over more than the last
+ * header announced (its data) plus a little for the next header. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -19,10 +26,14 @@
 
 #define READ_BLOCK (128 * 1024)
 #define MAX_SEGMENTS 16
+#define HEADER_SLACK (1024 * 1024) /* a header, its name, and read-ahead */
 
 struct csm_irscan {
     int fd;
-    struct archive *a;
+    struct archive *raw; /* decompresses */
+    struct archive *a;   /* parses cpio from raw's output */
+    uint64_t fed;        /* bytes handed from raw to a */
+    uint64_t allowed;    /* how far a may read before its next header */
     off_t seg_start;      /* file offset of the current archive */
     uint64_t bytes_done;  /* uncompressed bytes of the archives before it */
     uint64_t entries;
@@ -61,7 +72,34 @@ static void close_archive(struct csm_irscan *sc)
 {
     if (sc->a)
         archive_read_free(sc->a);
-    sc->a = NULL;
+    if (sc->raw)
+        archive_read_free(sc->raw);
+    sc->a = sc->raw = NULL;
+}
+
+static la_ssize_t feed(struct archive *a, void *data, const void **buf)
+{
+    struct csm_irscan *sc = data;
+    if (sc->fed > sc->allowed) {
+        /* archive_set_error() knows few conversions: format here. */
+        char msg[128];
+        snprintf(msg, sizeof(msg), "a member header that reads on past %d KiB: a hostile name size, or a "
+                 "decompression bomb", HEADER_SLACK / 1024);
+        archive_set_error(a, EFBIG, "%s", msg);
+        return -1;
+    }
+    size_t size;
+    la_int64_t offset;
+    int r = archive_read_data_block(sc->raw, buf, &size, &offset);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r < ARCHIVE_WARN) {
+        const char *msg = archive_error_string(sc->raw);
+        archive_set_error(a, archive_errno(sc->raw), "%s", msg ? msg : "decompression failed");
+        return -1;
+    }
+    sc->fed += size;
+    return (la_ssize_t)size;
 }
 
 void csm_irscan_free(struct csm_irscan *sc)
@@ -86,23 +124,33 @@ static int open_archive(struct csm_irscan *sc)
         set_why(sc, "cannot seek: %s", strerror(errno));
         return -errno;
     }
-    struct archive *a = archive_read_new();
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_xz(a);
-    archive_read_support_filter_lzma(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_filter_lz4(a);
-    archive_read_support_filter_bzip2(a);
-    archive_read_support_format_cpio(a);
-    sc->a = a;
+    struct archive *raw = archive_read_new();
+    archive_read_support_filter_gzip(raw);
+    archive_read_support_filter_xz(raw);
+    archive_read_support_filter_lzma(raw);
+    archive_read_support_filter_zstd(raw);
+    archive_read_support_filter_lz4(raw);
+    archive_read_support_filter_bzip2(raw);
+    archive_read_support_format_raw(raw);
+    sc->raw = raw;
     sc->n_segments++;
-    if (archive_read_open_fd(a, sc->fd, READ_BLOCK) != ARCHIVE_OK) {
+    struct archive_entry *e;
+    if (archive_read_open_fd(raw, sc->fd, READ_BLOCK) != ARCHIVE_OK || archive_read_next_header(raw, &e) < ARCHIVE_WARN) {
         struct stat st;
         if (fstat(sc->fd, &st) == 0 && st.st_size == 0)
             set_why(sc, "an empty file");
         else
             set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
-                    archive_error_string(a) ? archive_error_string(a) : "cannot be opened");
+                    archive_error_string(raw) ? archive_error_string(raw) : "cannot be opened");
+        return -EBADMSG;
+    }
+    sc->a = archive_read_new();
+    archive_read_support_format_cpio(sc->a);
+    sc->fed = 0;
+    sc->allowed = HEADER_SLACK;
+    if (archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
+        set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
+                archive_error_string(sc->a) ? archive_error_string(sc->a) : "cannot be opened");
         return -EBADMSG;
     }
     return 0;
@@ -110,10 +158,10 @@ static int open_archive(struct csm_irscan *sc)
 
 static void name_segment(struct csm_irscan *sc)
 {
-    int code = archive_filter_code(sc->a, 0);
+    int code = archive_filter_code(sc->raw, 0);
     free(sc->segment);
     sc->segment = code == ARCHIVE_FILTER_NONE ? xstrdup("cpio")
-                                              : xasprintf("%s cpio", archive_filter_name(sc->a, 0));
+                                              : xasprintf("%s cpio", archive_filter_name(sc->raw, 0));
 }
 
 /* After an uncompressed archive: the next one starts after NUL padding.
@@ -184,7 +232,7 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
         if (r == 0) {
             int ar = archive_read_next_header(sc->a, &e);
             if (ar == ARCHIVE_EOF) {
-                bool plain = archive_filter_code(sc->a, 0) == ARCHIVE_FILTER_NONE;
+                bool plain = archive_filter_code(sc->raw, 0) == ARCHIVE_FILTER_NONE;
                 name_segment(sc);
                 /* A compressed archive is the last one the kernel unpacks in practice. */
                 r = plain ? next_segment(sc) : 1;
@@ -203,6 +251,10 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
             } else {
                 name_segment(sc);
                 r = check_caps(sc, e);
+                /* What a may read before its next header: this member's data, then slack. */
+                uint64_t size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
+                                    ? (uint64_t)archive_entry_size(e) : 0;
+                sc->allowed = (uint64_t)archive_filter_bytes(sc->a, 0) + size + HEADER_SLACK;
             }
         }
         if (r < 0) {

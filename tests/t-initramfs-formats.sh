@@ -73,4 +73,25 @@ assert_contains "$(reason)" "decompression bomb" "many members: bomb reported"
 if [ ${#timer[@]} -gt 0 ]; then
     [ "$rss" -lt 65536 ] && ok "bomb: peak RSS ${rss} KiB" || not_ok "bomb: peak RSS ${rss} KiB"
 fi
+
+# A header that announces a 1 GiB member name over a stream of zeros: libarchive
+# would buffer the name whole; the reader refuses it at once, in little memory.
+{
+    printf '070701%08X%08X' 1 $((0100644))
+    printf '%08X' 0 0 1 0 0 0 0 0 0 0
+    printf '%08X%08X' $((1 << 30)) 0
+    head -c 1100M /dev/zero
+} | zstd -q -1 -c >"$IR"
+start=$(date +%s%N)
+set +e
+rss=$("${timer[@]}" "$CSM" --root "$T/r" -f json 2>&1 >"$T/namebomb.json" | tail -1)
+set -e
+ms=$((($(date +%s%N) - start) / 1000000))
+J=$T/namebomb.json
+assert_status drivers.virtio-initramfs error
+assert_contains "$(reason)" "hostile name size" "huge member name: refused"
+[ "$ms" -lt 10000 ] && ok "huge member name: ended in ${ms} ms" || not_ok "huge member name took ${ms} ms"
+if [ ${#timer[@]} -gt 0 ]; then
+    [ "$rss" -lt 65536 ] && ok "huge member name: peak RSS ${rss} KiB" || not_ok "huge member name: peak RSS ${rss} KiB"
+fi
 done_testing
