@@ -331,7 +331,7 @@ enum csm_mod_state {
 };
 
 struct csm_modinfo {
-    const char *name;  /* normalised: '-' becomes '_' */
+    const char *name;  /* as asked (borrowed from the caller) */
     enum csm_mod_state state;
     char *path;        /* the module file in the tree, MODULE and NOFILE */
     char **deps;       /* modules it needs before it loads (modules.dep, transitive), by name */

@@ -59,7 +59,7 @@ assert_contains "$(reason)" "decompression bomb" "one huge member: bomb reported
 [ "$ms" -lt 10000 ] && ok "one huge member: ended in ${ms} ms" || not_ok "one huge member took ${ms} ms"
 rm "$T/bomb/usr/lib/zero"
 for i in $(seq 1 12); do truncate -s 100M "$T/bomb/usr/lib/z$i"; done
-(cd "$T/bomb" && find usr | LC_ALL=C sort | cpio -o -H newc --quiet | xz -T1 -0 -c) >"$IR"
+(cd "$T/bomb" && find usr | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q -1 -c) >"$IR"
 start=$(date +%s%N)
 command -v /usr/bin/time >/dev/null && timer=(/usr/bin/time -f '%M') || timer=()
 set +e
