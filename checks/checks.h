@@ -50,6 +50,10 @@ void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r);
 void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r);
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r);
+void csm_check_boot_default_kernel(struct csm_scan *s, struct csm_result *r);
+void csm_check_drivers_virtio_kernel(struct csm_scan *s, struct csm_result *r);
+void csm_check_drivers_virtio_initramfs(struct csm_scan *s, struct csm_result *r);
+void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *r);
 
 /* Does a device name match one of the glob patterns (fnmatch)? */
 bool csm_name_matches(char *const *patterns, const char *name);

@@ -21,6 +21,12 @@ const struct csm_check csm_checks[] = {
     { "disk.capacity", "", "disk disk_size required target", CSM_NEEDS_DISK | CSM_NEEDS_TARGET_SIZE,
       csm_check_disk_capacity },
     { "os.release", "", "name version os_id family", 0, csm_check_os_release },
+    { "boot.default-kernel", "", "kernel kernels count source problem running", 0, csm_check_boot_default_kernel },
+    { "drivers.virtio-kernel", "modules optional", "kernel found missing others", 0,
+      csm_check_drivers_virtio_kernel },
+    { "drivers.virtio-initramfs", "modules optional", "kernel initrd found missing add unavailable others", 0,
+      csm_check_drivers_virtio_initramfs },
+    { "drivers.initramfs-tooling", "", "tools kernel", 0, csm_check_drivers_initramfs_tooling },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 

@@ -64,7 +64,7 @@ static struct csm_boot_entry *add_entry(struct csm_bootcfg *b, const char *file,
 {
     b->e = xrealloc(b->e, (b->n + 1) * sizeof(*b->e));
     struct csm_boot_entry *e = &b->e[b->n++];
-    *e = (struct csm_boot_entry){ .source = xasprintf("%s:%u", file, line) };
+    *e = (struct csm_boot_entry){ .source = xasprintf("%s:%u", file, line), .file = xstrdup(file) };
     return e;
 }
 
@@ -78,28 +78,120 @@ static bool is_word(const char *line, const char *const *words)
     return false;
 }
 
+/* The menu as grub numbers it: submenus nest, every menuentry and submenu
+ * takes the next index of its level, and other blocks (functions, if)
+ * only nest braces. Deeper nesting than this is not a real grub.cfg. */
+#define MENU_MAX_DEPTH 8
+#define BRACE_MAX_DEPTH 64
+
+struct menu_state {
+    struct csm_menu_item open[MENU_MAX_DEPTH]; /* the enclosing submenus, then the current entry */
+    size_t depth;                              /* open items */
+    unsigned next[MENU_MAX_DEPTH + 1];         /* next index per level */
+    bool brace_is_item[BRACE_MAX_DEPTH];
+    size_t braces;
+    bool legacy; /* menu.lst: "title" starts an item, no braces */
+};
+
+static void menu_item_clear(struct csm_menu_item *m)
+{
+    free(m->title);
+    free(m->id);
+    *m = (struct csm_menu_item){ 0 };
+}
+
+/* A "menuentry"/"submenu" line: its title, then --id or $menuentry_id_option. */
+static void menu_open(struct menu_state *m, char **w, bool has_brace)
+{
+    if (m->legacy && m->depth)
+        menu_item_clear(&m->open[--m->depth]);
+    if (m->depth == MENU_MAX_DEPTH)
+        return;
+    struct csm_menu_item *it = &m->open[m->depth];
+    *it = (struct csm_menu_item){ .index = m->next[m->depth]++, .title = xstrdup(w[1] ? w[1] : "") };
+    for (size_t i = 2; w[i] && w[i + 1]; i++)
+        if (streq(w[i], "--id") || streq(w[i], "$menuentry_id_option"))
+            it->id = xstrdup(w[i + 1]);
+    m->next[++m->depth] = 0;
+    if (has_brace && m->braces < BRACE_MAX_DEPTH)
+        m->brace_is_item[m->braces++] = true;
+}
+
+static void menu_close(struct menu_state *m)
+{
+    if (!m->braces)
+        return;
+    if (m->brace_is_item[--m->braces] && m->depth)
+        menu_item_clear(&m->open[--m->depth]);
+}
+
+static void entry_set_menu(struct csm_boot_entry *e, const struct menu_state *m)
+{
+    e->menu_depth = m->depth;
+    e->menu = m->depth ? xcalloc(m->depth, sizeof(*e->menu)) : NULL;
+    for (size_t i = 0; i < m->depth; i++)
+        e->menu[i] = (struct csm_menu_item){ m->open[i].index, xstrdup(m->open[i].title),
+                                             m->open[i].id ? xstrdup(m->open[i].id) : NULL };
+}
+
+static void set_default(struct csm_bootcfg *b, const char *file, unsigned line, const char *value)
+{
+    /* grub.cfg sets default="${next_entry}" for a one-shot boot: not the default. */
+    if (strstr(value, "next_entry"))
+        return;
+    for (size_t i = 0; i < b->n_dflt; i++)
+        if (streq(b->dflt[i].file, file)) {
+            free(b->dflt[i].value);
+            free(b->dflt[i].source);
+            b->dflt[i].value = xstrdup(value);
+            b->dflt[i].source = xasprintf("%s:%u", file, line);
+            return;
+        }
+    b->dflt = xrealloc(b->dflt, (b->n_dflt + 1) * sizeof(*b->dflt));
+    b->dflt[b->n_dflt++] = (struct csm_boot_default){ xstrdup(file), xstrdup(value), xasprintf("%s:%u", file, line) };
+}
+
+/* "set default=X", "default=X" (grub 2) and "default X" (legacy). */
+static bool parse_default(struct csm_bootcfg *b, const char *file, unsigned line, const char *l)
+{
+    const char *v = startswith(l, "set default=") ? l + 12 : startswith(l, "default=") ? l + 8 : NULL;
+    if (!v && startswith(l, "default") && (l[7] == ' ' || l[7] == '\t'))
+        v = l + 8;
+    if (!v)
+        return false;
+    _cleanup_strv_ char **w = csm_split_words(v);
+    set_default(b, file, line, w && w[0] ? w[0] : "");
+    return true;
+}
+
 /* grub 2 (menuentry { linux ... }) and grub legacy (title / kernel). */
 static void parse_grub(struct csm_bootcfg *b, const char *file, char *text)
 {
     static const char *const kernel_cmds[] = { "linux", "linux16", "linuxefi", "kernel", NULL };
     static const char *const initrd_cmds[] = { "initrd", "initrd16", "initrdefi", NULL };
-    static const char *const title_cmds[] = { "menuentry", "title", NULL };
-    char *title = NULL;
+    static const char *const item_cmds[] = { "menuentry", "submenu", "title", NULL };
+    struct menu_state m = { .legacy = endswith(file, ".lst") || endswith(file, ".conf") };
     struct csm_boot_entry *cur = NULL;
     unsigned lineno = 0;
 
     for (char *cur_text = text, *line; (line = csm_next_line(&cur_text));) {
         lineno++;
         char *l = strstrip(line);
-        if (is_word(l, title_cmds)) {
+        if (is_word(l, item_cmds)) {
             _cleanup_strv_ char **w = csm_split_words(l);
-            free(title);
-            title = streq(w[0], "title") ? xstrdup(strstrip(l + 5)) : xstrdup(w[1] ? w[1] : "");
+            if (streq(w[0], "title")) {
+                char *t = strstrip(l + 5);
+                char *legacy[] = { w[0], t, NULL };
+                menu_open(&m, legacy, false);
+            } else {
+                menu_open(&m, w, endswith(l, "{"));
+            }
             cur = NULL;
         } else if (is_word(l, kernel_cmds)) {
             char **w = csm_split_words(l);
             cur = add_entry(b, file, lineno);
-            cur->title = title ? xstrdup(title) : NULL;
+            cur->title = m.depth ? xstrdup(m.open[m.depth - 1].title) : NULL;
+            entry_set_menu(cur, &m);
             cur->kernel = w[1] ? xstrdup(w[1]) : NULL;
             for (size_t i = 2; w[i]; i++)
                 strv_push(&cur->args, xstrdup(w[i]));
@@ -109,10 +201,20 @@ static void parse_grub(struct csm_bootcfg *b, const char *file, char *text)
             free(cur->initrd);
             cur->initrd = xstrdup(w[strv_length(w) - 1]); /* after any microcode images */
         } else if (streq(l, "}")) {
+            menu_close(&m);
             cur = NULL;
+        } else if (endswith(l, "{") && *l != '#') {
+            if (m.braces < BRACE_MAX_DEPTH)
+                m.brace_is_item[m.braces++] = false;
+        } else if (streq(l, "blscfg") && !b->blscfg_file) {
+            b->blscfg_file = xstrdup(file);
+            b->blscfg_at = m.next[m.depth];
+        } else if (!m.depth || m.legacy) {
+            parse_default(b, file, lineno, l);
         }
     }
-    free(title);
+    while (m.depth)
+        menu_item_clear(&m.open[--m.depth]);
 }
 
 /* "$kernelopts" in a BLS entry is a grubenv variable (RHEL 8). */
@@ -134,9 +236,10 @@ static void push_bls_options(struct csm_bootcfg *b, struct csm_boot_entry *e, co
     }
 }
 
-static void parse_bls(struct csm_bootcfg *b, const char *file, char *text)
+static void parse_bls(struct csm_bootcfg *b, const char *file, const char *id, char *text)
 {
     struct csm_boot_entry *e = add_entry(b, file, 1);
+    e->bls_id = xstrdup(id);
     unsigned lineno = 0;
     for (char *cur = text, *line; (line = csm_next_line(&cur));) {
         lineno++;
@@ -208,6 +311,27 @@ static void read_defaults(struct csm_scan *s, struct csm_bootcfg *b)
     }
 }
 
+/* systemd-boot's loader.conf: "default <glob of entry ids>". */
+static void read_loader_conf(struct csm_scan *s, struct csm_bootcfg *b)
+{
+    char *buf = read_config(s, b, "/boot/loader/loader.conf", CSM_CAP_CONFIG);
+    unsigned lineno = 0;
+    for (char *line = buf, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        char *l = strstrip(line);
+        if (!startswith(l, "default") || (l[7] != ' ' && l[7] != '\t'))
+            continue;
+        free(b->loader_default);
+        free(b->loader_default_source);
+        b->loader_default = xstrdup(strstrip(l + 8));
+        b->loader_default_source = xasprintf("/boot/loader/loader.conf:%u", lineno);
+    }
+    free(buf);
+}
+
 static void read_efi_grub_configs(struct csm_scan *s, struct csm_bootcfg *b, struct seen *seen)
 {
     char **vendors = NULL;
@@ -250,12 +374,14 @@ const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
                 continue;
             char *path = xasprintf("/boot/loader/entries/%s", bls[i]);
             char *buf = read_config(s, b, path, CSM_CAP_CONFIG);
+            _cleanup_free_ char *id = xstrndup(bls[i], strlen(bls[i]) - 5);
             if (buf)
-                parse_bls(b, b->files[strv_length(b->files) - 1], buf);
+                parse_bls(b, b->files[strv_length(b->files) - 1], id, buf);
             free(buf);
             free(path);
         }
     strv_free(bls);
+    read_loader_conf(s, b);
     return b;
 }
 
@@ -275,12 +401,26 @@ void csm_bootcfg_free(struct csm_bootcfg *b)
         return;
     for (size_t i = 0; i < b->n; i++) {
         free(b->e[i].source);
+        free(b->e[i].file);
+        free(b->e[i].bls_id);
+        for (size_t k = 0; k < b->e[i].menu_depth; k++)
+            menu_item_clear(&b->e[i].menu[k]);
+        free(b->e[i].menu);
         free(b->e[i].title);
         free(b->e[i].kernel);
         free(b->e[i].initrd);
         strv_free(b->e[i].args);
     }
     free(b->e);
+    for (size_t i = 0; i < b->n_dflt; i++) {
+        free(b->dflt[i].file);
+        free(b->dflt[i].value);
+        free(b->dflt[i].source);
+    }
+    free(b->dflt);
+    free(b->blscfg_file);
+    free(b->loader_default);
+    free(b->loader_default_source);
     csm_kv_clear(&b->defaults);
     csm_kv_clear(&b->grubenv);
     strv_free(b->files);

@@ -22,5 +22,12 @@ void csm_facts_free(struct csm_facts *f)
     csm_efi_free(f->efi);
     csm_packages_free(f->packages);
     csm_export_free(f->export);
+    for (size_t i = 0; f->kernels && i < f->kernels->n; i++) {
+        csm_kmods_free(f->kmods[i]);
+        csm_initramfs_free(f->initramfs[i]);
+    }
+    free(f->kmods);
+    free(f->initramfs);
+    csm_kernels_free(f->kernels);
     free(f);
 }

@@ -14,6 +14,9 @@ struct csm_facts {
     struct csm_efi *efi;
     struct csm_packages *packages;
     struct csm_export *export;
+    struct csm_kernels *kernels;
+    struct csm_kmods **kmods;            /* per kernel, parallel to kernels->k */
+    struct csm_initramfs **initramfs;    /* per kernel */
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -25,6 +28,10 @@ void csm_shadow_free(struct csm_shadow *sh);
 void csm_efi_free(struct csm_efi *e);
 void csm_packages_free(struct csm_packages *pk);
 void csm_export_free(struct csm_export *ex);
+void csm_kernels_free(struct csm_kernels *ks);
+struct csm_kmods;
+void csm_kmods_free(struct csm_kmods *km);
+void csm_initramfs_free(struct csm_initramfs *ir);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
@@ -45,5 +52,7 @@ int csm_live_extents(dev_t dev, struct csm_extent **ext, size_t *n);
 char *csm_live_tag_device(const char *tag, const char *value);
 char *csm_live_fs_uuid(const char *device);
 bool csm_live_efi_booted(void);
+/* The running kernel's release (uname -r). */
+char *csm_live_kernel_release(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

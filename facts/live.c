@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -126,4 +127,10 @@ char *csm_live_fs_uuid(const char *device)
 bool csm_live_efi_booted(void)
 {
     return access("/sys/firmware/efi", F_OK) == 0;
+}
+
+char *csm_live_kernel_release(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 ? xstrdup(u.release) : NULL;
 }

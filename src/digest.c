@@ -1,6 +1,8 @@
 #include "digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +14,13 @@ struct csm_sha256 {
 
 struct csm_sha256 *csm_sha256_new(void)
 {
+    static bool initialized;
+    /* Without this libcrypto reads the host's openssl.cnf on first use:
+     * nothing of it matters to a digest, and a --root scan reads nothing
+     * of the host. */
+    if (!initialized && OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+        abort();
+    initialized = true;
     struct csm_sha256 *h = xcalloc(1, sizeof(*h));
     h->ctx = EVP_MD_CTX_new();
     if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)

@@ -136,6 +136,11 @@ OS
         ;;
     esac
     ln -sf ../usr/lib/os-release "$d/etc/os-release"
+    # The kernel grubcfg's entries start, with virtio drivers in its initramfs.
+    case $family in
+    debian) mktool "$d" usr/sbin/update-initramfs; IR_NAME=initrd.img-VER mkkernel "$d" 6.1.0-13-amd64 ;;
+    rhel) mktool "$d" usr/bin/dracut; IR_NAME=initramfs-VER.img mkkernel "$d" 6.1.0-13-amd64 ;;
+    esac
     echo "testhost" >"$d/etc/hostname"
     echo "0123456789abcdef0123456789abcdef" >"$d/etc/machine-id"
     printf 'root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000::/home/admin:/bin/bash\n' >"$d/etc/passwd"
@@ -224,4 +229,140 @@ chrome() {
     timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$T/chrome-profile" "$@" 2>/dev/null
+}
+
+# ---- kernels, modules and initramfs images ----
+
+# A tiny relocatable ELF object that depmod reads as a module: it exports
+# the symbols "csm_sym_<name>" and uses those of the modules it needs, so
+# the real depmod writes the dependency into modules.dep.
+# Usage: mkko OUT NAME [NEEDED...]
+mkko() {
+    local out=$1 name=$2 dep
+    shift 2
+    {
+        printf '__attribute__((section("__ksymtab_strings"), used)) static const char ks[] = "csm_sym_%s";\n' "$name"
+        printf 'void csm_sym_%s(void) {}\n' "$name"
+        for dep in "$@"; do printf 'extern void csm_sym_%s(void);\n' "$dep"; done
+        printf 'void csm_init_%s(void) {\n' "$name"
+        for dep in "$@"; do printf '    csm_sym_%s();\n' "$dep"; done
+        printf '}\n'
+    } | cc -c -x c -o "$out" -
+}
+
+# Where each fixture module lives and what it needs (as in Linux 6.1).
+KO_LAYOUT="virtio:drivers/virtio: virtio_ring:drivers/virtio: \
+virtio_pci_modern_dev:drivers/virtio: virtio_pci_legacy_dev:drivers/virtio: \
+virtio_blk:drivers/block:virtio,virtio_ring virtio_net:drivers/net:virtio,virtio_ring \
+virtio_scsi:drivers/scsi:virtio,virtio_ring \
+virtio_pci:drivers/virtio:virtio,virtio_ring,virtio_pci_modern_dev,virtio_pci_legacy_dev \
+e1000:drivers/net/ethernet/intel: vboxguest:misc:"
+
+# A kernel in a tree: /boot/vmlinuz-VER, /boot/config-VER, a module tree
+# indexed by the real depmod, and an initramfs made with cpio.
+# Usage: mkkernel DIR VER, tuned by variables:
+#   KO_BUILTIN  modules built in (modules.builtin and =y), default none
+#   KO_ABSENT   modules this kernel does not have ("is not set")
+#   IR_MODS     modules inside the initramfs (default: every module); "-" none
+#   IR_FORMAT   gzip (default), xz, zstd, lz4, bzip2, lzma, cpio, early (microcode
+#               cpio + zstd cpio), none (no initramfs)
+#   IR_NAME     initrd.img-VER (default), initramfs-VER.img, initrd-VER
+mkkernel() {
+    local d=$1 ver=$2 m name dir deps mods="" staging
+    local moddir="$d/lib/modules/$ver"
+    rm -rf "$moddir"
+    mkdir -p "$moddir" "$d/boot"
+    printf 'fixture kernel %s\n' "$ver" >"$d/boot/vmlinuz-$ver"
+    : >"$moddir/modules.builtin"
+    : >"$moddir/modules.order"
+    : >"$d/boot/config-$ver"
+    for m in $KO_LAYOUT; do
+        IFS=: read -r name dir deps <<<"$m"
+        local sym="CONFIG_${name^^}"
+        [ "$name" = virtio_scsi ] && sym=CONFIG_SCSI_VIRTIO
+        if [[ " ${KO_ABSENT:-} " == *" $name "* ]]; then
+            echo "# $sym is not set" >>"$d/boot/config-$ver"
+        elif [[ " ${KO_BUILTIN:-} " == *" $name "* ]]; then
+            echo "kernel/$dir/$name.ko" >>"$moddir/modules.builtin"
+            echo "$sym=y" >>"$d/boot/config-$ver"
+        else
+            mkdir -p "$moddir/kernel/$dir"
+            if [ ! -e "$T/.ko/$name.ko" ]; then
+                mkdir -p "$T/.ko"
+                # shellcheck disable=SC2086
+                mkko "$T/.ko/$name.ko" "$name" ${deps//,/ }
+            fi
+            cp "$T/.ko/$name.ko" "$moddir/kernel/$dir/$name.ko"
+            echo "kernel/$dir/$name.ko" >>"$moddir/modules.order"
+            echo "$sym=m" >>"$d/boot/config-$ver"
+            mods="$mods $name"
+        fi
+    done
+    depmod -b "$d" "$ver" 2>/dev/null
+    [ "${IR_FORMAT:-gzip}" = none ] && return 0
+    staging="$T/.initramfs-$ver"
+    rm -rf "$staging"
+    mkdir -p "$staging/usr/lib/modules/$ver" "$staging/usr/bin"
+    echo '#!/bin/sh' >"$staging/init"
+    local want=${IR_MODS:-$mods}
+    [ "$want" = - ] && want=""
+    for m in $want; do
+        local f
+        f=$(cd "$moddir" && find kernel -name "$m.ko" | head -1)
+        [ -n "$f" ] || continue
+        mkdir -p "$staging/usr/lib/modules/$ver/$(dirname "$f")"
+        cp "$moddir/$f" "$staging/usr/lib/modules/$ver/$f"
+    done
+    mkinitramfs_fixture "$staging" "$d/boot/${IR_NAME:-initrd.img-VER}" "${IR_FORMAT:-gzip}" "$ver"
+}
+
+# Packs a staging directory as an initramfs: mkinitramfs_fixture DIR OUT FORMAT [VER]
+mkinitramfs_fixture() {
+    local staging=$1 out=${2//VER/${4:-}} format=$3
+    local cpio="$T/.main.cpio"
+    (cd "$staging" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$cpio"
+    case $format in
+    cpio) cp "$cpio" "$out" ;;
+    gzip | xz | bzip2 | lzma) "$format" -c "$cpio" >"$out" ;;
+    zstd) zstd -q -c "$cpio" >"$out" ;;
+    lz4) lz4 -q -l -c "$cpio" >"$out" ;;
+    early)
+        local early="$T/.early"
+        rm -rf "$early"
+        mkdir -p "$early/kernel/x86/microcode"
+        head -c 20000 /dev/urandom >"$early/kernel/x86/microcode/GenuineIntel.bin"
+        (cd "$early" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
+        zstd -q -c "$cpio" >>"$out"
+        ;;
+    *) echo "mkinitramfs_fixture: unknown format $format" >&2; return 1 ;;
+    esac
+}
+
+# An initramfs tool in the tree, as the distribution installs it.
+mktool() {
+    mkdir -p "$1/$(dirname "$2")"
+    printf '#!/bin/sh\n' >"$1/$2"
+    chmod 0755 "$1/$2"
+}
+
+# Runs a --root scan of TREE under strace and prints every file it opened
+# outside the tree (nothing, when all is well). Not counted: the loader and
+# shared libraries; what libselinux (a dependency of libmount) looks at in
+# its constructor, before main(); the sanitizer runtime's look at its own
+# process; and libkmod's private copy of the module index, which a child
+# chrooted into that copy opens by paths relative to it.
+# Usage: outside_opens TREE [csm-precheck options...]
+outside_opens() {
+    local tree=$1
+    shift
+    # LeakSanitizer cannot run under ptrace.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        strace -f -qq -e trace=open,openat,openat2,chroot,stat,lstat,newfstatat,statx,access,readlink,readlinkat \
+        -o "$T/trace" "$CSM" --root "$tree" --format json "$@" >/dev/null 2>&1 || true
+    awk '/ = -1 /{next}
+         match($0, /chroot\("[^"]*"\) += 0/) { split($0, a, "\""); jail[$1] = a[2]; next }
+         match($0, /(AT_FDCWD, |[a-z0-9]+\()"\/[^"]*"/) { split(substr($0, RSTART), a, "\""); print jail[$1] a[2] }' \
+        "$T/trace" | sort -u >"$T/opened"
+    grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*)$' "$T/opened" |
+        grep -vxF "$CSM" | grep -vF "$tree" | grep -vE "^${TMPDIR:-/tmp}/csm-kmod\." || true
 }

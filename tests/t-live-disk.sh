@@ -6,7 +6,7 @@
 need_root "loop devices and mounts"
 need_cmd losetup unshare chroot mount ldd
 
-mkdisk "$T/disk.img" 96 'label: dos\nsize=16M, type=83, bootable\nsize=48M, type=83\nsize=16M, type=83\n'
+mkdisk "$T/disk.img" 320 'label: dos\nsize=16M, type=83, bootable\nsize=240M, type=83\nsize=16M, type=83\n'
 LOOP=$(losetup -fP --show "$T/disk.img" 2>/dev/null) || skip_test "no loop device"
 on_exit "losetup -d $LOOP"
 # Without udev the partitions may need a nudge and a moment to appear.
@@ -58,7 +58,7 @@ assert_status boot.grub-root pass
 assert_eq "1 2 3" "$(q '[.plan.partitions[] | select(.required) | .number] | join(" ")')" "boot, root and swap are exported"
 assert_eq "${LOOP}p1" "$(q '.plan.partitions[0].device')" "partition device names"
 assert_eq partial "$(q .plan.copy.mode)" "the copy stops after the swap partition"
-assert_eq $((2048 + 80 * 2048 - 1)) "$(q .plan.copy.last_sector)" "the last sector"
-assert_contains "$(q '.plan.commands[0]')" "dd if=$LOOP of=/mnt/export/$(hostname)-system.raw bs=1M count=81" "the export command names the device"
+assert_eq $((2048 + 272 * 2048 - 1)) "$(q .plan.copy.last_sector)" "the last sector"
+assert_contains "$(q '.plan.commands[0]')" "dd if=$LOOP of=/mnt/export/$(hostname)-system.raw bs=1M count=273" "the export command names the device"
 assert_status disk.capacity pass fits
 done_testing

@@ -1,0 +1,73 @@
+# A real Debian installation tree: debootstrap with a kernel and
+# initramfs-tools, whose postinst builds a real initramfs. The scan must find
+# the virtio modules in it. Built once and cached (CSM_FIXTURE_CACHE, or the
+# build directory); skipped without root or without the Debian mirror.
+. "$CSM_SRC/tests/lib.sh"
+need_root "debootstrap"
+need_cmd debootstrap flock
+
+cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures}
+tree=$cache/bookworm
+mkdir -p "$cache"
+
+# The mirror this machine's apt uses (deb822 or one-line sources).
+mirror() {
+    local f
+    for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -r "$f" ] || continue
+        awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
+             /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
+    done | head -1
+}
+
+exec 9>"$cache/bookworm.lock"
+flock 9
+if [ ! -e "$cache/bookworm.stamp" ]; then
+    url=$(mirror)
+    url=${url:-http://deb.debian.org/debian}
+    rm -rf "$tree.tmp"
+    if ! debootstrap --variant=minbase --include=linux-image-amd64,initramfs-tools bookworm "$tree.tmp" "$url" \
+        >"$cache/debootstrap.log" 2>&1; then
+        tail -5 "$cache/debootstrap.log" >&2
+        rm -rf "$tree.tmp"
+        skip_test "debootstrap from $url failed (no network?)"
+    fi
+    rm -rf "$tree"
+    mv "$tree.tmp" "$tree"
+    date >"$cache/bookworm.stamp"
+fi
+flock -u 9
+
+ver=$(cd "$tree/lib/modules" && ls | head -1)
+scan debian --root "$tree"
+assert_status os.release pass
+assert_status boot.default-kernel pass link
+assert_contains "$(q '.results[] | select(.id == "boot.default-kernel") | .message')" "/vmlinuz points at kernel $ver" "the default kernel is the installed one"
+assert_status drivers.virtio-kernel pass available
+assert_status drivers.virtio-initramfs pass present
+assert_status drivers.initramfs-tooling pass present
+ev=$(q '.results[] | select(.id == "drivers.virtio-initramfs") | .evidence[] | [.value, .source // ""] | join(" ")')
+for m in virtio_blk virtio_pci virtio_ring virtio; do
+    assert_match "$m: in the initramfs /boot/initrd.img-$ver:usr/lib/modules/$ver/kernel/drivers/[a-z]+/$m.ko" "$ev" "real initramfs holds $m"
+done
+assert_contains "$(q '.results[] | select(.id == "drivers.virtio-kernel") | .evidence[].source')" "/lib/modules/$ver/kernel/drivers/block/virtio_blk.ko" "virtio_blk found through the real modules.dep"
+
+# The same tree with virtio_blk taken out of its initramfs (rebuilt by cpio from
+# the real one): the check fails and names the command.
+need_cmd cpio gzip
+work=$T/ir
+mkdir -p "$work" "$T/copy/boot"
+(cd "$work" && gzip -dc "$tree/boot/initrd.img-$ver" | cpio -id --quiet 2>/dev/null) || true
+find "$work" -name 'virtio_blk.ko*' -delete
+# Only what the driver checks read, not the whole 700 MB tree.
+mkdir -p "$T/copy/usr/lib" "$T/copy/usr/sbin" "$T/copy/etc"
+cp -a "$tree/usr/lib/modules" "$tree/usr/lib/os-release" "$T/copy/usr/lib/"
+cp -a "$tree/usr/sbin/update-initramfs" "$T/copy/usr/sbin/"
+cp -a "$tree/lib" "$tree/vmlinuz" "$T/copy/"
+cp -a "$tree/etc/os-release" "$T/copy/etc/"
+cp -a "$tree/boot/vmlinuz-$ver" "$tree/boot/config-$ver" "$T/copy/boot/"
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$T/copy/boot/initrd.img-$ver"
+scan debian-nvblk --root "$T/copy"
+assert_status drivers.virtio-initramfs fail missing
+assert_contains "$(q '.results[] | select(.id == "drivers.virtio-initramfs") | .remediation.commands[]')" "update-initramfs -u -k $ver" "real tree: regeneration command"
+done_testing
