@@ -138,7 +138,7 @@ void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r)
             csm_result_error(r, "%s", root->why);
         return;
     }
-    if (root->where != CSM_WHERE_SYSTEM) {
+    if (root->where != CSM_WHERE_SYSTEM && count_disks(root) < 2) {
         csm_result_list(r, "problems", "/ is not on %s (%s)", st->disk_path ? st->disk_path : "the disk", root->why);
         csm_result_set(r, CSM_FAIL, "root-elsewhere");
         return;

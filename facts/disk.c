@@ -107,8 +107,10 @@ static void fill_partition(struct csm_disk *d, int fd, struct fdisk_partition *p
         p.fstype = fs.type;
         p.uuid = fs.uuid;
         p.label = fs.label;
-        if (p.fstype && streq(p.fstype, "LVM2_member"))
+        if (p.fstype && streq(p.fstype, "LVM2_member")) {
             p.lvm = true;
+            p.lvm_pv = csm_lvm_pv_read(fd, p.start * d->sector_size, p.size * d->sector_size);
+        }
     }
     d->parts = xrealloc(d->parts, (d->n_parts + 1) * sizeof(*d->parts));
     d->parts[d->n_parts++] = p;
@@ -258,6 +260,7 @@ void csm_disk_free(struct csm_disk *d)
         free(p->fstype);
         free(p->uuid);
         free(p->label);
+        csm_lvm_pv_free(p->lvm_pv);
     }
     free(d->parts);
     free(d->path);

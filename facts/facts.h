@@ -65,6 +65,28 @@ struct csm_identity {
 };
 const struct csm_identity *csm_facts_identity(struct csm_scan *s);
 
+/* ---- LVM2 metadata of a physical volume, read offline (facts/lvm.c) ---- */
+struct csm_lvm_lv {
+    char *name;
+    char **pvs; /* UUIDs (without dashes) of the PVs its segments use */
+};
+
+struct csm_lvm_pv {
+    char *pv_uuid; /* this PV, without dashes */
+    char *vg;
+    char **vg_pvs;     /* every PV of the volume group, without dashes */
+    char **pv_devices; /* the device each had when the metadata was written */
+    struct csm_lvm_lv *lvs;
+    size_t n_lvs;
+};
+
+/* NULL when the range holds no readable LVM2 label and metadata. */
+struct csm_lvm_pv *csm_lvm_pv_read(int fd, uint64_t offset, uint64_t size);
+void csm_lvm_pv_free(struct csm_lvm_pv *pv);
+const struct csm_lvm_lv *csm_lvm_find_lv(const struct csm_lvm_pv *pv, const char *lv);
+/* "/dev/mapper/vg--a-root" -> ("vg-a", "root"); "/dev/vg/root" -> ("vg", "root"). */
+bool csm_lvm_split_name(const char *source, char **vg, char **lv);
+
 /* ---- the system disk, read with libfdisk and libblkid ---- */
 struct csm_partition {
     size_t partno; /* 1-based */
@@ -75,6 +97,7 @@ struct csm_partition {
     char *partuuid, *partlabel;
     char *fstype, *uuid, *label; /* the filesystem inside, from libblkid */
     bool esp, bios_boot, lvm, container, bootable;
+    struct csm_lvm_pv *lvm_pv; /* an LVM physical volume's metadata, or NULL */
 };
 
 /* Where a disk's bytes come from when it is not a plain file or device:

@@ -224,6 +224,59 @@ done:
     mnt_unref_table(tb);
 }
 
+/* An LV named in fstab, placed through the LVM metadata on the disk: each
+ * PV its segments use is a partition of the disk, or on another disk. */
+static bool place_lvm(struct csm_volume *v, const struct csm_disk *disk)
+{
+    _cleanup_free_ char *vg = NULL, *lv = NULL;
+    if (!csm_lvm_split_name(v->source, &vg, &lv))
+        return false;
+    const struct csm_lvm_pv *meta = NULL;
+    size_t unread = 0;
+    for (size_t i = 0; i < disk->n_parts; i++) {
+        if (disk->parts[i].lvm && !disk->parts[i].lvm_pv)
+            unread++;
+        if (!meta && disk->parts[i].lvm_pv && streq(disk->parts[i].lvm_pv->vg, vg))
+            meta = disk->parts[i].lvm_pv;
+    }
+    if (!meta && !unread) {
+        set_why(v, CSM_WHERE_OTHER, "volume group %s is not on %s", vg, disk->path);
+        return true;
+    }
+    const struct csm_lvm_lv *l = meta ? csm_lvm_find_lv(meta, lv) : NULL;
+    if (!meta || !l) {
+        if (meta)
+            set_why(v, CSM_WHERE_MISSING, "volume group %s on %s has no logical volume %s", vg, disk->path, lv);
+        return meta != NULL;
+    }
+    bool elsewhere = false;
+    for (size_t k = 0; l->pvs && l->pvs[k]; k++) {
+        const struct csm_partition *p = NULL;
+        for (size_t i = 0; i < disk->n_parts && !p; i++)
+            if (disk->parts[i].lvm_pv && streq(disk->parts[i].lvm_pv->pv_uuid, l->pvs[k]))
+                p = &disk->parts[i];
+        if (p) {
+            add_extent(v, disk->path, p->partno, p->device);
+            continue;
+        }
+        /* Name the other PV by the device it had, else by its UUID. */
+        const char *dev = NULL;
+        for (size_t i = 0; meta->vg_pvs && meta->vg_pvs[i]; i++)
+            if (streq(meta->vg_pvs[i], l->pvs[k]) && meta->pv_devices[i][0])
+                dev = meta->pv_devices[i];
+        _cleanup_free_ char *name = dev ? xstrdup(dev) : xasprintf("PV %s", l->pvs[k]);
+        add_extent(v, name, 0, NULL);
+        elsewhere = true;
+    }
+    if (elsewhere)
+        set_why(v, CSM_WHERE_OTHER, "%s/%s also uses physical volumes that are not on %s", vg, lv, disk->path);
+    else
+        v->where = v->n_ext ? CSM_WHERE_SYSTEM : CSM_WHERE_UNKNOWN;
+    if (!v->n_ext)
+        set_why(v, CSM_WHERE_UNKNOWN, "%s/%s uses no physical volume", vg, lv);
+    return true;
+}
+
 static void resolve_offline(struct csm_volume *v, const struct csm_disk *disk, const char *root_disk)
 {
     const struct csm_fstab_entry *e = v->fstab;
@@ -260,6 +313,8 @@ static void resolve_offline(struct csm_volume *v, const struct csm_disk *disk, c
                 v->fs_uuid = xstrdup(p->uuid);
             v->where = CSM_WHERE_SYSTEM;
         }
+    } else if (disk && place_lvm(v, disk)) {
+        /* placed from the volume group's metadata on the disk */
     } else if (is_lvm_or_md(e->source)) {
         bool pv = false;
         for (size_t i = 0; disk && i < disk->n_parts; i++)
