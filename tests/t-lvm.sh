@@ -5,20 +5,26 @@
 need_root "loop devices for pvcreate"
 need_cmd losetup pvcreate vgcreate lvcreate lvextend
 
-LVM_CFG='devices { obtain_device_list_from_udev=0 } activation { udev_sync=0 udev_rules=0 } global { activation=0 }'
-lvm_do() { "$@" -q --config "$LVM_CFG" --driverloaded n >/dev/null 2>&1; }
-# A loop device over a byte range of an image, detached at the end.
+# LVM sees only this test's loop devices, whatever else the machine has.
+LOOPS=()
+lvm_do() {
+    local filter="" d
+    for d in "${LOOPS[@]}"; do filter+="\"a|^$d\$|\", "; done
+    "$@" -q --driverloaded n --config "devices { obtain_device_list_from_udev=0 filter=[ $filter\"r|.*|\" ] }
+        activation { udev_sync=0 udev_rules=0 } global { activation=0 }" >/dev/null 2>&1
+}
+# A loop device over a byte range of an image (in $LOOP), detached at the end.
 loop_range() { # image offset size
-    local d
-    d=$(losetup -f --show -o "$2" --sizelimit "$3" "$1") || skip_test "no loop device"
-    on_exit "losetup -d $d"
-    echo "$d"
+    LOOP=$(losetup -f --show -o "$2" --sizelimit "$3" "$1") || skip_test "no loop device"
+    on_exit "losetup -d $LOOP"
+    LOOPS+=("$LOOP")
 }
 
 mkdisk "$T/disk.img" 128 'label: dos\nsize=16M, type=83, bootable\nsize=100M, type=8e\n'
 mkfs_img "$T/boot.fs" ext4 16 "$BOOT_UUID"
 put_fs "$T/disk.img" "$T/boot.fs" 2048
-PV1=$(loop_range "$T/disk.img" $(((2048 + 16 * 2048) * 512)) $((100 * 1024 * 1024)))
+loop_range "$T/disk.img" $(((2048 + 16 * 2048) * 512)) $((100 * 1024 * 1024))
+PV1=$LOOP
 lvm_do pvcreate "$PV1" || skip_test "pvcreate does not work here"
 lvm_do vgcreate vg-sys "$PV1"
 lvm_do lvcreate -an -Zn -L 40M -n root vg-sys
@@ -43,7 +49,8 @@ assert_status boot.resume pass ok
 
 # The root LV grows onto a second disk: the image of one disk is incomplete.
 truncate -s 64M "$T/other.img"
-PV2=$(loop_range "$T/other.img" 0 $((64 * 1024 * 1024)))
+loop_range "$T/other.img" 0 $((64 * 1024 * 1024))
+PV2=$LOOP
 lvm_do pvcreate "$PV2"
 lvm_do vgextend vg-sys "$PV2"
 lvm_do lvextend -L +40M vg-sys/root "$PV2"
