@@ -22,5 +22,11 @@ void csm_facts_free(struct csm_facts *f)
     csm_efi_free(f->efi);
     csm_packages_free(f->packages);
     csm_export_free(f->export);
+    csm_units_free(f->units);
+    csm_selinux_free(f->selinux);
+    csm_cloudinit_free(f->cloudinit);
+    csm_guest_tools_free(f->guest_tools);
+    csm_netcfg_free(f->netcfg);
+    csm_agent_config_free(f->agent_config);
     free(f);
 }

@@ -14,6 +14,12 @@ struct csm_facts {
     struct csm_efi *efi;
     struct csm_packages *packages;
     struct csm_export *export;
+    struct csm_units *units;
+    struct csm_selinux *selinux;
+    struct csm_cloudinit *cloudinit;
+    struct csm_guest_tools *guest_tools;
+    struct csm_netcfg *netcfg;
+    struct csm_agent_config *agent_config;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -25,6 +31,10 @@ void csm_shadow_free(struct csm_shadow *sh);
 void csm_efi_free(struct csm_efi *e);
 void csm_packages_free(struct csm_packages *pk);
 void csm_export_free(struct csm_export *ex);
+void csm_units_free(struct csm_units *u);
+void csm_selinux_free(struct csm_selinux *se);
+void csm_cloudinit_free(struct csm_cloudinit *ci);
+void csm_guest_tools_free(struct csm_guest_tools *gt);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
@@ -45,5 +55,7 @@ int csm_live_extents(dev_t dev, struct csm_extent **ext, size_t *n);
 char *csm_live_tag_device(const char *tag, const char *value);
 char *csm_live_fs_uuid(const char *device);
 bool csm_live_efi_booted(void);
+/* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled. */
+int csm_live_selinux(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

@@ -127,3 +127,13 @@ bool csm_live_efi_booted(void)
 {
     return access("/sys/firmware/efi", F_OK) == 0;
 }
+
+int csm_live_selinux(void)
+{
+    FILE *f = fopen("/sys/fs/selinux/enforce", "re");
+    if (!f)
+        return -2;
+    int c = fgetc(f);
+    fclose(f);
+    return c == '1' ? 1 : c == '0' ? 0 : -2;
+}
