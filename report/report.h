@@ -49,6 +49,7 @@ struct csm_report {
     char *hostname, *machine_id;
     enum csm_mode mode;
     char *root, *disk;
+    char *agent_config; /* --agent-config, NULL when not given */
     char *profile, *ruleset_version;
     char **rule_files;
     struct csm_result *results;
