@@ -83,7 +83,8 @@ void csm_check_online_data_disks(struct csm_scan *s, struct csm_result *r)
         const struct csm_volume *v = &st->v[i];
         if (streq(v->mountpoint, "swap"))
             continue;
-        if (v->where == CSM_WHERE_UNKNOWN) {
+        /* / and /boot are the system disk by definition, wherever it is. */
+        if (v->where == CSM_WHERE_UNKNOWN && !streq(v->mountpoint, "/") && !streq(v->mountpoint, "/boot")) {
             csm_evidence_note(csm_result_evidence(r, v->mountpoint, "%s", v->source), "%s", v->why);
             unknown++;
             continue;
