@@ -254,7 +254,7 @@ static bool cloud_init_network(struct csm_scan *s)
     const struct csm_cloudinit *ci = csm_facts_cloudinit(s);
     bool enabled = false;
     for (size_t i = 0; i < ARRAY_SIZE(ci->units); i++)
-        enabled |= ci->units[i].state == CSM_UNIT_ENABLED || ci->units[i].state == CSM_UNIT_PRESET;
+        enabled |= csm_cloudinit_first_stage(i) && (ci->units[i].state == CSM_UNIT_ENABLED || ci->units[i].state == CSM_UNIT_PRESET);
     return enabled && !ci->disabled_file && !ci->cmdline_disabled && !ci->network_disabled;
 }
 

@@ -80,8 +80,9 @@ static bool ci_installed(struct csm_scan *s, struct csm_result *r, const struct 
     return ci->pkg || ci->program || units;
 }
 
-/* Enabled when a stage unit is pulled in; disabled by the marker file,
- * the kernel command line, or masks. */
+/* Enabled when the first stages (cloud-init-local, cloud-init, or the
+ * target that pulls them in) are; the later stages do nothing without
+ * them. Disabled by the marker file, the kernel command line, or masks. */
 static void ci_enabled(struct csm_result *r, const struct csm_cloudinit *ci, const char **outcome)
 {
     bool enabled = false, masked = false;
@@ -94,7 +95,7 @@ static void ci_enabled(struct csm_result *r, const struct csm_cloudinit *ci, con
             csm_evidence_source(e, "%s", u->source ? u->source : u->file);
         if (u->state == CSM_UNIT_PRESET)
             csm_evidence_note(e, "no link in /etc/systemd/system; the distribution's preset enables it");
-        enabled |= u->state == CSM_UNIT_ENABLED || u->state == CSM_UNIT_PRESET;
+        enabled |= csm_cloudinit_first_stage(i) && (u->state == CSM_UNIT_ENABLED || u->state == CSM_UNIT_PRESET);
         masked |= u->state == CSM_UNIT_MASKED;
         if (u->state == CSM_UNIT_MASKED)
             csm_result_list(r, "masked", "%s", csm_cloudinit_units[i]);

@@ -323,6 +323,8 @@ struct csm_cloudinit {
     unsigned yaml_skipped;
 };
 extern const char *const csm_cloudinit_units[5];
+/* Whether units[i] is one of the first stages, which the later ones need. */
+bool csm_cloudinit_first_stage(size_t i);
 const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s);
 /* The datasource_list of one cloud-init YAML file: 1 found, 0 not. */
 int csm_cloudinit_parse(const char *text, const char *file, struct csm_cloudinit *ci);

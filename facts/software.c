@@ -312,6 +312,11 @@ void csm_selinux_free(struct csm_selinux *se)
 const char *const csm_cloudinit_units[5] = { "cloud-init-local.service", "cloud-init.service",
                                               "cloud-config.service", "cloud-final.service", "cloud-init.target" };
 
+bool csm_cloudinit_first_stage(size_t i)
+{
+    return i < ARRAY_SIZE(csm_cloudinit_units) && (i < 2 || streq(csm_cloudinit_units[i], "cloud-init.target"));
+}
+
 struct ci_parse {
     struct csm_cloudinit *ci;
     const char *file;
