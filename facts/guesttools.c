@@ -211,9 +211,9 @@ static void scan_modules(struct csm_scan *s, struct csm_guest_tools *gt)
 
     for (size_t bi = 0; bi < ARRAY_SIZE(bases) && bases[bi]; bi++) {
         char **kernels = NULL;
+        strv_pushf(&gt->searched, "%s/*/{extra,misc,updates,weak-updates}", bases[bi]);
         if (csm_root_list(s->root, bases[bi], &kernels) < 0)
             continue;
-        strv_pushf(&gt->searched, "%s/*/{extra,misc,updates,weak-updates}", bases[bi]);
         for (size_t k = 0; kernels && kernels[k] && k < 256; k++)
             for (size_t d = 0; d < ARRAY_SIZE(subdirs); d++) {
                 _cleanup_free_ char *dir = xasprintf("%s/%s/%s", bases[bi], kernels[k], subdirs[d]);
