@@ -1,5 +1,6 @@
 #include "yaml.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -190,20 +191,27 @@ static char **flow_split(const char *s, size_t len)
     return out;
 }
 
-/* "{a: 1, b: 2}": emits a child node per entry, one level deep. */
-static void emit_flow_map(struct yscan *y, const char *v, unsigned line)
+/* "{a: 1, b: {c: 2}}": emits a child node per entry, nested maps too, with
+ * the parent's frame on the stack. */
+static void emit_flow_map(struct yscan *y, const char *v, unsigned line, int level)
 {
     size_t len = strlen(v);
     size_t inner = len - 1 - (len >= 2 && v[len - 1] == '}');
     _cleanup_strv_ char **parts = flow_split(v + 1, inner);
     for (size_t i = 0; parts && parts[i] && !y->stop; i++) {
         char *value = NULL;
-        _cleanup_free_ char *key = split_key(parts[i], &value);
+        char *key = split_key(parts[i], &value);
         if (!key)
             continue;
         char *val = skip_props(value);
         _cleanup_free_ char *uq = *val == '[' || *val == '{' ? xstrdup(val) : unquote(val, strlen(val));
         emit(y, key, uq, false, line);
+        if (*val == '{' && level < 8 && y->n < CSM_YAML_MAX_DEPTH) {
+            y->st[y->n++] = (struct frame){ UINT_MAX, key };
+            emit_flow_map(y, val, line, level + 1);
+            y->n--;
+        }
+        free(key);
     }
 }
 
@@ -225,7 +233,7 @@ static void key_line(struct yscan *y, char *key, char *value, unsigned indent, u
     emit(y, key, uq, false, line);
     y->st[y->n++] = (struct frame){ indent, key };
     if (*v == '{')
-        emit_flow_map(y, v, line);
+        emit_flow_map(y, v, line, 0);
 }
 
 /* One logical line: its content (comment cut, flow continuations joined). */

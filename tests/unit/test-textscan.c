@@ -63,6 +63,7 @@ static void test_netplan(void)
     CHECK(strv_contains(n, "12 network.ethernets.ens192.routes.via=10.0.0.1"));
     CHECK(strv_contains(n, "13 network.ethernets.eth1.dhcp4=yes"));
     CHECK(strv_contains(n, "13 network.ethernets.eth1.match={macaddress: 52:54:00:00:00:01}"));
+    CHECK(strv_contains(n, "13 network.ethernets.eth1.match.macaddress=52:54:00:00:00:01"));
     CHECK(strv_contains(n, "17 network.bonds.bond0.interfaces[]=eth1"));
     strv_free(n);
 }
