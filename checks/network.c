@@ -98,8 +98,20 @@ struct names {
     bool dhcp;             /* a DHCP configuration reaches a provided NIC */
     bool dhcp_literal;     /* ... only through a name written out ("eth0") */
     unsigned static_provided, static_other, other_names;
-    const char *outcome_fail, *outcome_warn;
+    char **fails, **warns; /* outcome keys seen */
 };
+
+/* The outcome reported when several apply: the most consequential. */
+static const char *const priority[] = { "no-dhcp-client", "no-eth0", "static", "predictable", "other-names",
+                                        "static-other" };
+
+static const char *worst(char *const *keys)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(priority); i++)
+        if (strv_contains(keys, priority[i]))
+            return priority[i];
+    return NULL;
+}
 
 static void note(struct names *n, struct csm_evidence *e, bool fail, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -111,9 +123,9 @@ static void note(struct names *n, struct csm_evidence *e, bool fail, const char 
     va_end(ap);
     csm_evidence_problem(e, "%s", msg);
     csm_result_list(n->r, "problems", "%s", msg);
-    const char **slot = fail ? &n->outcome_fail : &n->outcome_warn;
-    if (!*slot)
-        *slot = key;
+    char ***keys = fail ? &n->fails : &n->warns;
+    if (!strv_contains(*keys, key))
+        strv_push(keys, xstrdup(key));
 }
 
 /* eth0.100 and eth0:1 live on eth0. */
@@ -127,21 +139,39 @@ static bool is_glob(const char *name)
     return strpbrk(name, "*?[") != NULL;
 }
 
-/* Does the configuration reach a NIC the target provides? */
+/* Does one name (a glob, or a name with a VLAN or alias suffix) reach a
+ * NIC the target provides? */
+static bool name_reaches(const struct names *n, const char *name, bool *literal)
+{
+    if (is_glob(name)) {
+        for (size_t k = 0; n->provided[k]; k++)
+            if (fnmatch(name, n->provided[k], 0) == 0)
+                return true;
+        return false;
+    }
+    _cleanup_free_ char *base = base_name(name);
+    *literal = true;
+    return strv_contains((char **)n->provided, base);
+}
+
+/* Does the configuration reach a NIC the target provides? A name may be
+ * a list ("Name=en* eth*" in a .network file). */
 static bool reaches_provided(const struct names *n, const struct csm_netif *i, bool *literal)
 {
     *literal = false;
     if (!i->name)
         return !i->match_mac && !i->match_other;
-    _cleanup_free_ char *base = base_name(i->name);
-    if (is_glob(i->name)) {
-        for (size_t k = 0; n->provided[k]; k++)
-            if (fnmatch(i->name, n->provided[k], 0) == 0)
-                return !i->match_mac;
+    if (i->match_mac)
         return false;
+    _cleanup_strv_ char **names = csm_split_words(i->name);
+    for (size_t k = 0; names && names[k]; k++) {
+        bool lit = false;
+        if (name_reaches(n, names[k], &lit)) {
+            *literal = lit;
+            return true;
+        }
     }
-    *literal = true;
-    return strv_contains((char **)n->provided, base) && !i->match_mac;
+    return false;
 }
 
 static void one_config(struct names *n, const struct csm_netif *i)
@@ -297,12 +327,14 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
         searched(r, nc);
     csm_result_var(r, "count", "%u", n.other_names + n.static_provided + n.static_other);
 
-    if (n.outcome_fail)
-        csm_result_set(r, CSM_FAIL, n.outcome_fail);
-    else if (n.outcome_warn)
-        csm_result_set(r, CSM_WARN, n.outcome_warn);
+    if (n.fails)
+        csm_result_set(r, CSM_FAIL, worst(n.fails));
+    else if (n.warns)
+        csm_result_set(r, CSM_WARN, worst(n.warns));
     else if (nc->errors)
         csm_result_error(r, "not every network configuration file could be read: %s", nc->errors[0]);
     else
         csm_result_set(r, CSM_PASS, "ok");
+    strv_free(n.fails);
+    strv_free(n.warns);
 }
