@@ -27,6 +27,15 @@ static bool names_volume(const char *entry, const struct csm_volume *v)
     _cleanup_free_ char *e = xstrndup(entry, n);
     if (streq(e, v->mountpoint) || streq(e, v->source) || (v->device && streq(e, v->device)))
         return true;
+    /* The disk of a partition named by device: /dev/sdb for /dev/sdb1, /dev/nvme1n1 for /dev/nvme1n1p2. */
+    const char *src = v->device ? v->device : v->source;
+    if (startswith(e, "/dev/") && startswith(src, e)) {
+        const char *rest = src + strlen(e);
+        if (*rest == 'p')
+            rest++;
+        if (*rest && strspn(rest, "0123456789") == strlen(rest))
+            return true;
+    }
     for (size_t i = 0; i < v->n_ext; i++) {
         const struct csm_extent *x = &v->ext[i];
         _cleanup_free_ char *dev = xasprintf("/dev/%s", x->disk);
