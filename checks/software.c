@@ -169,9 +169,9 @@ void csm_check_software_cloud_init(struct csm_scan *s, struct csm_result *r)
     ci_enabled(r, ci, &outcome);
     ci_datasources(r, ci, &outcome);
     unreadable(r, ci->errors);
-    if (ci->yaml_skipped)
-        csm_result_evidence(r, "configuration", "%u lines could not be read as YAML and were skipped",
-                            ci->yaml_skipped);
+    for (size_t i = 0; ci->invalid && ci->invalid[i]; i++)
+        csm_evidence_note(csm_result_evidence(r, "configuration", "%s", ci->invalid[i]),
+                          "not valid YAML (tab indentation or an unterminated list): cloud-init ignores it too");
     if (outcome)
         csm_result_set(r, CSM_FAIL, outcome);
     else if (ci->errors)

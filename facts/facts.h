@@ -321,6 +321,7 @@ struct csm_cloudinit {
     bool network_disabled;          /* network: {config: disabled} */
     char *network_source;
     unsigned yaml_skipped;
+    char **invalid;                 /* files cloud-init cannot parse either: it ignores them */
 };
 extern const char *const csm_cloudinit_units[5];
 /* Whether units[i] is one of the first stages, which the later ones need. */

@@ -354,7 +354,15 @@ static int ci_node(const struct csm_yaml_node *n, void *data)
 int csm_cloudinit_parse(const char *text, const char *file, struct csm_cloudinit *ci)
 {
     struct ci_parse p = { .ci = ci, .file = file };
-    ci->yaml_skipped += csm_yaml_scan(text, ci_node, &p);
+    unsigned skipped = csm_yaml_scan(text, ci_node, &p);
+    ci->yaml_skipped += skipped;
+    /* Tabs for indentation, unterminated flow collections: not YAML, and
+     * cloud-init ignores a file it cannot load. */
+    if (skipped) {
+        strv_push(&ci->invalid, xstrdup(file));
+        strv_free(p.list);
+        return 0;
+    }
     if (!p.found || p.null) { /* a null list leaves cloud-init's default */
         strv_free(p.list);
         return 0;
@@ -447,5 +455,6 @@ void csm_cloudinit_free(struct csm_cloudinit *ci)
     strv_free(ci->datasources);
     free(ci->ds_source);
     free(ci->network_source);
+    strv_free(ci->invalid);
     free(ci);
 }
