@@ -29,6 +29,8 @@ static void searched(struct csm_result *r, const struct csm_netcfg *nc)
     csm_result_evidence(r, "read", "%s", *files ? files : "no network configuration file");
 }
 
+static bool cloud_init_network(struct csm_scan *s);
+
 /* ---- network.mac-binding ---- */
 
 static void mac_remedies(struct csm_result *r, const struct csm_netif *i)
@@ -44,7 +46,9 @@ static void mac_remedies(struct csm_result *r, const struct csm_netif *i)
 void csm_check_network_mac_binding(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_netcfg *nc = csm_facts_netcfg(s);
-    unsigned pinned = 0, cloned = 0;
+    unsigned pinned = 0, cloned = 0, rewritten = 0;
+    /* cloud-init writes its network files anew for a new instance's NIC. */
+    bool ci = cloud_init_network(s);
     static const char *const lists[] = { "udev_file", "ifcfg_file", "nm_id", "entries", "macs" };
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
         csm_vars_push(&r->vars, lists[i], NULL);
@@ -56,11 +60,17 @@ void csm_check_network_mac_binding(struct csm_scan *s, struct csm_result *r)
                                                          if_label(i), i->match_mac, i->rename ? ", named " : "",
                                                          i->rename ? i->rename : "");
             csm_evidence_source(e, "%s:%u", i->file, i->match_line);
-            csm_evidence_problem(e, "the virtio NIC has another MAC address: this configuration will not apply to "
-                                    "it");
             csm_result_list(r, "entries", "%s:%u", i->file, i->match_line);
             csm_result_list(r, "macs", "%s", i->match_mac);
-            pinned++;
+            if (ci && strstr(i->file, "cloud-init")) {
+                csm_evidence_problem(e, "written by cloud-init, which writes it again for the new NIC at the first "
+                                        "boot on the target");
+                rewritten++;
+            } else {
+                csm_evidence_problem(e, "the virtio NIC has another MAC address: this configuration will not apply "
+                                        "to it");
+                pinned++;
+            }
         }
         if (i->set_mac) {
             struct csm_evidence *e =
@@ -75,14 +85,16 @@ void csm_check_network_mac_binding(struct csm_scan *s, struct csm_result *r)
         if (i->match_mac || i->set_mac)
             mac_remedies(r, i);
     }
-    csm_result_var(r, "count", "%u", pinned + cloned);
+    csm_result_var(r, "count", "%u", pinned + cloned + rewritten);
     unreadable(r, nc);
-    if (!pinned && !cloned)
+    if (!pinned && !cloned && !rewritten)
         searched(r, nc);
     if (pinned)
         csm_result_set(r, CSM_FAIL, "pinned");
     else if (cloned)
         csm_result_set(r, CSM_WARN, "cloned");
+    else if (rewritten)
+        csm_result_set(r, CSM_WARN, "cloud-init");
     else if (nc->errors)
         csm_result_error(r, "no MAC binding found, but not every file could be read: %s", nc->errors[0]);
     else

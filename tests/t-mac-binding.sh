@@ -60,9 +60,15 @@ network:
                 macaddress: '$MAC'
             set-name: ens192
 YAML
+# Written by an enabled cloud-init: it writes the file again for the new NIC.
+scan netplan-cloud-init --root "$R"
+assert_status network.mac-binding warn cloud-init
+assert_eq /etc/netplan/50-cloud-init.yaml:7 "$(mb 'evidence[0].source')" "netplan file:line"
+mv "$R/etc/netplan/50-cloud-init.yaml" "$R/etc/netplan/01-netcfg.yaml"
 scan netplan --root "$R"
 assert_status network.mac-binding fail pinned
-assert_eq /etc/netplan/50-cloud-init.yaml:7 "$(mb 'evidence[0].source')" "netplan file:line"
+rm "$R/etc/netplan/01-netcfg.yaml"
+rm -rf "$R/etc/systemd/system/cloud-init.target.wants"
 put /etc/netplan/50-cloud-init.yaml <<YAML
 network: {version: 2}
 network:
