@@ -54,6 +54,13 @@ void csm_check_boot_default_kernel(struct csm_scan *s, struct csm_result *r);
 void csm_check_drivers_virtio_kernel(struct csm_scan *s, struct csm_result *r);
 void csm_check_drivers_virtio_initramfs(struct csm_scan *s, struct csm_result *r);
 void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *r);
+void csm_check_software_cloud_init(struct csm_scan *s, struct csm_result *r);
+void csm_check_software_guest_tools(struct csm_scan *s, struct csm_result *r);
+void csm_check_network_mac_binding(struct csm_scan *s, struct csm_result *r);
+void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r);
+void csm_check_system_selinux(struct csm_scan *s, struct csm_result *r);
+void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r);
+void csm_check_online_data_disks(struct csm_scan *s, struct csm_result *r);
 
 /* Does a device name match one of the glob patterns (fnmatch)? */
 bool csm_name_matches(char *const *patterns, const char *name);

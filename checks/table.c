@@ -27,6 +27,17 @@ const struct csm_check csm_checks[] = {
     { "drivers.virtio-initramfs", "modules optional", "kernel initrd found missing add unavailable others", 0,
       csm_check_drivers_virtio_initramfs },
     { "drivers.initramfs-tooling", "", "tools kernel", 0, csm_check_drivers_initramfs_tooling },
+    { "software.cloud-init", "datasources", "version configured datasources problems masked", 0,
+      csm_check_software_cloud_init },
+    { "software.guest-tools", "blocking",
+      "products classes blocking inactive count package uninstaller prl_installer forced module", 0,
+      csm_check_software_guest_tools },
+    { "network.mac-binding", "", "entries macs count udev_file ifcfg_file nm_id", 0, csm_check_network_mac_binding },
+    { "network.interface-names", "names physical", "names missing static clients problems count", 0,
+      csm_check_network_interface_names },
+    { "system.selinux", "", "mode config type live", 0, csm_check_system_selinux },
+    { "software.rsync", "", "path version", 0, csm_check_software_rsync },
+    { "online.data-disks", "", "entries disks missing count config shape", 0, csm_check_online_data_disks },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 

@@ -29,5 +29,11 @@ void csm_facts_free(struct csm_facts *f)
     free(f->kmods);
     free(f->initramfs);
     csm_kernels_free(f->kernels);
+    csm_units_free(f->units);
+    csm_selinux_free(f->selinux);
+    csm_cloudinit_free(f->cloudinit);
+    csm_guest_tools_free(f->guest_tools);
+    csm_netcfg_free(f->netcfg);
+    csm_agent_config_free(f->agent_config);
     free(f);
 }

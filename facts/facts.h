@@ -274,6 +274,7 @@ const struct csm_shadow *csm_facts_shadow(struct csm_scan *s);
 /* ---- installed packages (dpkg status; RPM systems: none readable) ---- */
 struct csm_package {
     char *name, *version;
+    unsigned line; /* where its stanza starts in the database file */
 };
 
 struct csm_packages {
@@ -286,6 +287,8 @@ struct csm_packages {
 const struct csm_packages *csm_facts_packages(struct csm_scan *s);
 /* The installed version, or NULL. */
 const char *csm_package_version(const struct csm_packages *pk, const char *name);
+/* The installed package, or NULL. */
+const struct csm_package *csm_package_find(const struct csm_packages *pk, const char *name);
 
 /* ---- firmware (live) and EFI traces in the tree ---- */
 struct csm_efi {
@@ -419,6 +422,199 @@ const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current a
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);
 uint64_t csm_irscan_entries(const struct csm_irscan *sc);
 void csm_irscan_free(struct csm_irscan *sc);
+
+/* ---- programs and systemd units in the tree (facts/software.c) ---- */
+/* The path of a program in the tree's bin and sbin directories, or NULL. */
+char *csm_facts_program(struct csm_scan *s, const char *name);
+/* The path of a unit file in /etc, /usr/lib or /lib systemd/system, or NULL. */
+char *csm_facts_unit_file(struct csm_scan *s, const char *unit);
+
+struct csm_unit_link {
+    char *unit;
+    char *path; /* /etc/systemd/system/multi-user.target.wants/cloud-init.service */
+};
+struct csm_unit_preset {
+    char *file;
+    unsigned line;
+    bool enable;
+    char *pattern;
+};
+struct csm_units {
+    struct csm_unit_link *links; /* *.wants/ and *.requires/ in /etc, /usr/lib, /lib */
+    size_t n_links;
+    struct csm_unit_preset *presets; /* in the order systemd consults them */
+    size_t n_presets;
+    char **errors;
+};
+const struct csm_units *csm_facts_units(struct csm_scan *s);
+
+enum csm_unit_state {
+    CSM_UNIT_ABSENT,   /* no unit file, no init script */
+    CSM_UNIT_DISABLED, /* installed, nothing pulls it in */
+    CSM_UNIT_ENABLED,  /* a .wants/.requires link or an rc?.d/S* script */
+    CSM_UNIT_PRESET,   /* no link, but the presets enable it */
+    CSM_UNIT_MASKED,   /* linked to /dev/null */
+};
+struct csm_unit_status {
+    enum csm_unit_state state;
+    char *file;   /* the unit file or init script */
+    char *source; /* the link, the preset file:line, the mask */
+};
+/* unit is "name.service" or "name.target"; for a service without a unit
+ * file the SysV script /etc/init.d/name is looked at too. */
+void csm_facts_unit_status(struct csm_scan *s, const char *unit, struct csm_unit_status *out);
+void csm_unit_status_clear(struct csm_unit_status *st);
+const char *csm_unit_state_name(enum csm_unit_state st);
+
+/* ---- SELinux (facts/software.c) ---- */
+struct csm_selinux {
+    int err; /* the config exists but cannot be read */
+    char *why;
+    const char *path;  /* /etc/selinux/config, NULL when absent */
+    struct csm_kvs kv;
+    const struct csm_kv *mode; /* SELINUX= */
+    const struct csm_kv *type; /* SELINUXTYPE= */
+    char *cmdline;        /* "selinux=0" or "enforcing=0" on a boot entry */
+    char *cmdline_source;
+    bool cmdline_all;     /* every boot entry carries it */
+    int live;             /* live: 1 enforcing, 0 permissive, -2 not in the kernel; -1 unknown/offline */
+};
+const struct csm_selinux *csm_facts_selinux(struct csm_scan *s);
+
+/* ---- cloud-init (facts/software.c) ---- */
+struct csm_cloudinit {
+    char **errors;                  /* files that exist but cannot be read */
+    const struct csm_package *pkg;  /* from the package database, or NULL */
+    bool pkg_db;                    /* a package database was read */
+    char *program;                  /* /usr/bin/cloud-init */
+    char *config;                   /* /etc/cloud/cloud.cfg, when it exists */
+    struct csm_unit_status units[5]; /* CSM_CLOUDINIT_UNITS, in boot order */
+    char *disabled_file;            /* /etc/cloud/cloud-init.disabled */
+    char *cmdline_disabled;         /* the boot entry with cloud-init=disabled */
+    char **cfg_files;               /* cloud.cfg, then cloud.cfg.d/NAME.cfg, in the order read */
+    char **datasources;             /* datasource_list in force, NULL when none is set */
+    char *ds_source;                /* its file:line */
+    bool network_disabled;          /* network: {config: disabled} */
+    char *network_source;
+    unsigned yaml_skipped;
+    char **invalid;                 /* files cloud-init cannot parse either: it ignores them */
+};
+extern const char *const csm_cloudinit_units[5];
+/* Whether units[i] is one of the first stages, which the later ones need. */
+bool csm_cloudinit_first_stage(size_t i);
+const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s);
+/* The datasource_list of one cloud-init YAML file: 1 found, 0 not. */
+int csm_cloudinit_parse(const char *text, const char *file, struct csm_cloudinit *ci);
+
+/* ---- guest tools of other hypervisors (facts/guesttools.c) ---- */
+enum csm_gt_kind {
+    CSM_GT_PACKAGE,   /* package database entry */
+    CSM_GT_FILE,      /* installer files, programs */
+    CSM_GT_UNIT,      /* service unit or init script */
+    CSM_GT_MODULE,    /* kernel module in extra/, misc/, updates/ */
+    CSM_GT_FORCED,    /* module configured into the initramfs or to load at boot */
+    CSM_GT_INITRAMFS, /* module inside an initramfs image */
+};
+const char *csm_gt_kind_name(enum csm_gt_kind k);
+
+struct csm_gt_evidence {
+    enum csm_gt_kind kind;
+    char *what;   /* "package open-vm-tools 2:12.2.0", "/lib/modules/5.10.0/misc/vboxguest.ko" */
+    char *source; /* file:line, or the path */
+};
+struct csm_guest_tool {
+    const char *cls;     /* stable class the rules weigh: "vmware-tools", "open-vm-tools", ... */
+    const char *product; /* "VMware Tools (installer)" */
+    struct csm_gt_evidence *ev;
+    size_t n_ev;
+};
+struct csm_guest_tools {
+    struct csm_guest_tool *t;
+    size_t n;
+    char **errors;   /* what exists but could not be read */
+    char **searched; /* where was looked, for the evidence of a pass */
+};
+const struct csm_guest_tools *csm_facts_guest_tools(struct csm_scan *s);
+/* The module names (without .ko) a config file forces into the initramfs
+ * or loads at boot, each with its line. kind: "initramfs-tools", "dracut",
+ * "modules-load". */
+void csm_gt_parse_modules(const char *text, const char *kind, char ***names, unsigned **lines, size_t *n);
+
+/* ---- network configuration (facts/netcfg.c) ---- */
+enum csm_net_source {
+    CSM_NET_UDEV,     /* udev rules: 70-persistent-net.rules */
+    CSM_NET_IFCFG,    /* /etc/sysconfig/network-scripts, /etc/sysconfig/network */
+    CSM_NET_NETPLAN,  /* /etc/netplan */
+    CSM_NET_NM,       /* NetworkManager keyfiles */
+    CSM_NET_LINK,     /* systemd .link */
+    CSM_NET_NETWORKD, /* systemd .network */
+    CSM_NET_IFUPDOWN, /* /etc/network/interfaces */
+};
+const char *csm_net_source_name(enum csm_net_source src);
+
+enum csm_net_method {
+    CSM_NET_NONE,   /* says nothing about addresses (a .link, a udev rule) */
+    CSM_NET_DHCP,
+    CSM_NET_STATIC,
+    CSM_NET_MANUAL, /* up without an address: bond or bridge member */
+    CSM_NET_LOOPBACK,
+};
+const char *csm_net_method_name(enum csm_net_method m);
+
+/* One interface configuration: a stanza, a file, a rule. */
+struct csm_netif {
+    enum csm_net_source src;
+    char *file;
+    unsigned line;     /* where it starts */
+    char *id;          /* netplan id, NM connection id: for messages */
+    char *name;        /* the interface name it applies to; may be a glob; NULL: any/by hardware */
+    unsigned name_line;
+    char *match_mac;   /* applies only to the NIC with this address */
+    unsigned match_line;
+    char *set_mac;     /* writes this address onto the NIC */
+    unsigned set_line;
+    char *rename;      /* renames the NIC it matches to this */
+    unsigned rename_line;
+    enum csm_net_method method;
+    unsigned method_line;
+    char *address;     /* the first static address */
+    unsigned address_line;
+    char *match_other; /* applies only to NICs of a type or driver: "Type=wlan" */
+    bool virt;         /* a bond, bridge, VLAN, ...: not a NIC */
+};
+struct csm_netcfg {
+    struct csm_netif *i;
+    size_t n;
+    char **files;  /* every file read */
+    char **errors; /* "file: why" for files that exist but cannot be read */
+    unsigned skipped; /* unreadable lines, all files together */
+};
+const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s);
+/* The parsers, on one file's text (used by the fact, the tests, the fuzzers). */
+void csm_netcfg_parse(struct csm_netcfg *nc, enum csm_net_source src, const char *file, const char *text);
+void csm_netcfg_free(struct csm_netcfg *nc);
+
+/* ---- the online agent's user.json, --agent-config (facts/agent.c) ---- */
+struct csm_agent_disk {
+    char *value;   /* the path as written */
+    char *field;   /* the object field it came from, NULL for a plain string */
+};
+struct csm_agent_config {
+    int err;
+    char *why;      /* "user.json:3:14: expected ..." */
+    char *path;
+    bool has_datadisks; /* the key is there */
+    char *key_path;     /* where: "DataDisks", "Client.DataDisks" */
+    char *shape;        /* "list of strings", "list of objects (field MountPoint)", ... */
+    struct csm_agent_disk *d;
+    size_t n;
+    char **ignored;     /* entries that name no path */
+};
+/* NULL when no --agent-config was given. */
+const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s);
+/* Parses the text of a user.json (also for the tests and the fuzzer). */
+void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_t len);
+void csm_agent_config_free(struct csm_agent_config *ac);
 
 struct csm_facts *csm_facts_new(void);
 void csm_facts_free(struct csm_facts *f);

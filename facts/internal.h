@@ -17,6 +17,12 @@ struct csm_facts {
     struct csm_kernels *kernels;
     struct csm_kmods **kmods;            /* per kernel, parallel to kernels->k */
     struct csm_initramfs **initramfs;    /* per kernel */
+    struct csm_units *units;
+    struct csm_selinux *selinux;
+    struct csm_cloudinit *cloudinit;
+    struct csm_guest_tools *guest_tools;
+    struct csm_netcfg *netcfg;
+    struct csm_agent_config *agent_config;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -32,6 +38,10 @@ void csm_kernels_free(struct csm_kernels *ks);
 struct csm_kmods;
 void csm_kmods_free(struct csm_kmods *km);
 void csm_initramfs_free(struct csm_initramfs *ir);
+void csm_units_free(struct csm_units *u);
+void csm_selinux_free(struct csm_selinux *se);
+void csm_cloudinit_free(struct csm_cloudinit *ci);
+void csm_guest_tools_free(struct csm_guest_tools *gt);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
@@ -54,5 +64,7 @@ char *csm_live_fs_uuid(const char *device);
 bool csm_live_efi_booted(void);
 /* The running kernel's release (uname -r). */
 char *csm_live_kernel_release(void);
+/* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled. */
+int csm_live_selinux(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

@@ -134,3 +134,13 @@ char *csm_live_kernel_release(void)
     struct utsname u;
     return uname(&u) == 0 ? xstrdup(u.release) : NULL;
 }
+
+int csm_live_selinux(void)
+{
+    FILE *f = fopen("/sys/fs/selinux/enforce", "re");
+    if (!f)
+        return -2;
+    int c = fgetc(f);
+    fclose(f);
+    return c == '1' ? 1 : c == '0' ? 0 : -2;
+}

@@ -10,10 +10,10 @@
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define CAP_DPKG_STATUS (128 * 1024 * 1024)
 
-static void add_package(struct csm_packages *pk, const char *name, const char *version)
+static void add_package(struct csm_packages *pk, const char *name, const char *version, unsigned line)
 {
     pk->p = xrealloc(pk->p, (pk->n + 1) * sizeof(*pk->p));
-    pk->p[pk->n++] = (struct csm_package){ xstrdup(name), xstrdup(version ? version : "") };
+    pk->p[pk->n++] = (struct csm_package){ xstrdup(name), xstrdup(version ? version : ""), line };
 }
 
 /* dpkg's status file: RFC 822-style stanzas; a package counts when its
@@ -21,19 +21,24 @@ static void add_package(struct csm_packages *pk, const char *name, const char *v
 struct stanza {
     const char *name, *version;
     bool installed;
+    unsigned line;
 };
 
 static void end_stanza(struct csm_packages *pk, struct stanza *st)
 {
     if (st->name && st->installed)
-        add_package(pk, st->name, st->version);
+        add_package(pk, st->name, st->version, st->line);
     *st = (struct stanza){ 0 };
 }
 
 static void parse_dpkg(struct csm_packages *pk, char *buf)
 {
     struct stanza st = { 0 };
+    unsigned lineno = 0;
     for (char *cur = buf, *line; (line = csm_next_line(&cur));) {
+        lineno++;
+        if (!st.line && *line)
+            st.line = lineno;
         if (!*line)
             end_stanza(pk, &st);
         else if (startswith(line, "Package: "))
@@ -75,9 +80,15 @@ const struct csm_packages *csm_facts_packages(struct csm_scan *s)
 
 const char *csm_package_version(const struct csm_packages *pk, const char *name)
 {
+    const struct csm_package *p = csm_package_find(pk, name);
+    return p ? p->version : NULL;
+}
+
+const struct csm_package *csm_package_find(const struct csm_packages *pk, const char *name)
+{
     for (size_t i = 0; i < pk->n; i++)
         if (streq(pk->p[i].name, name))
-            return pk->p[i].version;
+            return &pk->p[i];
     return NULL;
 }
 

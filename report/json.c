@@ -165,6 +165,7 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON_AddStringToObject(target, "mode", rep->mode == CSM_MODE_LIVE ? "live" : "root");
     cJSON_AddStringToObject(target, "root", rep->root);
     cJSON_AddItemToObject(target, "disk", str_or_null(rep->disk));
+    cJSON_AddItemToObject(target, "agent_config", str_or_null(rep->agent_config));
     cJSON_AddStringToObject(o, "profile", rep->profile);
     cJSON *rules = cJSON_AddObjectToObject(o, "ruleset");
     cJSON_AddStringToObject(rules, "version", rep->ruleset_version);

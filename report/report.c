@@ -244,6 +244,8 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
     rep->n_results = csm_n_checks;
     apply_waivers(rep, waivers);
     csm_plan_build(s, &rep->plan);
+    if (s->opts->agent_config)
+        rep->agent_config = xstrdup(s->opts->agent_config);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);
     else if (rep->plan.disk)
@@ -264,6 +266,7 @@ void csm_report_clear(struct csm_report *rep)
     free(rep->machine_id);
     free(rep->root);
     free(rep->disk);
+    free(rep->agent_config);
     free(rep->profile);
     free(rep->ruleset_version);
     strv_free(rep->rule_files);

@@ -58,6 +58,7 @@ struct csm_report {
     char *hostname, *machine_id;
     enum csm_mode mode;
     char *root, *disk;
+    char *agent_config; /* --agent-config, NULL when not given */
     char *profile, *ruleset_version;
     char **rule_files;
     char **rule_file_digests;

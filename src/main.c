@@ -40,7 +40,8 @@ static void usage(FILE *f)
           "       csm-precheck diff [--format text|json] OLD.json NEW.json\n"
           "\n"
           "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
-          "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size.\n"
+          "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size,\n"
+          "guest tools, cloud-init, network configuration, SELinux, rsync and data disks.\n"
           "Without --root it scans the running system (as root).\n"
           "\n"
           "Target:\n"
@@ -49,6 +50,8 @@ static void usage(FILE *f)
           "  -d, --disk PATH             the block device or raw image file that holds --root's\n"
           "                              tree, for the disk checks and the migration plan\n"
           "  -t, --target-disk-size SIZE size of the target system disk (50G, 53687091200, 1.5TiB)\n"
+          "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
+          "                              list every data disk (read on this host, not under --root)\n"
           "\n"
           "Rules:\n"
           "  -p, --profile NAME          offline (image import, default) or online (agent)\n"
@@ -98,12 +101,13 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR };
+    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
         { "disk", required_argument, NULL, 'd' },
         { "target-disk-size", required_argument, NULL, 't' },
+        { "agent-config", required_argument, NULL, OPT_AGENT_CONFIG },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
@@ -134,6 +138,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case 'p':
             cli->profile = optarg;
+            break;
+        case OPT_AGENT_CONFIG:
+            cli->scan.agent_config = optarg;
             break;
         case OPT_RULES:
             cli->rules_dir = optarg;

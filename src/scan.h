@@ -19,6 +19,7 @@ struct csm_scan_options {
     const char *root;          /* --root, NULL in live mode */
     const char *disk;          /* --disk */
     uint64_t target_disk_size; /* --target-disk-size, 0 when not given */
+    const char *agent_config;  /* --agent-config: the online agent's user.json, on the host */
 };
 
 struct csm_facts; /* facts/facts.h */

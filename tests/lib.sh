@@ -148,6 +148,41 @@ OS
     printf 'root:$y$j9T$abc$def:19700:0:99999:7:::\nadmin:!:19700:0:99999:7:::\n' >"$d/etc/shadow"
     chown 0:42 "$d/etc/shadow"
     chmod 0640 "$d/etc/shadow"
+    mktree_software "$d" "$family"
+}
+
+# What the software and network checks want of a system ready to move:
+# rsync, cloud-init installed and enabled, eth0 by DHCP with a DHCP client.
+mktree_software() {
+    local d=$1 family=$2 u
+    mkdir -p "$d"/{usr/bin,usr/sbin,lib/systemd/system,etc/systemd/system/cloud-init.target.wants,etc/cloud}
+    touch "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient"
+    chmod 0755 "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient"
+    printf 'users:\n  - default\n' >"$d/etc/cloud/cloud.cfg"
+    for u in cloud-init-local cloud-init cloud-config cloud-final; do
+        printf '[Unit]\nDescription=%s\n' "$u" >"$d/lib/systemd/system/$u.service"
+        ln -sf "/lib/systemd/system/$u.service" "$d/etc/systemd/system/cloud-init.target.wants/$u.service"
+    done
+    case $family in
+    debian)
+        printf 'Package: %s\nStatus: install ok installed\nVersion: %s\n\n' rsync 3.2.7-1 cloud-init 22.4.2-1 \
+            isc-dhcp-client 4.4.3-P1-2 >>"$d/var/lib/dpkg/status"
+        mkdir -p "$d/etc/network"
+        printf 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n' >"$d/etc/network/interfaces"
+        ;;
+    rhel)
+        mkdir -p "$d/etc/sysconfig/network-scripts"
+        printf 'DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n' >"$d/etc/sysconfig/network-scripts/ifcfg-eth0"
+        ;;
+    esac
+}
+
+# A tree without a disk that a --root scan finds ready: mktree, an fstab
+# and a grub.cfg naming / by UUID. Usage: readytree DIR [debian|rhel]
+readytree() {
+    mktree "$1" "${2:-debian}"
+    fstab "$1" "UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1"
+    grubcfg "$1" "UUID=$ROOT_UUID"
 }
 
 # Writes fstab lines (one per argument) into a tree.

@@ -5,12 +5,15 @@ good_system "$T/root" "$T/disk.img"
 scan ready --root "$T/root" --disk "$T/disk.img" --target-disk-size 1G
 assert_exit 0
 assert_eq ready "$(q .verdict)" "verdict"
-for id in disk.partition-table boot.efi boot.grub-root boot.resume fstab.other-disks fstab.device-names \
-    fstab.network-mounts accounts.shadow disk.layout disk.capacity os.release boot.default-kernel \
-    drivers.virtio-kernel drivers.virtio-initramfs drivers.initramfs-tooling; do
+ids=(disk.partition-table boot.efi boot.grub-root boot.resume fstab.other-disks fstab.device-names
+    fstab.network-mounts accounts.shadow disk.layout disk.capacity os.release
+    boot.default-kernel drivers.virtio-kernel drivers.virtio-initramfs drivers.initramfs-tooling
+    software.cloud-init software.guest-tools network.mac-binding network.interface-names system.selinux
+    software.rsync online.data-disks)
+for id in "${ids[@]}"; do
     assert_status "$id" pass
 done
-assert_eq 15 "$(q .summary.total)" "every check reported"
+assert_eq "${#ids[@]}" "$(q .summary.total)" "every check reported"
 assert_eq root "$(q .target.mode)" "target mode"
 assert_eq testhost "$(q .host.hostname)" "hostname from the tree"
 
