@@ -372,6 +372,8 @@ void csm_modinfo_clear(struct csm_modinfo *m);
 const char *csm_mod_state_name(enum csm_mod_state st);
 /* Module names compare with '-' and '_' alike; a copy with '_' only. */
 char *csm_module_name(const char *name_or_path);
+/* Is this file name a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)? */
+bool csm_is_module_file(const char *path);
 
 /* ---- the initramfs of one kernel: which kernel modules it holds ----
  * Read as a stream with libarchive (an uncompressed early cpio, then a

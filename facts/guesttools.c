@@ -87,19 +87,10 @@ static void add_evidence(struct csm_guest_tools *gt, const struct product *p, en
     t->ev[t->n_ev++] = (struct csm_gt_evidence){ kind, what, source };
 }
 
-/* vboxguest.ko.xz -> vboxguest; '-' and '_' are the same to modprobe. */
+/* vboxguest.ko.xz -> vboxguest; NULL for a file that is not a module. */
 static char *module_name(const char *file)
 {
-    static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
-    for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
-        if (endswith(file, exts[i])) {
-            char *n = xstrndup(file, strlen(file) - strlen(exts[i]));
-            for (char *c = n; *c; c++)
-                if (*c == '-')
-                    *c = '_';
-            return n;
-        }
-    return NULL;
+    return csm_is_module_file(file) ? csm_module_name(file) : NULL;
 }
 
 static const struct product *product_of_module(const char *name, bool forced)
@@ -336,15 +327,27 @@ static void scan_forced(struct csm_scan *s, struct csm_guest_tools *gt)
                                      "modules-load.d"));
 }
 
-/* INITRAMFS HOOK. The initramfs images are read by the drivers checks
- * (drivers.virtio-initramfs). Once that reader is in, list the modules
- * inside the default kernel's initramfs here and, for each name
- * product_of_module(name, true) knows, call add_evidence(gt, product,
- * CSM_GT_INITRAMFS, "module X in <image>", "<image>"). */
+/* Guest-tool modules inside the default kernel's initramfs. Absence is
+ * only proven by reading the whole archive; the read the driver checks
+ * began resumes where it stopped, so the image is still read once. */
 static void scan_initramfs(struct csm_scan *s, struct csm_guest_tools *gt)
 {
-    (void)s;
-    (void)gt;
+    const struct csm_kernels *ks = csm_facts_kernels(s);
+    if (ks->err || !ks->def)
+        return;
+    const struct csm_initramfs *ir = csm_facts_initramfs(s, ks->def, NULL, true);
+    if (ir->err) {
+        if (ir->err != -ENOENT)
+            strv_pushf(&gt->errors, "%s: %s", ir->path ? ir->path : "the initramfs", ir->why);
+        return;
+    }
+    strv_pushf(&gt->searched, "%s (the default kernel's initramfs)", ir->path);
+    for (size_t i = 0; i < ir->n_modules; i++) {
+        const struct product *p = product_of_module(ir->modules[i], true);
+        if (p)
+            add_evidence(gt, p, CSM_GT_INITRAMFS, xasprintf("module %s inside the initramfs", ir->modules[i]),
+                         xasprintf("%s: %s", ir->path, ir->mod_paths[i]));
+    }
 }
 
 const struct csm_guest_tools *csm_facts_guest_tools(struct csm_scan *s)

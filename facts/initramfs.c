@@ -287,14 +287,6 @@ uint64_t csm_irscan_entries(const struct csm_irscan *sc)
 
 /* ---- the fact: per kernel, shared by every check ---- */
 
-static bool is_module_member(const char *member)
-{
-    const char *base = strrchr(member, '/');
-    base = base ? base + 1 : member;
-    return endswith(base, ".ko") || endswith(base, ".ko.xz") || endswith(base, ".ko.zst") ||
-           endswith(base, ".ko.gz");
-}
-
 static ssize_t module_index(const struct csm_initramfs *ir, const char *norm)
 {
     for (size_t i = 0; i < ir->n_modules; i++)
@@ -359,7 +351,7 @@ static void ir_read(struct csm_initramfs *ir, char **wanted)
             return;
         }
         segment_seen(ir, csm_irscan_segment(ir->scan));
-        if (!is_module_member(member))
+        if (!csm_is_module_file(member))
             continue;
         char *norm = csm_module_name(member);
         if (module_index(ir, norm) >= 0) {

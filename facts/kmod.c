@@ -58,6 +58,14 @@ char *csm_module_name(const char *name_or_path)
     return n;
 }
 
+bool csm_is_module_file(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return endswith(base, ".ko") || endswith(base, ".ko.xz") || endswith(base, ".ko.zst") ||
+           endswith(base, ".ko.gz");
+}
+
 const char *csm_mod_state_name(enum csm_mod_state st)
 {
     static const char *const names[] = { "unknown", "absent", "built in", "module", "module file missing" };

@@ -298,7 +298,8 @@ e1000:drivers/net/ethernet/intel: vboxguest:misc:"
 # Usage: mkkernel DIR VER, tuned by variables:
 #   KO_BUILTIN  modules built in (modules.builtin and =y), default none
 #   KO_ABSENT   modules this kernel does not have ("is not set")
-#   IR_MODS     modules inside the initramfs (default: every module); "-" none
+#   IR_MODS     modules inside the initramfs (default: every module but the
+#               guest tools' vboxguest); "-" none
 #   IR_FORMAT   gzip (default), xz, zstd, lz4, bzip2, lzma, cpio, early (microcode
 #               cpio + zstd cpio), none (no initramfs)
 #   IR_NAME     initrd.img-VER (default), initramfs-VER.img, initrd-VER
@@ -339,7 +340,7 @@ mkkernel() {
     rm -rf "$staging"
     mkdir -p "$staging/usr/lib/modules/$ver" "$staging/usr/bin"
     echo '#!/bin/sh' >"$staging/init"
-    local want=${IR_MODS:-$mods}
+    local want=${IR_MODS:-${mods/ vboxguest/}}
     [ "$want" = - ] && want=""
     for m in $want; do
         local f

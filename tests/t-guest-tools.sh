@@ -130,4 +130,14 @@ ln -s .. "$R/lib/modules/$KV/updates/loop"
 ln -s / "$R/lib/modules/$KV/updates/root"
 scan loop --root "$R"
 assert_status software.guest-tools pass none
+# A guest-tools module inside the default kernel's real initramfs (made by
+# cpio and gzip): found by reading the archive to its end.
+fresh
+IR_MODS="virtio virtio_ring virtio_blk virtio_pci virtio_pci_modern_dev virtio_pci_legacy_dev virtio_net vboxguest" \
+    mkkernel "$R" "$KV"
+scan initramfs --root "$R"
+assert_status software.guest-tools fail conflicting
+assert_contains "$(gt 'evidence[] | select(.problem) | .value')" "module vboxguest inside the initramfs" "the module in the initramfs"
+assert_contains "$(gt 'evidence[] | select(.problem) | .source')" "/boot/initrd.img-$KV: usr/lib/modules/$KV/kernel/misc/vboxguest.ko" "the member"
+assert_status drivers.virtio-initramfs pass
 done_testing
