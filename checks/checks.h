@@ -16,12 +16,21 @@ enum csm_needs {
     CSM_NEEDS_TARGET_SIZE = 1 << 1, /* --target-disk-size */
 };
 
+/* Which scans a check belongs to. A check outside the scan's scope is not
+ * run and not listed: an image scan reports the image.* checks (and those
+ * that also apply to an image), a system scan the others. */
+enum csm_scope {
+    CSM_SCOPE_SYSTEM = 1 << 0, /* live and --root scans */
+    CSM_SCOPE_IMAGE = 1 << 1,  /* --image scans */
+};
+
 struct csm_check {
     const char *id;
     const char *params; /* space-separated: param.<name> in rule files */
     const char *vars;   /* space-separated: {placeholders} its texts may use */
     unsigned needs;
     void (*run)(struct csm_scan *s, struct csm_result *r);
+    unsigned scope; /* enum csm_scope bits */
 };
 
 extern const struct csm_check csm_checks[];
@@ -32,8 +41,15 @@ const struct csm_check *csm_check_find(const char *id);
 /* What rule files may contain: a section per check, and [plan]. */
 struct csm_rules_section *csm_checks_sections(size_t *n);
 
-/* Runs every check of the table in order; results[i] is csm_checks[i]. */
-struct csm_result *csm_checks_run(struct csm_scan *s);
+/* The scope a check belongs to and the scope of a scan. */
+unsigned csm_check_scope(const struct csm_check *c);
+unsigned csm_scan_scope(const struct csm_scan *s);
+/* Names of a scope's bits: "system", "image", "system image". */
+const char *csm_scope_name(unsigned scope);
+
+/* Runs the checks of the table that are in the scan's scope, in table
+ * order; *n is how many results there are. */
+struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n);
 
 /* A parameter of the running check (declared in its row). */
 char *const *csm_check_param(const struct csm_result *r, const char *name);
@@ -50,6 +66,12 @@ void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r);
 void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r);
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_format(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_integrity(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_size(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_filesystems(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r);
 
 /* Does a device name match one of the glob patterns (fnmatch)? */
 bool csm_name_matches(char *const *patterns, const char *name);

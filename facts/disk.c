@@ -202,7 +202,14 @@ const struct csm_disk *csm_facts_disk(struct csm_scan *s)
 {
     if (s->facts->disk)
         return s->facts->disk;
-    if (s->opts->disk) {
+    if (s->mode == CSM_MODE_IMAGE) {
+        const struct csm_image_facts *im = csm_facts_image(s);
+        if (im->disk)
+            return im->disk;
+        struct csm_disk *d = s->facts->disk = xcalloc(1, sizeof(*d));
+        d->path = xstrdup(im->path);
+        FACT_FAIL(d, -ENODEV, "%s", im->disk_why ? im->disk_why : "the image's guest disk cannot be read");
+    } else if (s->opts->disk) {
         s->facts->disk = csm_disk_probe(s->opts->disk);
     } else if (csm_scan_live(s)) {
         const struct csm_storage *st = csm_facts_storage(s);

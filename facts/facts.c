@@ -22,5 +22,6 @@ void csm_facts_free(struct csm_facts *f)
     csm_efi_free(f->efi);
     csm_packages_free(f->packages);
     csm_export_free(f->export);
+    csm_image_facts_free(f->image);
     free(f);
 }

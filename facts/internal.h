@@ -14,6 +14,7 @@ struct csm_facts {
     struct csm_efi *efi;
     struct csm_packages *packages;
     struct csm_export *export;
+    struct csm_image_facts *image;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -25,6 +26,7 @@ void csm_shadow_free(struct csm_shadow *sh);
 void csm_efi_free(struct csm_efi *e);
 void csm_packages_free(struct csm_packages *pk);
 void csm_export_free(struct csm_export *ex);
+void csm_image_facts_free(struct csm_image_facts *im);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
