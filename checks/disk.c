@@ -28,9 +28,11 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "label", "%s", d->label ? d->label : "none");
     csm_result_var(r, "disk_id", "%s", d->disk_id ? d->disk_id : "");
     csm_result_var(r, "fstype", "%s", d->whole_fstype ? d->whole_fstype : "nothing");
-    struct csm_evidence *e = csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
+    /* Evidence moves as more is added: keep its index, not a pointer. */
+    size_t ei = r->n_evidence;
+    csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
     if (d->disk_id)
-        csm_evidence_note(e, "disk identifier %s", d->disk_id);
+        csm_evidence_note(&r->evidence[ei], "disk identifier %s", d->disk_id);
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct csm_partition *p = &d->parts[i];
         csm_result_evidence(r, "partition", "%zu: sectors %llu-%llu, %s%s%s", p->partno,
@@ -41,7 +43,7 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
     if (d->label && streq(d->label, "dos")) {
         csm_result_set(r, CSM_PASS, "dos");
     } else if (d->label && streq(d->label, "gpt")) {
-        csm_evidence_problem(e, "GPT is not supported by the offline migration service");
+        csm_evidence_problem(&r->evidence[ei], "GPT is not supported by the offline migration service");
         /* sgdisk --gpttombr takes at most four partitions: no command beyond that. */
         csm_vars_push(&r->vars, "partnums", NULL);
         if (d->n_parts && d->n_parts <= 4) {
@@ -52,10 +54,10 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
         }
         csm_result_set(r, CSM_FAIL, "gpt");
     } else if (d->label) {
-        csm_evidence_problem(e, "a %s label is neither MBR nor GPT", d->label);
+        csm_evidence_problem(&r->evidence[ei], "a %s label is neither MBR nor GPT", d->label);
         csm_result_set(r, CSM_FAIL, "other");
     } else {
-        csm_evidence_problem(e, "no partition table%s%s: an image of it has no MBR", d->whole_fstype ? "; the whole disk holds " : "",
+        csm_evidence_problem(&r->evidence[ei], "no partition table%s%s: an image of it has no MBR", d->whole_fstype ? "; the whole disk holds " : "",
                              d->whole_fstype ? d->whole_fstype : "");
         csm_result_set(r, CSM_FAIL, "none");
     }
