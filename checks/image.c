@@ -257,12 +257,13 @@ void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "label", "%s", d->label ? d->label : "none");
     csm_result_var(r, "disk_id", "%s", d->disk_id ? d->disk_id : "");
     csm_result_var(r, "fstype", "%s", d->whole_fstype ? d->whole_fstype : "nothing");
-    struct csm_evidence *e = csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
+    /* Evidence moves as more is added: keep indexes, not pointers. */
+    size_t e = r->n_evidence, mbr = e + 1;
+    csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
     if (d->disk_id)
-        csm_evidence_note(e, "disk identifier %s", d->disk_id);
-    struct csm_evidence *mbr = csm_result_evidence(r, "MBR", "boot code %s (bytes 0-439), signature %s (offset 510)",
-                                                   d->boot_code ? "present" : "absent",
-                                                   d->mbr_signature ? "0x55AA" : "absent");
+        csm_evidence_note(&r->evidence[e], "disk identifier %s", d->disk_id);
+    csm_result_evidence(r, "MBR", "boot code %s (bytes 0-439), signature %s (offset 510)",
+                        d->boot_code ? "present" : "absent", d->mbr_signature ? "0x55AA" : "absent");
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct csm_partition *p = &d->parts[i];
         if (!im->parts[i].past_end)
@@ -281,16 +282,16 @@ void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r)
     }
     if (d->label && streq(d->label, "dos")) {
         if (!d->boot_code)
-            csm_evidence_problem(mbr, "no boot code: nothing starts the boot loader");
+            csm_evidence_problem(&r->evidence[mbr], "no boot code: nothing starts the boot loader");
         csm_result_set(r, d->boot_code ? CSM_PASS : CSM_FAIL, d->boot_code ? "dos" : "no-boot-code");
     } else if (d->label && streq(d->label, "gpt")) {
-        csm_evidence_problem(e, "GPT is not supported by the offline migration service");
+        csm_evidence_problem(&r->evidence[e], "GPT is not supported by the offline migration service");
         csm_result_set(r, CSM_FAIL, "gpt");
     } else if (d->label) {
-        csm_evidence_problem(e, "a %s label is neither MBR nor GPT", d->label);
+        csm_evidence_problem(&r->evidence[e], "a %s label is neither MBR nor GPT", d->label);
         csm_result_set(r, CSM_FAIL, "other");
     } else {
-        csm_evidence_problem(e, "no partition table%s%s: the image has no MBR", d->whole_fstype ? "; the whole disk "
+        csm_evidence_problem(&r->evidence[e], "no partition table%s%s: the image has no MBR", d->whole_fstype ? "; the whole disk "
                              "holds " : "", d->whole_fstype ? d->whole_fstype : "");
         csm_result_set(r, CSM_FAIL, "none");
     }
@@ -422,6 +423,10 @@ void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r)
         csm_result_var(r, "boot", "on partition %zu", d->parts[im->boot].partno);
         needed(r, im, im->boot, "/boot", &cut);
     }
+    /* Root not found, but partitions were cut: / was likely among them. */
+    for (size_t i = 0; im->root < 0 && i < d->n_parts; i++)
+        if (im->parts[i].past_end && (int)i != im->lvm && (int)i != im->boot)
+            needed(r, im, (int)i, "a partition", &cut);
     if (cut)
         csm_result_set(r, CSM_FAIL, "cut-off");
     else if (im->root < 0 && im->lvm >= 0)

@@ -99,11 +99,15 @@ static void fill_partition(struct csm_disk *d, int fd, struct fdisk_partition *p
         p.bios_boot = gpt && strcasecmp(p.type_code, GUID_BIOS_BOOT) == 0;
         p.lvm = gpt ? strcasecmp(p.type_code, GUID_LINUX_LVM) == 0 : streq(p.type_code, "0x8e");
     }
-    if (!p.container && p.size) {
+    uint64_t off = p.start * d->sector_size, len = p.size * d->sector_size;
+    /* A partition cut by a short copy: probe what is left of it. */
+    if (off < d->size && len > d->size - off)
+        len = d->size - off;
+    if (!p.container && p.size && off < d->size) {
         struct fs_probe fs = { 0 };
         if (d->src && d->src->prefetch)
-            d->src->prefetch(d->src->data, p.start * d->sector_size, p.size * d->sector_size);
-        probe_fs(fd, p.start * d->sector_size, p.size * d->sector_size, &fs);
+            d->src->prefetch(d->src->data, off, len);
+        probe_fs(fd, off, len, &fs);
         p.fstype = fs.type;
         p.uuid = fs.uuid;
         p.label = fs.label;
