@@ -117,7 +117,11 @@ static bool parse_extent_line(char *line, struct extent *e)
         if (sscanf(q2 + 1, "%llu", &off) == 1)
             e->offset = off * 512;
     }
-    return e->sectors <= CSM_IMAGE_MAX_VIRTUAL / 512 && e->offset <= CSM_IMAGE_MAX_VIRTUAL;
+    if (e->sectors <= CSM_IMAGE_MAX_VIRTUAL / 512 && e->offset <= CSM_IMAGE_MAX_VIRTUAL)
+        return true;
+    free(e->name);
+    e->name = NULL;
+    return false;
 }
 
 static void parse_descriptor(char *text, struct descriptor *d)

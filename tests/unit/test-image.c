@@ -174,6 +174,17 @@ static void test_vhd_fixed(void)
     csm_image_free(img);
 }
 
+/* Found by fuzz-vhd: an extent line out of range leaked its file name. */
+static void test_descriptor_out_of_range(void)
+{
+    static const char d[] = "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n"
+                            "RW 99999999999999999 FLAT \"x-flat.vmdk\" 0\n";
+    struct csm_image *img = open_bytes("range.vmdk", d, sizeof(d) - 1);
+    CHECK(has_problem(img, CSM_IMGP_CORRUPT, "extent line"));
+    CHECK(!csm_image_info(img)->readable);
+    csm_image_free(img);
+}
+
 static void test_guest(void)
 {
     size_t size = 8 << 20;
@@ -205,6 +216,7 @@ int main(void)
     test_names_and_detection();
     test_qcow2();
     test_vhd_fixed();
+    test_descriptor_out_of_range();
     test_guest();
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
