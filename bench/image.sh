@@ -50,7 +50,7 @@ for fmt in qcow2 vmdk vhd; do
         med=$(jq ".results[$i].median" "$out/$fmt.json")
         # shellcheck disable=SC2086
         rss=$(rss_mb ${cmds[$i]})
-        name=$(awk '{print $1, $2, ($2 == "--image" ? "" : $3)}' <<<"${cmds[$i]/#$csm/csm-precheck}")
+        name=$(awk '{print ($1 ~ /csm-precheck$/ ? "csm-precheck" : $1), $2}' <<<"${cmds[$i]}")
         printf '%-6s %-28s %10.2f %9.1fx %10s\n' "$fmt" "$name" "$(jq -n "$med * 1000")" \
             "$(jq -n "$med / $base")" "$rss"
     done

@@ -99,10 +99,11 @@ static bool next_gap(const struct csm_image_guest *g, uint64_t a, uint64_t b, ui
 
 static bool all_zero(const unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
+    static const unsigned char zero[PAGE];
+    for (; n >= PAGE; p += PAGE, n -= PAGE)
+        if (memcmp(p, zero, PAGE) != 0)
             return false;
-    return true;
+    return n == 0 || memcmp(p, zero, n) == 0;
 }
 
 static void copy_range(struct csm_image_guest *g, uint64_t a, uint64_t b)
@@ -217,7 +218,7 @@ int csm_image_guest_open(struct csm_image *img, struct csm_image_guest **out)
     g->buf = xmalloc(CSM_GUEST_HEAD);
 
     unsigned char mbr[512] = { 0 };
-    csm_image_guest_fetch(g, 0, CSM_GUEST_HEAD);
+    csm_image_guest_fetch(g, 0, CSM_GUEST_DISK_HEAD);
     if (pread(fd, mbr, sizeof(mbr), 0) == (ssize_t)sizeof(mbr) && mbr[510] == 0x55 && mbr[511] == 0xaa)
         fetch_ebr_chain(g, mbr);
     fetch_gpt_entries(g);

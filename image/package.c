@@ -5,6 +5,7 @@
  * a bounded number of times, and the bytes it may inflate are bounded too. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,40 @@
 
 #include "internal.h"
 #include "util.h"
+
+/* libarchive is loaded when a package is opened, not at start: its chain
+ * of libraries (libxml2, ICU, libstdc++, nettle, lzma, zstd, ...) takes as
+ * long to load as a whole check of an image, and only packages need it.
+ * The prototypes still come from its headers. */
+#define LA_SYMBOLS(X)                                                                                          \
+    X(archive_read_new) X(archive_read_free) X(archive_read_support_filter_gzip)                               \
+    X(archive_read_support_format_tar) X(archive_read_support_format_raw) X(archive_read_open2)                \
+    X(archive_read_next_header) X(archive_read_data_block) X(archive_read_data_skip) X(archive_error_string)  \
+    X(archive_set_error) X(archive_format) X(archive_entry_pathname) X(archive_entry_filetype)                 \
+    X(archive_entry_size_is_set) X(archive_entry_size)
+
+static struct {
+#define LA_FIELD(name) __typeof__(name) *name;
+    LA_SYMBOLS(LA_FIELD)
+#undef LA_FIELD
+} la;
+
+static int la_load(void)
+{
+    static int loaded; /* 1 ok, -errno failed */
+    if (loaded)
+        return loaded < 0 ? loaded : 0;
+    void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        h = dlopen("libarchive.so", RTLD_NOW | RTLD_LOCAL);
+    loaded = h ? 1 : -ENOSYS;
+#define LA_SYM(name)                                                                                           \
+    if (h && !(la.name = (__typeof__(name) *)dlsym(h, #name)))                                                 \
+        loaded = -ENOSYS;
+    LA_SYMBOLS(LA_SYM)
+#undef LA_SYM
+    return loaded < 0 ? loaded : 0;
+}
 
 #define MAX_RESTARTS 8
 #define MAX_MEMBERS 1024
@@ -41,7 +76,7 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
     struct csm_package *p = data;
     ssize_t n = pread(p->fd, p->io, IO_LEN, (off_t)p->io_off);
     if (n < 0) {
-        archive_set_error(a, errno, "read error");
+        la.archive_set_error(a, errno, "read error");
         return -1;
     }
     p->io_off += (uint64_t)n;
@@ -62,25 +97,25 @@ static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 
 static void set_error(struct csm_package *p)
 {
-    const char *e = archive_error_string(p->a);
+    const char *e = la.archive_error_string(p->a);
     free(p->error);
     p->error = img_printable(e ? e : "unreadable", 256);
 }
 
 static int start(struct csm_package *p)
 {
-    archive_read_free(p->a);
-    p->a = archive_read_new();
+    la.archive_read_free(p->a);
+    p->a = la.archive_read_new();
     p->io_off = 0;
     p->blk = NULL;
     p->blk_len = 0;
     p->blk_off = p->passed = 0;
     p->at_eof = false;
-    archive_read_support_filter_gzip(p->a);
-    archive_read_support_format_tar(p->a);
+    la.archive_read_support_filter_gzip(p->a);
+    la.archive_read_support_format_tar(p->a);
     if (p->gzip)
-        archive_read_support_format_raw(p->a);
-    if (archive_read_open2(p->a, p, NULL, read_cb, skip_cb, NULL) != ARCHIVE_OK) {
+        la.archive_read_support_format_raw(p->a);
+    if (la.archive_read_open2(p->a, p, NULL, read_cb, skip_cb, NULL) != ARCHIVE_OK) {
         set_error(p);
         return -EIO;
     }
@@ -92,7 +127,7 @@ static int seek_member(struct csm_package *p)
 {
     struct archive_entry *ae;
     for (size_t i = 0; i <= p->index; i++)
-        if (archive_read_next_header(p->a, &ae) < ARCHIVE_WARN) {
+        if (la.archive_read_next_header(p->a, &ae) < ARCHIVE_WARN) {
             set_error(p);
             return -EIO;
         }
@@ -114,20 +149,20 @@ static int choose_member(struct csm_package *p, struct archive_entry **out)
 {
     struct archive_entry *ae;
     for (size_t i = 0; i < MAX_MEMBERS; i++) {
-        int r = archive_read_next_header(p->a, &ae);
+        int r = la.archive_read_next_header(p->a, &ae);
         if (r == ARCHIVE_EOF)
             return -ENOENT;
         if (r < ARCHIVE_WARN) {
             set_error(p);
             return -EIO;
         }
-        const char *name = archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "";
-        if (archive_entry_filetype(ae) == AE_IFREG && !descriptor_name(name)) {
+        const char *name = la.archive_entry_pathname(ae) ? la.archive_entry_pathname(ae) : "";
+        if (la.archive_entry_filetype(ae) == AE_IFREG && !descriptor_name(name)) {
             p->index = i;
             *out = ae;
             return 0;
         }
-        if (archive_entry_filetype(ae) == AE_IFREG)
+        if (la.archive_entry_filetype(ae) == AE_IFREG)
             img_note(p->img, "package member %s was not examined", name);
     }
     return -E2BIG;
@@ -141,7 +176,7 @@ static int measure(struct csm_package *p)
     la_int64_t off;
     uint64_t end = 0;
     for (;;) {
-        int r = archive_read_data_block(p->a, &b, &len, &off);
+        int r = la.archive_read_data_block(p->a, &b, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
         if (r < ARCHIVE_WARN) {
@@ -166,7 +201,7 @@ static int next_block(struct csm_package *p)
     la_int64_t off;
     p->passed = p->blk ? p->blk_off + p->blk_len : p->passed;
     p->blk = NULL;
-    int r = archive_read_data_block(p->a, &b, &len, &off);
+    int r = la.archive_read_data_block(p->a, &b, &len, &off);
     if (r == ARCHIVE_EOF) {
         p->at_eof = true;
         return 0;
@@ -228,12 +263,17 @@ static ssize_t member_pread(void *data, void *buf, size_t len, uint64_t off)
 
 static const char *package_name(struct csm_package *p)
 {
-    bool tar = archive_format(p->a) != ARCHIVE_FORMAT_RAW;
+    bool tar = la.archive_format(p->a) != ARCHIVE_FORMAT_RAW;
     return p->gzip ? (tar ? "tar.gz" : "gzip") : "tar";
 }
 
 int csm_package_open(struct csm_image *img, bool gzip)
 {
+    if (la_load() < 0) {
+        img_problem(img, CSM_IMGP_UNVERIFIED, 0, "package", "libarchive (libarchive13) is not installed: the "
+                    "package cannot be opened");
+        return 0;
+    }
     struct csm_package *p = xcalloc(1, sizeof(*p));
     struct archive_entry *ae = NULL;
     p->img = img;
@@ -255,9 +295,9 @@ int csm_package_open(struct csm_image *img, bool gzip)
     }
     img->pkg = p;
     img->info.package = xstrdup(package_name(p));
-    img->info.member = img_printable(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "data", 256);
-    if (archive_entry_size_is_set(ae) && archive_entry_size(ae) >= 0) {
-        p->size = (uint64_t)archive_entry_size(ae);
+    img->info.member = img_printable(la.archive_entry_pathname(ae) ? la.archive_entry_pathname(ae) : "data", 256);
+    if (la.archive_entry_size_is_set(ae) && la.archive_entry_size(ae) >= 0) {
+        p->size = (uint64_t)la.archive_entry_size(ae);
     } else if ((r = measure(p)) < 0 || (r = rewind_member(p)) < 0) {
         img_problem(img, r == -E2BIG ? CSM_IMGP_UNVERIFIED : CSM_IMGP_CORRUPT, 0, "package", "the size of %s is not "
                     "known: %s", img->info.member, r == -E2BIG ? "it inflates past the read budget" : p->error);
@@ -286,10 +326,10 @@ void csm_package_verify(struct csm_image *img)
     while (r == 0 && !p->at_eof)
         r = next_block(p);
     for (size_t i = 0; r == 0 && i < MAX_MEMBERS; i++) {
-        int h = archive_read_next_header(p->a, &ae);
+        int h = la.archive_read_next_header(p->a, &ae);
         if (h == ARCHIVE_EOF)
             break;
-        if (h < ARCHIVE_WARN || archive_read_data_skip(p->a) < ARCHIVE_WARN) {
+        if (h < ARCHIVE_WARN || la.archive_read_data_skip(p->a) < ARCHIVE_WARN) {
             set_error(p);
             r = -EIO;
         }
@@ -316,7 +356,7 @@ void csm_package_free(struct csm_package *p)
 {
     if (!p)
         return;
-    archive_read_free(p->a);
+    la.archive_read_free(p->a);
     free(p->io);
     free(p->error);
     free(p);

@@ -195,7 +195,7 @@ static void test_guest(void)
     struct csm_image_guest *g;
     CHECK(csm_image_guest_open(img, &g) == 0);
     uint64_t fetched = csm_image_guest_fetched(g);
-    CHECK(fetched == (2 << 20)); /* the head and the tail of the disk */
+    CHECK(fetched == CSM_GUEST_DISK_HEAD + CSM_GUEST_DISK_TAIL);
     CHECK(pread(csm_image_guest_fd(g), buf, 15, (off_t)(size - 16)) == 15 && !memcmp(buf, "end-of-the-disk", 15));
     CHECK(pread(csm_image_guest_fd(g), buf, 14, 5 << 20) == 14 && buf[0] == 0);
     csm_image_guest_prefetch(g, 5 << 20, 2 << 20);
