@@ -69,6 +69,19 @@ assert_eq tar.gz "$(q .image.package)" "tar.gz package"
 scan pkggz --image "$T/disk.raw.gz"
 assert_eq gzip "$(q .image.package)" "gzip package"
 
+# Images of every format inside a package, read through the stream: a
+# qcow2 in a tar.gz, and an OVA-like tar whose first member (the OVF
+# descriptor) is skipped for the streamOptimized vmdk after it.
+(cd "$T" && tar -czf qpkg.tar.gz q3.qcow2 && echo '<Envelope/>' >vm.ovf && tar -cf vm.ova vm.ovf stream.vmdk)
+scan qpkg --image "$T/qpkg.tar.gz"
+assert_exit 0 "qcow2 in a tar.gz"
+assert_eq "qcow2 q3.qcow2" "$(q '"\(.image.format) \(.image.member)"')" "the qcow2 inside"
+assert_status image.bootable pass bootable
+scan ova --image "$T/vm.ova"
+assert_exit 0 "an OVA"
+assert_eq "vmdk stream.vmdk" "$(q '"\(.image.format) \(.image.member)"')" "the vmdk inside"
+assert_eq "$ROOT_UUID" "$(q '.image.partitions[0].uuid')" "the root inside the OVA's vmdk"
+
 # The compressed qcow2 says so.
 scan qc --image "$T/qc.qcow2"
 assert_contains "$(evidence_of image.integrity)" "clusters are compressed" "compressed clusters noted"
