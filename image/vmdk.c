@@ -22,7 +22,7 @@
 #define FLAG_MARKERS (1U << 17)
 #define MAX_DESCRIPTOR (64 * 1024)
 #define MAX_EXTENTS 256
-#define MAX_GRAIN_SECTORS 16384 /* 8 MiB */
+#define MAX_GRAIN_SECTORS 2048 /* 1 MiB; VMware writes 64 KiB */
 #define MAX_GTES 4096
 #define CHUNK (64 * 1024)
 
