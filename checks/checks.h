@@ -14,11 +14,14 @@
 enum csm_needs {
     CSM_NEEDS_DISK = 1 << 0,        /* the system disk (root mode: --disk) */
     CSM_NEEDS_TARGET_SIZE = 1 << 1, /* --target-disk-size */
+    CSM_NEEDS_IMAGE = 1 << 2,       /* an image file (--image): an image scan's check only */
+    CSM_ALSO_IMAGE = 1 << 3,        /* a system check that an image scan runs too */
 };
 
-/* Which scans a check belongs to. A check outside the scan's scope is not
- * run and not listed: an image scan reports the image.* checks (and those
- * that also apply to an image), a system scan the others. */
+/* Which scans a check belongs to, from its needs: CSM_NEEDS_IMAGE makes it
+ * an image scan's check, CSM_ALSO_IMAGE adds image scans to a system
+ * check's, any other check is a system scan's (live or --root). A check
+ * outside the scan's scope is neither run nor listed. */
 enum csm_scope {
     CSM_SCOPE_SYSTEM = 1 << 0, /* live and --root scans */
     CSM_SCOPE_IMAGE = 1 << 1,  /* --image scans */
@@ -30,7 +33,6 @@ struct csm_check {
     const char *vars;   /* space-separated: {placeholders} its texts may use */
     unsigned needs;
     void (*run)(struct csm_scan *s, struct csm_result *r);
-    unsigned scope; /* enum csm_scope bits */
 };
 
 extern const struct csm_check csm_checks[];
@@ -41,7 +43,7 @@ const struct csm_check *csm_check_find(const char *id);
 /* What rule files may contain: a section per check, and [plan]. */
 struct csm_rules_section *csm_checks_sections(size_t *n);
 
-/* The scope a check belongs to and the scope of a scan. */
+/* The scope a check belongs to (enum csm_scope bits) and that of a scan. */
 unsigned csm_check_scope(const struct csm_check *c);
 unsigned csm_scan_scope(const struct csm_scan *s);
 /* Names of a scope's bits: "system", "image", "system image". */

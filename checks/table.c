@@ -9,30 +9,27 @@
 
 const struct csm_check csm_checks[] = {
     { "disk.partition-table", "", "disk size label disk_id fstype partnums", CSM_NEEDS_DISK,
-      csm_check_disk_partition_table, CSM_SCOPE_SYSTEM },
-    { "boot.efi", "", "signs", 0, csm_check_boot_efi, CSM_SCOPE_SYSTEM | CSM_SCOPE_IMAGE },
-    { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root,
-      CSM_SCOPE_SYSTEM },
-    { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume, CSM_SCOPE_SYSTEM },
-    { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks, CSM_SCOPE_SYSTEM },
-    { "fstab.device-names", "unstable", "entries count device uuid", 0, csm_check_fstab_device_names,
-      CSM_SCOPE_SYSTEM },
-    { "fstab.network-mounts", "types", "entries count", 0, csm_check_fstab_network_mounts, CSM_SCOPE_SYSTEM },
-    { "accounts.shadow", "", "path mode owner group problems", 0, csm_check_accounts_shadow, CSM_SCOPE_SYSTEM },
-    { "disk.layout", "", "disk root boot problems", 0, csm_check_disk_layout, CSM_SCOPE_SYSTEM },
+      csm_check_disk_partition_table },
+    { "boot.efi", "", "signs", CSM_ALSO_IMAGE, csm_check_boot_efi },
+    { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root },
+    { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume },
+    { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks },
+    { "fstab.device-names", "unstable", "entries count device uuid", 0, csm_check_fstab_device_names },
+    { "fstab.network-mounts", "types", "entries count", 0, csm_check_fstab_network_mounts },
+    { "accounts.shadow", "", "path mode owner group problems", 0, csm_check_accounts_shadow },
+    { "disk.layout", "", "disk root boot problems", 0, csm_check_disk_layout },
     { "disk.capacity", "", "disk disk_size required target", CSM_NEEDS_DISK | CSM_NEEDS_TARGET_SIZE,
-      csm_check_disk_capacity, CSM_SCOPE_SYSTEM },
-    { "os.release", "", "name version os_id family", 0, csm_check_os_release, CSM_SCOPE_SYSTEM },
-    { "image.format", "", "file format subformat package member named stem", 0, csm_check_image_format,
-      CSM_SCOPE_IMAGE },
-    { "image.integrity", "", "file format problems count stem", 0, csm_check_image_integrity, CSM_SCOPE_IMAGE },
-    { "image.size", "", "file role_disk virtual file_size allocated target stem", 0, csm_check_image_size,
-      CSM_SCOPE_IMAGE },
-    { "image.partition-table", "", "file size label disk_id fstype cut", 0, csm_check_image_partition_table,
-      CSM_SCOPE_IMAGE },
-    { "image.filesystems", "", "file count filesystems root esp swap duplicates", 0, csm_check_image_filesystems,
-      CSM_SCOPE_IMAGE },
-    { "image.bootable", "", "file root boot problems", 0, csm_check_image_bootable, CSM_SCOPE_IMAGE },
+      csm_check_disk_capacity },
+    { "os.release", "", "name version os_id family", 0, csm_check_os_release },
+    { "image.format", "", "file format subformat package member named stem", CSM_NEEDS_IMAGE, csm_check_image_format },
+    { "image.integrity", "", "file format problems count stem", CSM_NEEDS_IMAGE, csm_check_image_integrity },
+    { "image.size", "", "file role_disk virtual file_size allocated target stem",
+      CSM_NEEDS_IMAGE, csm_check_image_size },
+    { "image.partition-table", "", "file size label disk_id fstype cut",
+      CSM_NEEDS_IMAGE, csm_check_image_partition_table },
+    { "image.filesystems", "", "file count filesystems root esp swap duplicates",
+      CSM_NEEDS_IMAGE, csm_check_image_filesystems },
+    { "image.bootable", "", "file root boot problems", CSM_NEEDS_IMAGE, csm_check_image_bootable },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 
@@ -69,7 +66,9 @@ bool csm_name_matches(char *const *patterns, const char *name)
 
 unsigned csm_check_scope(const struct csm_check *c)
 {
-    return c->scope ? c->scope : CSM_SCOPE_SYSTEM;
+    if (c->needs & CSM_NEEDS_IMAGE)
+        return CSM_SCOPE_IMAGE;
+    return CSM_SCOPE_SYSTEM | (c->needs & CSM_ALSO_IMAGE ? CSM_SCOPE_IMAGE : 0);
 }
 
 unsigned csm_scan_scope(const struct csm_scan *s)
