@@ -12,6 +12,10 @@
 
 void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
 {
+    if (s->mode == CSM_MODE_IMAGE && s->opts->role == CSM_ROLE_DATA) {
+        csm_result_skip(r, "data-role", "a data disk is not booted");
+        return;
+    }
     const struct csm_efi *e = csm_facts_efi(s);
     bool efi = e->efi_signs != NULL, bios = e->bios_signs != NULL;
 
@@ -40,7 +44,9 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
     else if (efi)
         csm_result_set(r, CSM_WARN, "hybrid");
     else {
-        if (!bios)
+        if (!bios && s->mode == CSM_MODE_IMAGE)
+            csm_result_evidence(r, "EFI", "no EFI System Partition in the image");
+        else if (!bios)
             csm_result_evidence(r, "EFI", "no EFI System Partition, /boot/efi mount, EFI tree or EFI boot loader");
         csm_result_set(r, CSM_PASS, "bios");
     }

@@ -14,6 +14,17 @@
 enum csm_needs {
     CSM_NEEDS_DISK = 1 << 0,        /* the system disk (root mode: --disk) */
     CSM_NEEDS_TARGET_SIZE = 1 << 1, /* --target-disk-size */
+    CSM_NEEDS_IMAGE = 1 << 2,       /* an image file (--image): an image scan's check only */
+    CSM_ALSO_IMAGE = 1 << 3,        /* a system check that an image scan runs too */
+};
+
+/* Which scans a check belongs to, from its needs: CSM_NEEDS_IMAGE makes it
+ * an image scan's check, CSM_ALSO_IMAGE adds image scans to a system
+ * check's, any other check is a system scan's (live or --root). A check
+ * outside the scan's scope is neither run nor listed. */
+enum csm_scope {
+    CSM_SCOPE_SYSTEM = 1 << 0, /* live and --root scans */
+    CSM_SCOPE_IMAGE = 1 << 1,  /* --image scans */
 };
 
 struct csm_check {
@@ -32,8 +43,15 @@ const struct csm_check *csm_check_find(const char *id);
 /* What rule files may contain: a section per check, and [plan]. */
 struct csm_rules_section *csm_checks_sections(size_t *n);
 
-/* Runs every check of the table in order; results[i] is csm_checks[i]. */
-struct csm_result *csm_checks_run(struct csm_scan *s);
+/* The scope a check belongs to (enum csm_scope bits) and that of a scan. */
+unsigned csm_check_scope(const struct csm_check *c);
+unsigned csm_scan_scope(const struct csm_scan *s);
+/* Names of a scope's bits: "system", "image", "system image". */
+const char *csm_scope_name(unsigned scope);
+
+/* Runs the checks of the table that are in the scan's scope, in table
+ * order; *n is how many results there are. */
+struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n);
 
 /* A parameter of the running check (declared in its row). */
 char *const *csm_check_param(const struct csm_result *r, const char *name);
@@ -61,6 +79,17 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
 void csm_check_system_selinux(struct csm_scan *s, struct csm_result *r);
 void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r);
 void csm_check_online_data_disks(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_format(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_integrity(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_size(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_filesystems(struct csm_scan *s, struct csm_result *r);
+void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r);
+
+struct csm_disk;
+struct csm_evidence;
+/* The partition-table rule shared by the disk and the image checks. */
+void csm_judge_partition_table(struct csm_result *r, const struct csm_disk *d, struct csm_evidence *label_row);
 
 /* Does a device name match one of the glob patterns (fnmatch)? */
 bool csm_name_matches(char *const *patterns, const char *name);

@@ -7,6 +7,33 @@
 #include "facts/facts.h"
 #include "util.h"
 
+/* The rule of both disk.partition-table and image.partition-table: an MBR
+ * passes; GPT, another label or none fail, the label's row marked. */
+void csm_judge_partition_table(struct csm_result *r, const struct csm_disk *d, struct csm_evidence *e)
+{
+    if (d->label && streq(d->label, "dos")) {
+        csm_result_set(r, CSM_PASS, "dos");
+    } else if (d->label && streq(d->label, "gpt")) {
+        csm_evidence_problem(e, "GPT is not supported by the offline migration service");
+        /* sgdisk --gpttombr takes at most four partitions: no command beyond that. */
+        csm_vars_push(&r->vars, "partnums", NULL);
+        if (d->n_parts && d->n_parts <= 4) {
+            char nums[64] = "";
+            for (size_t i = 0; i < d->n_parts; i++)
+                snprintf(nums + strlen(nums), sizeof(nums) - strlen(nums), "%s%zu", i ? ":" : "", d->parts[i].partno);
+            csm_vars_push(&r->vars, "partnums", nums);
+        }
+        csm_result_set(r, CSM_FAIL, "gpt");
+    } else if (d->label) {
+        csm_evidence_problem(e, "a %s label is neither MBR nor GPT", d->label);
+        csm_result_set(r, CSM_FAIL, "other");
+    } else {
+        csm_evidence_problem(e, "no partition table%s%s: an image of it has no MBR", d->whole_fstype ? "; the whole disk holds " : "",
+                             d->whole_fstype ? d->whole_fstype : "");
+        csm_result_set(r, CSM_FAIL, "none");
+    }
+}
+
 static void disk_evidence(struct csm_result *r, const struct csm_disk *d)
 {
     char size[32];
@@ -38,27 +65,7 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
                             p->fstype ? ", " : "", p->fstype ? p->fstype : "");
     }
 
-    if (d->label && streq(d->label, "dos")) {
-        csm_result_set(r, CSM_PASS, "dos");
-    } else if (d->label && streq(d->label, "gpt")) {
-        csm_evidence_problem(e, "GPT is not supported by the offline migration service");
-        /* sgdisk --gpttombr takes at most four partitions: no command beyond that. */
-        csm_vars_push(&r->vars, "partnums", NULL);
-        if (d->n_parts && d->n_parts <= 4) {
-            char nums[64] = "";
-            for (size_t i = 0; i < d->n_parts; i++)
-                snprintf(nums + strlen(nums), sizeof(nums) - strlen(nums), "%s%zu", i ? ":" : "", d->parts[i].partno);
-            csm_vars_push(&r->vars, "partnums", nums);
-        }
-        csm_result_set(r, CSM_FAIL, "gpt");
-    } else if (d->label) {
-        csm_evidence_problem(e, "a %s label is neither MBR nor GPT", d->label);
-        csm_result_set(r, CSM_FAIL, "other");
-    } else {
-        csm_evidence_problem(e, "no partition table%s%s: an image of it has no MBR", d->whole_fstype ? "; the whole disk holds " : "",
-                             d->whole_fstype ? d->whole_fstype : "");
-        csm_result_set(r, CSM_FAIL, "none");
-    }
+    csm_judge_partition_table(r, d, e);
 }
 
 /* How to name what holds a mount: its device, else its partition number

@@ -10,7 +10,7 @@
 const struct csm_check csm_checks[] = {
     { "disk.partition-table", "", "disk size label disk_id fstype partnums", CSM_NEEDS_DISK,
       csm_check_disk_partition_table },
-    { "boot.efi", "", "signs", 0, csm_check_boot_efi },
+    { "boot.efi", "", "signs", CSM_ALSO_IMAGE, csm_check_boot_efi },
     { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root },
     { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume },
     { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks },
@@ -38,6 +38,15 @@ const struct csm_check csm_checks[] = {
     { "system.selinux", "", "mode config type live", 0, csm_check_system_selinux },
     { "software.rsync", "", "path version", 0, csm_check_software_rsync },
     { "online.data-disks", "", "entries disks missing count config shape", 0, csm_check_online_data_disks },
+    { "image.format", "", "file format subformat package member named stem", CSM_NEEDS_IMAGE, csm_check_image_format },
+    { "image.integrity", "", "file format problems count stem", CSM_NEEDS_IMAGE, csm_check_image_integrity },
+    { "image.size", "", "file role_disk virtual file_size allocated target stem",
+      CSM_NEEDS_IMAGE, csm_check_image_size },
+    { "image.partition-table", "", "file size label disk_id fstype cut",
+      CSM_NEEDS_IMAGE, csm_check_image_partition_table },
+    { "image.filesystems", "", "file count filesystems root esp swap duplicates",
+      CSM_NEEDS_IMAGE, csm_check_image_filesystems },
+    { "image.bootable", "", "file root boot problems", CSM_NEEDS_IMAGE, csm_check_image_bootable },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 
@@ -72,6 +81,24 @@ bool csm_name_matches(char *const *patterns, const char *name)
     return false;
 }
 
+unsigned csm_check_scope(const struct csm_check *c)
+{
+    if (c->needs & CSM_NEEDS_IMAGE)
+        return CSM_SCOPE_IMAGE;
+    return CSM_SCOPE_SYSTEM | (c->needs & CSM_ALSO_IMAGE ? CSM_SCOPE_IMAGE : 0);
+}
+
+unsigned csm_scan_scope(const struct csm_scan *s)
+{
+    return s->mode == CSM_MODE_IMAGE ? CSM_SCOPE_IMAGE : CSM_SCOPE_SYSTEM;
+}
+
+const char *csm_scope_name(unsigned scope)
+{
+    static const char *const names[] = { "", "system", "image", "system image" };
+    return names[scope & 3];
+}
+
 static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_result *r)
 {
     r->check = c;
@@ -89,12 +116,15 @@ static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_re
         c->run(s, r);
 }
 
-struct csm_result *csm_checks_run(struct csm_scan *s)
+struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n)
 {
     struct csm_result *results = xcalloc(csm_n_checks, sizeof(*results));
+    *n = 0;
     for (size_t i = 0; i < csm_n_checks; i++) {
-        run_one(s, &csm_checks[i], &results[i]);
-        csm_result_render(&results[i], &s->globals);
+        if (!(csm_check_scope(&csm_checks[i]) & csm_scan_scope(s)))
+            continue;
+        run_one(s, &csm_checks[i], &results[*n]);
+        csm_result_render(&results[(*n)++], &s->globals);
     }
     return results;
 }

@@ -99,11 +99,15 @@ static void fill_partition(struct csm_disk *d, int fd, struct fdisk_partition *p
         p.bios_boot = gpt && strcasecmp(p.type_code, GUID_BIOS_BOOT) == 0;
         p.lvm = gpt ? strcasecmp(p.type_code, GUID_LINUX_LVM) == 0 : streq(p.type_code, "0x8e");
     }
-    if (!p.container && p.size) {
+    uint64_t off = p.start * d->sector_size, len = p.size * d->sector_size;
+    /* A partition cut by a short copy: probe what is left of it. */
+    if (off < d->size && len > d->size - off)
+        len = d->size - off;
+    if (!p.container && p.size && off < d->size) {
         struct fs_probe fs = { 0 };
         if (d->src && d->src->prefetch)
-            d->src->prefetch(d->src->data, p.start * d->sector_size, p.size * d->sector_size);
-        probe_fs(fd, p.start * d->sector_size, p.size * d->sector_size, &fs);
+            d->src->prefetch(d->src->data, off, len);
+        probe_fs(fd, off, len, &fs);
         p.fstype = fs.type;
         p.uuid = fs.uuid;
         p.label = fs.label;
@@ -204,7 +208,14 @@ const struct csm_disk *csm_facts_disk(struct csm_scan *s)
 {
     if (s->facts->disk)
         return s->facts->disk;
-    if (s->opts->disk) {
+    if (s->mode == CSM_MODE_IMAGE) {
+        const struct csm_image_facts *im = csm_facts_image(s);
+        if (im->disk)
+            return im->disk;
+        struct csm_disk *d = s->facts->disk = xcalloc(1, sizeof(*d));
+        d->path = xstrdup(im->path);
+        FACT_FAIL(d, -ENODEV, "%s", im->disk_why ? im->disk_why : "the image's guest disk cannot be read");
+    } else if (s->opts->disk) {
         s->facts->disk = csm_disk_probe(s->opts->disk);
     } else if (csm_scan_live(s)) {
         const struct csm_storage *st = csm_facts_storage(s);

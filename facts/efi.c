@@ -15,7 +15,7 @@ static bool is_dir(struct csm_scan *s, const char *path)
 
 static void disk_signs(struct csm_scan *s, struct csm_efi *e)
 {
-    if (!s->opts->disk && !csm_scan_live(s))
+    if (!s->opts->disk && s->mode == CSM_MODE_ROOT)
         return;
     const struct csm_disk *d = csm_facts_disk(s);
     if (d->err)
@@ -80,7 +80,8 @@ const struct csm_efi *csm_facts_efi(struct csm_scan *s)
     struct csm_efi *e = s->facts->efi = xcalloc(1, sizeof(*e));
     e->live_booted = csm_scan_live(s) ? csm_live_efi_booted() : -1;
     disk_signs(s, e);
-    tree_signs(s, e);
+    if (s->mode != CSM_MODE_IMAGE)
+        tree_signs(s, e);
     return e;
 }
 

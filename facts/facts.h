@@ -126,7 +126,8 @@ struct csm_disk {
     size_t n_parts;
     const struct csm_disk_source *src; /* during the probe only */
 };
-/* The system disk: --disk in root mode, the disk under / in live mode. */
+/* The system disk: --disk in root mode, the disk under / in live mode, the
+ * guest disk in image mode. */
 const struct csm_disk *csm_facts_disk(struct csm_scan *s);
 /* Probes any disk (used by the above and by tests); never fails, err set. */
 struct csm_disk *csm_disk_probe(const char *path);
@@ -617,6 +618,35 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s);
 /* Parses the text of a user.json (also for the tests and the fuzzer). */
 void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_t len);
 void csm_agent_config_free(struct csm_agent_config *ac);
+
+/* ---- an image file (--image): its format, and its guest disk read by
+ * libfdisk and libblkid through image/guest.h ---- */
+struct csm_image;
+struct csm_image_info;
+
+/* What the image adds to each partition of its guest disk. */
+struct csm_image_part {
+    char *last_mounted; /* ext2/3/4: the directory it was last mounted on */
+    const char *use;    /* "/", "/boot", "swap", "EFI", "LVM" or NULL */
+    char *use_why;      /* how that was told: "last mounted on /", "label root" */
+    bool past_end;      /* the partition ends past the end of the disk */
+};
+
+struct csm_image_facts {
+    int err; /* the file cannot be opened at all (an operational error) */
+    char *why;
+    const char *path;
+    struct csm_image *img;
+    const struct csm_image_info *info;
+    struct csm_disk *disk; /* NULL when the guest disk could not be read */
+    char *disk_why;
+    struct csm_image_part *parts; /* parallel to disk->parts */
+    char **read_errors;           /* guest ranges that could not be read */
+    uint64_t fetched;             /* guest bytes read for the probe */
+    bool blank;                   /* the first MiB of the guest holds only zeros */
+    int root, boot, lvm;          /* indexes into disk->parts, -1: none */
+};
+const struct csm_image_facts *csm_facts_image(struct csm_scan *s);
 
 struct csm_facts *csm_facts_new(void);
 void csm_facts_free(struct csm_facts *f);

@@ -10,8 +10,6 @@
  * so a header announcing a 2 GiB name over a stream of zeros would fill
  * 2 GiB of memory. The feed refuses to hand over more than the last
  * header announced (its data) plus a little for the next header. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive_dl.h"
 #include "internal.h"
 #include "util.h"
 
@@ -61,6 +60,9 @@ int csm_irscan_new(int fd, struct csm_irscan **out)
         return -errno;
     if (!S_ISREG(st.st_mode))
         return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
+    int r = csm_la_load();
+    if (r < 0)
+        return r;
     struct csm_irscan *sc = xcalloc(1, sizeof(*sc));
     sc->fd = fd;
     clock_gettime(CLOCK_MONOTONIC, &sc->started);
@@ -71,9 +73,9 @@ int csm_irscan_new(int fd, struct csm_irscan **out)
 static void close_archive(struct csm_irscan *sc)
 {
     if (sc->a)
-        archive_read_free(sc->a);
+        csm_la.archive_read_free(sc->a);
     if (sc->raw)
-        archive_read_free(sc->raw);
+        csm_la.archive_read_free(sc->raw);
     sc->a = sc->raw = NULL;
 }
 
@@ -81,21 +83,21 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
 {
     struct csm_irscan *sc = data;
     if (sc->fed > sc->allowed) {
-        /* archive_set_error() knows few conversions: format here. */
+        /* csm_la.archive_set_error() knows few conversions: format here. */
         char msg[128];
         snprintf(msg, sizeof(msg), "a member header that reads on past %d KiB: a hostile name size, or a "
                  "decompression bomb", HEADER_SLACK / 1024);
-        archive_set_error(a, EFBIG, "%s", msg);
+        csm_la.archive_set_error(a, EFBIG, "%s", msg);
         return -1;
     }
     size_t size;
     la_int64_t offset;
-    int r = archive_read_data_block(sc->raw, buf, &size, &offset);
+    int r = csm_la.archive_read_data_block(sc->raw, buf, &size, &offset);
     if (r == ARCHIVE_EOF)
         return 0;
     if (r < ARCHIVE_WARN) {
-        const char *msg = archive_error_string(sc->raw);
-        archive_set_error(a, archive_errno(sc->raw), "%s", msg ? msg : "decompression failed");
+        const char *msg = csm_la.archive_error_string(sc->raw);
+        csm_la.archive_set_error(a, csm_la.archive_errno(sc->raw), "%s", msg ? msg : "decompression failed");
         return -1;
     }
     sc->fed += size;
@@ -124,33 +126,33 @@ static int open_archive(struct csm_irscan *sc)
         set_why(sc, "cannot seek: %s", strerror(errno));
         return -errno;
     }
-    struct archive *raw = archive_read_new();
-    archive_read_support_filter_gzip(raw);
-    archive_read_support_filter_xz(raw);
-    archive_read_support_filter_lzma(raw);
-    archive_read_support_filter_zstd(raw);
-    archive_read_support_filter_lz4(raw);
-    archive_read_support_filter_bzip2(raw);
-    archive_read_support_format_raw(raw);
+    struct archive *raw = csm_la.archive_read_new();
+    csm_la.archive_read_support_filter_gzip(raw);
+    csm_la.archive_read_support_filter_xz(raw);
+    csm_la.archive_read_support_filter_lzma(raw);
+    csm_la.archive_read_support_filter_zstd(raw);
+    csm_la.archive_read_support_filter_lz4(raw);
+    csm_la.archive_read_support_filter_bzip2(raw);
+    csm_la.archive_read_support_format_raw(raw);
     sc->raw = raw;
     sc->n_segments++;
     struct archive_entry *e;
-    if (archive_read_open_fd(raw, sc->fd, READ_BLOCK) != ARCHIVE_OK || archive_read_next_header(raw, &e) < ARCHIVE_WARN) {
+    if (csm_la.archive_read_open_fd(raw, sc->fd, READ_BLOCK) != ARCHIVE_OK || csm_la.archive_read_next_header(raw, &e) < ARCHIVE_WARN) {
         struct stat st;
         if (fstat(sc->fd, &st) == 0 && st.st_size == 0)
             set_why(sc, "an empty file");
         else
             set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
-                    archive_error_string(raw) ? archive_error_string(raw) : "cannot be opened");
+                    csm_la.archive_error_string(raw) ? csm_la.archive_error_string(raw) : "cannot be opened");
         return -EBADMSG;
     }
-    sc->a = archive_read_new();
-    archive_read_support_format_cpio(sc->a);
+    sc->a = csm_la.archive_read_new();
+    csm_la.archive_read_support_format_cpio(sc->a);
     sc->fed = 0;
     sc->allowed = HEADER_SLACK;
-    if (archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
+    if (csm_la.archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
         set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
-                archive_error_string(sc->a) ? archive_error_string(sc->a) : "cannot be opened");
+                csm_la.archive_error_string(sc->a) ? csm_la.archive_error_string(sc->a) : "cannot be opened");
         return -EBADMSG;
     }
     return 0;
@@ -158,18 +160,18 @@ static int open_archive(struct csm_irscan *sc)
 
 static void name_segment(struct csm_irscan *sc)
 {
-    int code = archive_filter_code(sc->raw, 0);
+    int code = csm_la.archive_filter_code(sc->raw, 0);
     free(sc->segment);
     sc->segment = code == ARCHIVE_FILTER_NONE ? xstrdup("cpio")
-                                              : xasprintf("%s cpio", archive_filter_name(sc->raw, 0));
+                                              : xasprintf("%s cpio", csm_la.archive_filter_name(sc->raw, 0));
 }
 
 /* After an uncompressed archive: the next one starts after NUL padding.
  * Returns 1 at the end of the file, 0 when another archive follows. */
 static int next_segment(struct csm_irscan *sc)
 {
-    off_t pos = sc->seg_start + (off_t)archive_filter_bytes(sc->a, 0);
-    sc->bytes_done += (uint64_t)archive_filter_bytes(sc->a, 0);
+    off_t pos = sc->seg_start + (off_t)csm_la.archive_filter_bytes(sc->a, 0);
+    sc->bytes_done += (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
     close_archive(sc);
     char buf[4096];
     for (;;) {
@@ -203,7 +205,7 @@ static bool over_time(const struct csm_irscan *sc)
 /* Refuses a member before libarchive decompresses it to skip it. */
 static int check_caps(struct csm_irscan *sc, struct archive_entry *e)
 {
-    uint64_t size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+    uint64_t size = csm_la.archive_entry_size_is_set(e) && csm_la.archive_entry_size(e) > 0 ? (uint64_t)csm_la.archive_entry_size(e) : 0;
     uint64_t so_far = csm_irscan_bytes(sc);
     if (++sc->entries > CSM_CAP_INITRAMFS_ENTRIES) {
         set_why(sc, "more than %d members: not an initramfs, or a decompression bomb", CSM_CAP_INITRAMFS_ENTRIES);
@@ -212,7 +214,7 @@ static int check_caps(struct csm_irscan *sc, struct archive_entry *e)
     if (so_far + size > CSM_CAP_INITRAMFS_BYTES) {
         set_why(sc, "decompresses to more than %llu MiB (member %s of %llu bytes after %llu): a decompression bomb, "
                     "or larger than any initramfs",
-                CSM_CAP_INITRAMFS_BYTES >> 20, archive_entry_pathname(e) ? archive_entry_pathname(e) : "?",
+                CSM_CAP_INITRAMFS_BYTES >> 20, csm_la.archive_entry_pathname(e) ? csm_la.archive_entry_pathname(e) : "?",
                 (unsigned long long)size, (unsigned long long)so_far);
         return -EFBIG;
     }
@@ -230,21 +232,21 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
         int r = sc->a ? 0 : open_archive(sc);
         struct archive_entry *e = NULL;
         if (r == 0) {
-            int ar = archive_read_next_header(sc->a, &e);
+            int ar = csm_la.archive_read_next_header(sc->a, &e);
             if (ar == ARCHIVE_EOF) {
-                bool plain = archive_filter_code(sc->raw, 0) == ARCHIVE_FILTER_NONE;
+                bool plain = csm_la.archive_filter_code(sc->raw, 0) == ARCHIVE_FILTER_NONE;
                 name_segment(sc);
                 /* A compressed archive is the last one the kernel unpacks in practice. */
                 r = plain ? next_segment(sc) : 1;
                 if (r == 1) {
-                    sc->bytes_done += plain ? 0 : (uint64_t)archive_filter_bytes(sc->a, 0);
+                    sc->bytes_done += plain ? 0 : (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
                     close_archive(sc);
                     sc->ended = true;
                 }
                 if (r >= 0)
                     continue;
             } else if (ar < ARCHIVE_WARN) {
-                const char *msg = archive_error_string(sc->a);
+                const char *msg = csm_la.archive_error_string(sc->a);
                 set_why(sc, "%s%s%s", sc->entries ? "" : "cannot be read as a cpio archive, compressed or not: ",
                         msg ? msg : "unreadable", sc->entries ? " (truncated or corrupt)" : "");
                 r = -EBADMSG;
@@ -252,19 +254,19 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
                 name_segment(sc);
                 r = check_caps(sc, e);
                 /* What a may read before its next header: this member's data, then slack. */
-                uint64_t size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
-                                    ? (uint64_t)archive_entry_size(e) : 0;
-                sc->allowed = (uint64_t)archive_filter_bytes(sc->a, 0) + size + HEADER_SLACK;
+                uint64_t size = csm_la.archive_entry_size_is_set(e) && csm_la.archive_entry_size(e) > 0
+                                    ? (uint64_t)csm_la.archive_entry_size(e) : 0;
+                sc->allowed = (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) + size + HEADER_SLACK;
             }
         }
         if (r < 0) {
             *why = sc->why;
-            sc->bytes_done += sc->a ? (uint64_t)archive_filter_bytes(sc->a, 0) : 0;
+            sc->bytes_done += sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0;
             close_archive(sc);
             sc->ended = true;
             return r;
         }
-        *member = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        *member = csm_la.archive_entry_pathname(e) ? csm_la.archive_entry_pathname(e) : "";
         return 0;
     }
     return 1;
@@ -277,7 +279,7 @@ const char *csm_irscan_segment(const struct csm_irscan *sc)
 
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc)
 {
-    return sc->bytes_done + (sc->a ? (uint64_t)archive_filter_bytes(sc->a, 0) : 0);
+    return sc->bytes_done + (sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0);
 }
 
 uint64_t csm_irscan_entries(const struct csm_irscan *sc)

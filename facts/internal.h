@@ -23,6 +23,7 @@ struct csm_facts {
     struct csm_guest_tools *guest_tools;
     struct csm_netcfg *netcfg;
     struct csm_agent_config *agent_config;
+    struct csm_image_facts *image;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -42,6 +43,7 @@ void csm_units_free(struct csm_units *u);
 void csm_selinux_free(struct csm_selinux *se);
 void csm_cloudinit_free(struct csm_cloudinit *ci);
 void csm_guest_tools_free(struct csm_guest_tools *gt);
+void csm_image_facts_free(struct csm_image_facts *im);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \

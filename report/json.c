@@ -150,6 +150,66 @@ static cJSON *policy_json(const struct csm_report *rep)
     return o;
 }
 
+static cJSON *part_json(const struct csm_report_part *p)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "number", (double)p->partno);
+    cJSON_AddNumberToObject(j, "start_sector", (double)p->start);
+    cJSON_AddNumberToObject(j, "end_sector", (double)p->end);
+    cJSON_AddNumberToObject(j, "size_bytes", (double)p->bytes);
+    cJSON_AddItemToObject(j, "type", str_or_null(p->type));
+    cJSON_AddItemToObject(j, "type_code", str_or_null(p->type_code));
+    cJSON_AddBoolToObject(j, "bootable", p->bootable);
+    cJSON_AddItemToObject(j, "fstype", str_or_null(p->fstype));
+    cJSON_AddItemToObject(j, "uuid", str_or_null(p->uuid));
+    cJSON_AddItemToObject(j, "label", str_or_null(p->label));
+    cJSON_AddItemToObject(j, "last_mounted", str_or_null(p->last_mounted));
+    cJSON_AddItemToObject(j, "use", str_or_null(p->use));
+    cJSON_AddItemToObject(j, "use_why", str_or_null(p->use_why));
+    cJSON_AddBoolToObject(j, "past_end", p->past_end);
+    return j;
+}
+
+static cJSON *image_json(const struct csm_report_image *im)
+{
+    if (!im)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", im->path);
+    cJSON_AddStringToObject(o, "role", im->role);
+    cJSON_AddItemToObject(o, "format", str_or_null(im->format));
+    cJSON_AddItemToObject(o, "subformat", str_or_null(im->subformat));
+    cJSON_AddItemToObject(o, "package", str_or_null(im->package));
+    cJSON_AddItemToObject(o, "member", str_or_null(im->member));
+    cJSON_AddNumberToObject(o, "file_size", (double)im->file_size);
+    cJSON_AddNumberToObject(o, "virtual_size", (double)im->virtual_size);
+    cJSON_AddItemToObject(o, "allocated_bytes", im->allocated_known ? cJSON_CreateNumber((double)im->allocated)
+                                                                    : cJSON_CreateNull());
+    cJSON *g = cJSON_AddObjectToObject(o, "guest");
+    cJSON_AddBoolToObject(g, "readable", im->readable);
+    if (!im->readable)
+        cJSON_AddStringToObject(g, "reason", im->unreadable_why ? im->unreadable_why : "unknown");
+    if (!im->readable) {
+        cJSON_AddNullToObject(o, "partition_table");
+    } else {
+        cJSON *t = cJSON_AddObjectToObject(o, "partition_table");
+        cJSON_AddItemToObject(t, "label", str_or_null(im->label));
+        cJSON_AddItemToObject(t, "disk_id", str_or_null(im->disk_id));
+        cJSON_AddBoolToObject(t, "boot_code", im->boot_code);
+        cJSON_AddBoolToObject(t, "mbr_signature", im->mbr_signature);
+        cJSON_AddItemToObject(t, "whole_disk_fstype", str_or_null(im->whole_fstype));
+    }
+    cJSON *parts = cJSON_AddArrayToObject(o, "partitions");
+    for (size_t i = 0; i < im->n_parts; i++)
+        cJSON_AddItemToArray(parts, part_json(&im->parts[i]));
+    return o;
+}
+
+static const char *mode_name(enum csm_mode m)
+{
+    return m == CSM_MODE_LIVE ? "live" : m == CSM_MODE_IMAGE ? "image" : "root";
+}
+
 static cJSON *report_json(const struct csm_report *rep)
 {
     cJSON *o = cJSON_CreateObject();
@@ -162,10 +222,12 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON_AddStringToObject(host, "hostname", rep->hostname);
     cJSON_AddItemToObject(host, "machine_id", str_or_null(rep->machine_id));
     cJSON *target = cJSON_AddObjectToObject(o, "target");
-    cJSON_AddStringToObject(target, "mode", rep->mode == CSM_MODE_LIVE ? "live" : "root");
+    cJSON_AddStringToObject(target, "mode", mode_name(rep->mode));
     cJSON_AddStringToObject(target, "root", rep->root);
     cJSON_AddItemToObject(target, "disk", str_or_null(rep->disk));
     cJSON_AddItemToObject(target, "agent_config", str_or_null(rep->agent_config));
+    cJSON_AddItemToObject(target, "image", str_or_null(rep->image ? rep->image->path : NULL));
+    cJSON_AddItemToObject(target, "role", str_or_null(rep->image ? rep->image->role : NULL));
     cJSON_AddStringToObject(o, "profile", rep->profile);
     cJSON *rules = cJSON_AddObjectToObject(o, "ruleset");
     cJSON_AddStringToObject(rules, "version", rep->ruleset_version);
@@ -186,6 +248,7 @@ static cJSON *report_json(const struct csm_report *rep)
         cJSON_AddItemToArray(results, result_json(&rep->results[i]));
     cJSON_AddItemToObject(o, "plan", plan_json(&rep->plan));
     cJSON_AddItemToObject(o, "policy", policy_json(rep));
+    cJSON_AddItemToObject(o, "image", image_json(rep->image));
     return o;
 }
 

@@ -231,7 +231,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .hostname = xstrdup(id->hostname),
         .machine_id = id->machine_id ? xstrdup(id->machine_id) : NULL,
         .mode = s->mode,
-        .root = xstrdup(s->opts->root ? s->opts->root : "/"),
+        .root = xstrdup(s->mode == CSM_MODE_IMAGE ? "" : s->opts->root ? s->opts->root : "/"),
         .profile = xstrdup(csm_ruleset_profile(s->rules)),
         .ruleset_version = xstrdup(csm_ruleset_version(s->rules)),
         .rule_files = strv_copy(csm_ruleset_files(s->rules)),
@@ -240,12 +240,13 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .waivers = waivers,
     };
     collect_overrides(rep, s->rules);
-    rep->results = csm_checks_run(s);
-    rep->n_results = csm_n_checks;
+    rep->results = csm_checks_run(s, &rep->n_results);
     apply_waivers(rep, waivers);
     csm_plan_build(s, &rep->plan);
     if (s->opts->agent_config)
         rep->agent_config = xstrdup(s->opts->agent_config);
+    if (s->mode == CSM_MODE_IMAGE)
+        rep->image = csm_report_image_build(s);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);
     else if (rep->plan.disk)
@@ -261,6 +262,7 @@ void csm_report_clear(struct csm_report *rep)
         csm_result_clear(&rep->results[i]);
     free(rep->results);
     csm_plan_clear(&rep->plan);
+    csm_report_image_free(rep->image);
     free(rep->generated_at);
     free(rep->hostname);
     free(rep->machine_id);

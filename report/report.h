@@ -53,12 +53,37 @@ struct csm_override {
 
 struct csm_waivers;
 
+/* An image scan's findings, shown beside the checks. */
+struct csm_report_part {
+    size_t partno;
+    uint64_t start, end, bytes; /* sectors, sectors, bytes */
+    char *type, *type_code, *fstype, *uuid, *label, *last_mounted;
+    const char *use; /* "/", "/boot", "swap", "EFI", "LVM" or NULL */
+    char *use_why;
+    bool bootable, past_end;
+};
+
+struct csm_report_image {
+    char *path;
+    const char *role;
+    char *format, *subformat, *package, *member;
+    uint64_t file_size, virtual_size, allocated;
+    bool allocated_known;
+    bool readable; /* the guest disk was read */
+    char *unreadable_why;
+    char *label, *disk_id, *whole_fstype;
+    bool boot_code, mbr_signature;
+    struct csm_report_part *parts;
+    size_t n_parts;
+};
+
 struct csm_report {
     char *generated_at; /* UTC, RFC 3339 */
     char *hostname, *machine_id;
     enum csm_mode mode;
     char *root, *disk;
     char *agent_config; /* --agent-config, NULL when not given */
+    struct csm_report_image *image; /* image scans only */
     char *profile, *ruleset_version;
     char **rule_files;
     char **rule_file_digests;
@@ -102,6 +127,10 @@ int csm_verdict_exit_code(enum csm_verdict v);
 /* Builds the migration plan from the facts and the [plan] rules. */
 void csm_plan_build(struct csm_scan *s, struct csm_plan *plan);
 void csm_plan_clear(struct csm_plan *plan);
+
+/* The image model from the facts of an image scan. */
+struct csm_report_image *csm_report_image_build(struct csm_scan *s);
+void csm_report_image_free(struct csm_report_image *im);
 
 struct csm_render_opts {
     bool color;   /* ANSI colours */

@@ -68,8 +68,10 @@ static const struct {
 
 static void header(const struct out *out, const struct csm_report *rep)
 {
-    _cleanup_free_ char *target = rep->mode == CSM_MODE_LIVE ? xstrdup("the running system")
-                                                            : xasprintf("the tree %s", rep->root);
+    _cleanup_free_ char *target = rep->mode == CSM_MODE_LIVE    ? xstrdup("the running system")
+                                  : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path,
+                                                                            rep->image->role)
+                                                                : xasprintf("the tree %s", rep->root);
     _cleanup_free_ char *line = xasprintf("csm-precheck %s, profile %s, %s, host %s, %s", CSM_VERSION, rep->profile,
                                           target, rep->hostname, rep->generated_at);
     wrap(out, 0, line);
@@ -224,6 +226,54 @@ static void policy_section(const struct out *out, const struct csm_report *rep)
     }
 }
 
+static void image_part(const struct out *out, const struct csm_report_image *im, const struct csm_report_part *p)
+{
+    char a[32];
+    fprintf(out->f, "  %2zu %s %12llu-%-12llu %10s  %-18s %-8s", p->partno, p->bootable ? "*" : " ",
+            (unsigned long long)p->start, (unsigned long long)p->end, csm_format_size(p->bytes, a, sizeof(a)),
+            p->type ? p->type : "?", p->fstype ? p->fstype : "-");
+    if (p->uuid)
+        fprintf(out->f, " UUID=%s", p->uuid);
+    if (p->label)
+        fprintf(out->f, " LABEL=%s", p->label);
+    if (p->use)
+        fprintf(out->f, "  %s%s%s (%s)%s", c(out, BOLD), p->use, c(out, RESET), p->use_why, "");
+    if (p->past_end)
+        fprintf(out->f, "  %sends past the end of the disk%s", c(out, RED), c(out, RESET));
+    fputc('\n', out->f);
+    (void)im;
+}
+
+static void image_section(const struct out *out, const struct csm_report_image *im)
+{
+    FILE *f = out->f;
+    char a[32], b[32];
+    fprintf(f, "\n%sImage%s\n", c(out, BOLD), c(out, RESET));
+    fprintf(f, "  File:         %s, %s (%llu bytes)\n", im->path, csm_format_size(im->file_size, a, sizeof(a)),
+            (unsigned long long)im->file_size);
+    if (im->package)
+        fprintf(f, "  Package:      %s, member %s\n", im->package, im->member ? im->member : "?");
+    fprintf(f, "  Format:       %s%s%s\n", im->format ? im->format : "?", im->subformat ? " " : "",
+            im->subformat ? im->subformat : "");
+    if (im->virtual_size)
+        fprintf(f, "  Virtual disk: %s (%llu bytes), %s%s allocated\n", csm_format_size(im->virtual_size, a, sizeof(a)),
+                (unsigned long long)im->virtual_size,
+                im->allocated_known ? csm_format_size(im->allocated, b, sizeof(b)) : "unknown",
+                im->allocated_known ? "" : " bytes");
+    fprintf(f, "  Role:         %s disk\n", im->role);
+    if (!im->readable) {
+        fprintf(f, "  Guest disk:   not read: %s\n", im->unreadable_why ? im->unreadable_why : "unknown");
+        return;
+    }
+    fprintf(f, "  Partitions:   %s%s%s, MBR boot code %s, signature %s\n", im->label ? im->label : "no partition table",
+            im->disk_id ? " " : "", im->disk_id ? im->disk_id : "", im->boot_code ? "present" : "absent",
+            im->mbr_signature ? "0x55AA" : "absent");
+    if (im->whole_fstype)
+        fprintf(f, "  Whole disk:   %s\n", im->whole_fstype);
+    for (size_t i = 0; i < im->n_parts; i++)
+        image_part(out, im, &im->parts[i]);
+}
+
 int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o)
 {
     struct out out = { f, o };
@@ -244,6 +294,8 @@ int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct cs
         }
     }
     if (o->detail >= 0) {
+        if (rep->image)
+            image_section(&out, rep->image);
         plan_section(&out, &rep->plan);
         policy_section(&out, rep);
     }

@@ -31,6 +31,7 @@ struct cli {
     int color;  /* -1 auto, 0 never, 1 always */
     int detail; /* -1 quiet, 0, 1 verbose */
     bool list_checks;
+    bool role_given;
 };
 
 static void usage(FILE *f)
@@ -41,15 +42,25 @@ static void usage(FILE *f)
           "\n"
           "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
           "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size,\n"
-          "guest tools, cloud-init, network configuration, SELinux, rsync and data disks.\n"
-          "Without --root it scans the running system (as root).\n"
+          "kernel and initramfs drivers, guest tools, cloud-init, network configuration,\n"
+          "SELinux, rsync and data disks. Without --root it scans the running system (as\n"
+          "root). With --image it checks an exported image file before its upload instead.\n"
           "\n"
           "Target:\n"
           "  -r, --root DIR              scan the system tree under DIR instead; nothing outside\n"
           "                              DIR is read\n"
           "  -d, --disk PATH             the block device or raw image file that holds --root's\n"
           "                              tree, for the disk checks and the migration plan\n"
-          "  -t, --target-disk-size SIZE size of the target system disk (50G, 53687091200, 1.5TiB)\n"
+          "  -t, --target-disk-size SIZE size of the target disk (50G, 53687091200, 1.5TiB): the\n"
+          "                              system disk, or with --role data the data disk\n"
+          "  -i, --image FILE            check an image file before its upload: qcow2, vhd, vmdk\n"
+          "                              or raw, or a tar/tar.gz/gz package of one; its format,\n"
+          "                              metadata, size, partition table, filesystems and what\n"
+          "                              it needs to boot. Reads only the file (and a vmdk\n"
+          "                              descriptor's extent files beside it), never writes it\n"
+          "      --role ROLE             what the image becomes: system (default), the\n"
+          "                              instance's system disk, which must boot; or data, a\n"
+          "                              block-storage data disk\n"
           "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
           "                              list every data disk (read on this host, not under --root)\n"
           "\n"
@@ -82,7 +93,8 @@ static void usage(FILE *f)
           "   1  warnings only\n"
           "   2  blocked: at least one blocker failed\n"
           "   3  incomplete: no blocker failed, but a blocker could not be evaluated\n"
-          "   4  operational error: bad rule file, unreadable --root, unwritable output\n"
+          "   4  operational error: bad rule file, unreadable --root or --image, unwritable\n"
+          "      output\n"
           "  64  usage error\n",
           f);
 }
@@ -101,13 +113,15 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG };
+    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
         { "disk", required_argument, NULL, 'd' },
         { "target-disk-size", required_argument, NULL, 't' },
         { "agent-config", required_argument, NULL, OPT_AGENT_CONFIG },
+        { "image", required_argument, NULL, 'i' },
+        { "role", required_argument, NULL, OPT_ROLE },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
@@ -123,7 +137,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:d:t:p:f:o:w:qvhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:d:t:i:p:f:o:w:qvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             cli->scan.root = optarg;
@@ -135,6 +149,18 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             if (csm_parse_size(optarg, &cli->scan.target_disk_size) < 0 || !cli->scan.target_disk_size)
                 return usage_error("--target-disk-size: invalid size '%s' (examples: 50G, 53687091200, 1.5TiB)",
                                    optarg);
+            break;
+        case 'i':
+            cli->scan.image = optarg;
+            break;
+        case OPT_ROLE:
+            if (streq(optarg, "system"))
+                cli->scan.role = CSM_ROLE_SYSTEM;
+            else if (streq(optarg, "data"))
+                cli->scan.role = CSM_ROLE_DATA;
+            else
+                return usage_error("--role: expected system or data, not '%s'", optarg);
+            cli->role_given = true;
             break;
         case 'p':
             cli->profile = optarg;
@@ -191,6 +217,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (cli->scan.image && (cli->scan.root || cli->scan.disk))
+        return usage_error("--image checks an image file; it does not go with --root or --disk");
+    if (cli->role_given && !cli->scan.image)
+        return usage_error("--role goes with --image");
     if (cli->scan.disk && !cli->scan.root)
         return usage_error("--disk goes with --root; a live scan finds its own disk");
     return 0;
@@ -241,6 +271,7 @@ static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
             cJSON_AddStringToObject(c, "id", csm_checks[i].id);
             cJSON_AddStringToObject(c, "severity", csm_severity_name(rule->severity));
             cJSON_AddBoolToObject(c, "enabled", rule->enabled);
+            cJSON_AddStringToObject(c, "scope", csm_scope_name(csm_check_scope(&csm_checks[i])));
             cJSON_AddStringToObject(c, "title", csm_rule_scalar(rule, "title"));
             cJSON *params = cJSON_AddObjectToObject(c, "params");
             _cleanup_strv_ char **names = csm_checks[i].params[0] ? csm_split_words(csm_checks[i].params) : NULL;
@@ -321,7 +352,11 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     struct csm_scan s;
     int r = csm_scan_init(&s, &cli->scan, rs);
     if (r < 0) {
-        fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/", csm_strerror(r));
+        if (cli->scan.image)
+            fprintf(stderr, "csm-precheck: --image %s: %s\n", cli->scan.image, csm_strerror(r));
+        else
+            fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/",
+                    csm_strerror(r));
         csm_waivers_free(ws);
         return CSM_EXIT_OPERATIONAL;
     }

@@ -46,6 +46,8 @@ void csm_root_free(struct csm_root *r)
 
 const char *csm_root_dir(const struct csm_root *r)
 {
+    if (!r)
+        return "";
     return r->dir;
 }
 
@@ -195,6 +197,9 @@ done:
 
 int csm_root_openat(const struct csm_root *r, const char *path, int flags)
 {
+    /* An image scan has no tree: nothing in it exists. */
+    if (!r)
+        return -ENOENT;
     /* openat2 refuses O_PATH with any flag but these few. */
     flags |= O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
     if (!r->chase_only) {

@@ -18,6 +18,9 @@
 
 struct csm_root;
 
+/* A NULL tree (an image scan has none) holds nothing: every path in it is
+ * -ENOENT. */
+
 int csm_root_open(const char *dir, struct csm_root **out);
 void csm_root_free(struct csm_root *r);
 const char *csm_root_dir(const struct csm_root *r);

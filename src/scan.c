@@ -5,17 +5,29 @@
 #include "facts/facts.h"
 #include "util.h"
 
+const char *csm_role_name(enum csm_role r)
+{
+    return r == CSM_ROLE_DATA ? "data" : "system";
+}
+
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
 {
     *s = (struct csm_scan){
-        .mode = opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
+        .mode = opts->image ? CSM_MODE_IMAGE : opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
         .opts = opts,
         .rules = rules,
     };
-    int r = csm_root_open(opts->root ? opts->root : "/", &s->root);
-    if (r < 0)
-        return r;
+    if (s->mode != CSM_MODE_IMAGE) {
+        int r = csm_root_open(opts->root ? opts->root : "/", &s->root);
+        if (r < 0)
+            return r;
+    }
     s->facts = csm_facts_new();
+    if (s->mode == CSM_MODE_IMAGE && csm_facts_image(s)->err) {
+        int r = csm_facts_image(s)->err;
+        csm_scan_done(s);
+        return r;
+    }
     csm_vars_set(&s->globals, "root", opts->root ? opts->root : "");
     csm_vars_set(&s->globals, "profile", csm_ruleset_profile(rules));
     csm_vars_set(&s->globals, "host", csm_facts_identity(s)->hostname);
@@ -28,4 +40,6 @@ void csm_scan_done(struct csm_scan *s)
     csm_facts_free(s->facts);
     csm_root_free(s->root);
     csm_vars_clear(&s->globals);
+    s->facts = NULL;
+    s->root = NULL;
 }

@@ -11,15 +11,25 @@
 #include "template.h"
 
 enum csm_mode {
-    CSM_MODE_LIVE, /* the running system: may also read /proc, /sys, /dev */
-    CSM_MODE_ROOT, /* an offline tree: reads nothing outside it (and --disk) */
+    CSM_MODE_LIVE,  /* the running system: may also read /proc, /sys, /dev */
+    CSM_MODE_ROOT,  /* an offline tree: reads nothing outside it (and --disk) */
+    CSM_MODE_IMAGE, /* an image file (--image): reads nothing else, has no tree */
 };
+
+/* What an image becomes on the target (--role). */
+enum csm_role {
+    CSM_ROLE_SYSTEM, /* the instance's system disk: it must boot */
+    CSM_ROLE_DATA,   /* a block-storage data disk */
+};
+const char *csm_role_name(enum csm_role r);
 
 struct csm_scan_options {
     const char *root;          /* --root, NULL in live mode */
     const char *disk;          /* --disk */
     uint64_t target_disk_size; /* --target-disk-size, 0 when not given */
     const char *agent_config;  /* --agent-config: the online agent's user.json, on the host */
+    const char *image;         /* --image */
+    enum csm_role role;        /* --role */
 };
 
 struct csm_facts; /* facts/facts.h */
@@ -27,13 +37,14 @@ struct csm_facts; /* facts/facts.h */
 struct csm_scan {
     enum csm_mode mode;
     const struct csm_scan_options *opts;
-    struct csm_root *root;
+    struct csm_root *root; /* NULL in image mode */
     const struct csm_ruleset *rules;
     struct csm_vars globals; /* {root}, {host}, {profile} for every text */
     struct csm_facts *facts;
 };
 
-/* Opens the tree (live: "/"). Returns -errno when it cannot be opened. */
+/* Opens the tree (live: "/"), or the image file in image mode. Returns
+ * -errno when it cannot be opened. */
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules);
 void csm_scan_done(struct csm_scan *s);
 

@@ -1,0 +1,106 @@
+/* A read-only block layer over disk image files: qcow2, vmdk, vhd ("vpc")
+ * and raw, also inside a tar/gzip package. Opening an image detects its
+ * format from the content, validates its metadata and records every problem
+ * with the offset and the field it concerns; the guest disk can then be
+ * read at any offset.
+ *
+ * Only metadata and the guest bytes asked for are read: the time and the
+ * memory of an open do not grow with the virtual size. Every size and loop
+ * taken from the file is bounded, so a hostile file costs at most
+ * CSM_IMAGE_META_BUDGET bytes of reading. The file is never written.
+ *
+ * Errors are negative errno values. Library code: it never prints. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum csm_image_format {
+    CSM_IMAGE_EMPTY,   /* a file of zero bytes */
+    CSM_IMAGE_UNKNOWN, /* no known format, no partition table, no filesystem */
+    CSM_IMAGE_REFUSED, /* a format this tool names but the service does not take */
+    CSM_IMAGE_RAW,
+    CSM_IMAGE_QCOW2,
+    CSM_IMAGE_VMDK,
+    CSM_IMAGE_VHD,
+};
+
+/* What a problem means for the upload; the checks map each to a verdict. */
+enum csm_image_problem_kind {
+    CSM_IMGP_TRUNCATED,   /* metadata or data lies past the end of the file */
+    CSM_IMGP_CORRUPT,     /* a field out of range, a bad checksum, a bad table entry */
+    CSM_IMGP_UNSUPPORTED, /* a feature the importer may not read */
+    CSM_IMGP_ENCRYPTED,
+    CSM_IMGP_DEPENDENT,   /* needs another file: backing file, parent, extents */
+    CSM_IMGP_UNCLEAN,     /* not closed cleanly: readable, but should be checked */
+    CSM_IMGP_UNVERIFIED,  /* a part that was not read (stream budget) */
+};
+#define CSM_IMGP_KINDS (CSM_IMGP_UNVERIFIED + 1)
+
+const char *csm_image_problem_kind_name(enum csm_image_problem_kind k);
+
+struct csm_image_problem {
+    enum csm_image_problem_kind kind;
+    uint64_t offset; /* in the file (the member, inside a package) */
+    char *field;     /* "l1_table_offset", "footer.checksum", "extent 2" */
+    char *what;
+};
+
+struct csm_image_info {
+    enum csm_image_format format;
+    const char *format_name; /* "qcow2", "vhd", "vhdx", "ELF executable", ... */
+    char *subformat;         /* "v3 (compat 1.1)", "dynamic", "streamOptimized" */
+    char *name_format;       /* what the file name says ("vhd" for x.vhd), or NULL */
+
+    uint64_t file_size;      /* bytes of the file as uploaded */
+    uint64_t virtual_size;   /* bytes of the guest disk; 0 when unknown */
+    uint64_t allocated;      /* guest bytes the image maps to data */
+    bool allocated_known;
+
+    char *package;           /* "tar.gz", "tar", "gzip"; NULL when not packaged */
+    char *member;            /* the member examined inside the package */
+    uint64_t member_size;
+
+    bool readable;           /* the guest disk can be read (csm_image_read) */
+    char *unreadable_why;
+
+    struct csm_image_problem *problems;
+    size_t n_problems;
+    size_t n_dropped;        /* problems past the cap, counted only */
+    char **notes;            /* facts worth showing that are not problems */
+};
+
+struct csm_image;
+
+/* Opens a file read-only (never blocks on a FIFO, refuses what is not a
+ * regular file with -EMEDIUMTYPE). Problems of the content are not errors:
+ * they are in the info. The directory of path is where a vmdk descriptor's
+ * extent files are looked up. */
+int csm_image_open(const char *path, struct csm_image **out);
+/* The same on a descriptor (kept open by the caller); dirfd is where
+ * extent files are looked up, -1 for nowhere. */
+int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **out);
+void csm_image_free(struct csm_image *img);
+
+const struct csm_image_info *csm_image_info(const struct csm_image *img);
+
+/* Reads guest bytes. Unallocated ranges read as zeros. Returns 0, or a
+ * negative errno when a part cannot be read (it is recorded as a problem
+ * and the buffer holds zeros there): -EIO outside the file, -EBADMSG for
+ * a bad compressed cluster, -E2BIG when a package stream's budget is used. */
+int csm_image_read(struct csm_image *img, void *buf, size_t len, uint64_t offset);
+
+/* True when reading the guest goes through a compressed stream: reads
+ * should come in ascending order, each step back starts the stream over. */
+bool csm_image_streamed(const struct csm_image *img);
+
+/* The format a file name suggests ("qcow2" for x.qcow2, "vhd" for x.vpc);
+ * NULL when the name says nothing. */
+const char *csm_image_name_format(const char *name);
+
+/* Caps. */
+#define CSM_IMAGE_MAX_VIRTUAL (64ULL << 40)   /* 64 TiB: more is out of range */
+#define CSM_IMAGE_META_BUDGET (32ULL << 20)   /* table bytes scanned for validation */
+#define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes decompressed from a package */
+#define CSM_IMAGE_MAX_PROBLEMS 32
