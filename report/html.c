@@ -107,8 +107,9 @@ static void header(FILE *f, const struct csm_report *rep)
                                           rep->machine_id ? rep->machine_id : "");
     el(f, "dd", NULL, host);
     el(f, "dt", NULL, "Target");
-    _cleanup_free_ char *target = rep->mode == CSM_MODE_LIVE
-                                      ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
+    _cleanup_free_ char *target =
+        rep->mode == CSM_MODE_LIVE    ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
+        : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path, rep->image->role)
                                       : xasprintf("tree %s%s%s", rep->root, rep->disk ? ", disk " : "", rep->disk ? rep->disk : "");
     el(f, "dd", NULL, target);
     el(f, "dt", NULL, "Profile");
@@ -251,6 +252,69 @@ static void plan_section(FILE *f, const struct csm_plan *p)
     fputs("</section>\n", f);
 }
 
+static void dl_row(FILE *f, const char *term, const char *value)
+{
+    el(f, "dt", NULL, term);
+    el(f, "dd", NULL, value);
+}
+
+/* An image scan: what the file is and what its guest disk holds. */
+static void image_section(FILE *f, const struct csm_report_image *im)
+{
+    char a[32], b[32];
+    fputs("<section id=\"image\"><h2>Image</h2><dl class=\"meta\">", f);
+    _cleanup_free_ char *file = xasprintf("%s, %s (%llu bytes)", im->path, csm_format_size(im->file_size, a, sizeof(a)),
+                                          (unsigned long long)im->file_size);
+    dl_row(f, "File", file);
+    if (im->package) {
+        _cleanup_free_ char *pkg = xasprintf("%s, member %s", im->package, im->member ? im->member : "?");
+        dl_row(f, "Package", pkg);
+    }
+    _cleanup_free_ char *fmt = xasprintf("%s%s%s", im->format ? im->format : "?", im->subformat ? " " : "",
+                                         im->subformat ? im->subformat : "");
+    dl_row(f, "Format", fmt);
+    _cleanup_free_ char *virt = xasprintf("%s (%llu bytes), %s allocated", csm_format_size(im->virtual_size, a, sizeof(a)),
+                                          (unsigned long long)im->virtual_size,
+                                          im->allocated_known ? csm_format_size(im->allocated, b, sizeof(b)) : "unknown");
+    dl_row(f, "Virtual disk", virt);
+    _cleanup_free_ char *role = xasprintf("%s disk", im->role);
+    dl_row(f, "Role", role);
+    if (!im->readable) {
+        _cleanup_free_ char *why = xasprintf("not read: %s", im->unreadable_why ? im->unreadable_why : "unknown");
+        dl_row(f, "Guest disk", why);
+        fputs("</dl></section>\n", f);
+        return;
+    }
+    _cleanup_free_ char *table = xasprintf("%s%s%s, MBR boot code %s, signature %s%s%s",
+                                           im->label ? im->label : "no partition table", im->disk_id ? " " : "",
+                                           im->disk_id ? im->disk_id : "", im->boot_code ? "present" : "absent",
+                                           im->mbr_signature ? "0x55AA" : "absent", im->whole_fstype ? "; whole disk: " : "",
+                                           im->whole_fstype ? im->whole_fstype : "");
+    dl_row(f, "Partition table", table);
+    fputs("</dl><table><thead><tr><th>Partition</th><th>Sectors</th><th>Type</th><th>Filesystem</th><th>Use</th>"
+          "</tr></thead><tbody>",
+          f);
+    for (size_t i = 0; i < im->n_parts; i++) {
+        const struct csm_report_part *p = &im->parts[i];
+        _cleanup_free_ char *no = xasprintf("%zu%s", p->partno, p->bootable ? " (active)" : "");
+        _cleanup_free_ char *sec = xasprintf("%llu-%llu, %s", (unsigned long long)p->start, (unsigned long long)p->end,
+                                             csm_format_size(p->bytes, a, sizeof(a)));
+        _cleanup_free_ char *fs = xasprintf("%s%s%s%s%s", p->fstype ? p->fstype : "-", p->uuid ? " UUID=" : "",
+                                            p->uuid ? p->uuid : "", p->label ? " LABEL=" : "", p->label ? p->label : "");
+        _cleanup_free_ char *use = xasprintf("%s%s%s%s%s", p->use ? p->use : "", p->use_why ? " (" : "",
+                                             p->use_why ? p->use_why : "", p->use_why ? ")" : "",
+                                             p->past_end ? " ends past the end of the disk" : "");
+        fprintf(f, "<tr%s>", p->past_end ? " class=\"problem\"" : "");
+        td(f, "Partition", no);
+        td(f, "Sectors", sec);
+        td(f, "Type", p->type);
+        td(f, "Filesystem", fs);
+        td(f, "Use", use);
+        fputs("</tr>", f);
+    }
+    fputs("</tbody></table></section>\n", f);
+}
+
 static void waiver_rows(FILE *f, const struct csm_waivers *ws)
 {
     for (size_t i = 0; i < ws->n; i++) {
@@ -323,6 +387,8 @@ int csm_report_write_html(const struct csm_report *rep, FILE *f, const struct cs
     for (enum csm_group g = 0; g < CSM_GROUP_COUNT; g++)
         if (counts[g])
             fprintf(f, "<a href=\"#%s\">%s (%zu)</a>", csm_group_anchor(g), csm_group_heading(g), counts[g]);
+    if (rep->image)
+        fputs("<a href=\"#image\">Image</a>", f);
     fputs("<a href=\"#plan\">Migration plan</a><a href=\"#policy\">Policy</a></nav>\n<main>\n", f);
     for (enum csm_group g = 0; g < CSM_GROUP_COUNT; g++) {
         if (!counts[g])
@@ -333,6 +399,8 @@ int csm_report_write_html(const struct csm_report *rep, FILE *f, const struct cs
                 result_article(f, &rep->results[i]);
         fputs("</section>\n", f);
     }
+    if (rep->image)
+        image_section(f, rep->image);
     plan_section(f, &rep->plan);
     policy_section(f, rep);
     fputs("</main>\n<footer>Generated by csm-precheck " CSM_VERSION " at ", f);

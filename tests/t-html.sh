@@ -104,4 +104,14 @@ chrome --screenshot="$T/phone.png" --window-size=390,2000 "file://$T/blocked.htm
 [ -s "$T/phone.png" ] && ok "a phone-width screenshot" || not_ok "no phone-width screenshot"
 chrome --print-to-pdf="$T/report.pdf" --no-pdf-header-footer "file://$T/blocked.html" >/dev/null
 [ -s "$T/report.pdf" ] && ok "printed to PDF" || not_ok "no PDF"
+# An image scan renders its own section: format, sizes, partitions.
+if command -v qemu-img >/dev/null; then
+    qemu-img convert -O qcow2 "$T/disk.img" "$T/disk.qcow2"
+    run_csm --image "$T/disk.qcow2" -o "$T/image.html"
+    chrome --dump-dom "file://$T/image.html" >"$T/image.dom"
+    render_ok image "$(jq -r .verdict <<<"$("$CSM" --image "$T/disk.qcow2" --format json)")"
+    assert_contains "$(cat "$T/image.dom")" "<section id=\"image\"><h2>Image</h2>" "image: its section"
+    assert_contains "$(cat "$T/image.dom")" "UUID=$ROOT_UUID" "image: the root filesystem"
+    assert_contains "$(cat "$T/image.dom")" "qcow2 version 3" "image: the format"
+fi
 done_testing
