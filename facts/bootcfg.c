@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "lines.h"
 #include "util.h"
 
 static const char *const grub_configs[] = {
@@ -174,7 +175,7 @@ static void parse_grub(struct csm_bootcfg *b, const char *file, char *text)
     struct csm_boot_entry *cur = NULL;
     unsigned lineno = 0;
 
-    for (char *cur_text = text, *line; (line = csm_next_line(&cur_text));) {
+    for (char *cur_text = text, *line; (line = csm_line_cut(&cur_text));) {
         lineno++;
         char *l = strstrip(line);
         if (is_word(l, item_cmds)) {
@@ -241,7 +242,7 @@ static void parse_bls(struct csm_bootcfg *b, const char *file, const char *id, c
     struct csm_boot_entry *e = add_entry(b, file, 1);
     e->bls_id = xstrdup(id);
     unsigned lineno = 0;
-    for (char *cur = text, *line; (line = csm_next_line(&cur));) {
+    for (char *cur = text, *line; (line = csm_line_cut(&cur));) {
         lineno++;
         char *l = strstrip(line);
         char *sp = strpbrk(l, " \t");
@@ -275,7 +276,7 @@ static void read_grubenv(struct csm_scan *s, struct csm_bootcfg *b)
             continue;
         /* Values are raw, not shell-quoted: take each line as it is. */
         unsigned lineno = 0;
-        for (char *cur = buf, *line; (line = csm_next_line(&cur));) {
+        for (char *cur = buf, *line; (line = csm_line_cut(&cur));) {
             lineno++;
             char *eq = strchr(line, '=');
             if (line[0] == '#' || !eq)

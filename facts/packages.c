@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lines.h"
 #include "util.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
@@ -35,7 +36,7 @@ static void parse_dpkg(struct csm_packages *pk, char *buf)
 {
     struct stanza st = { 0 };
     unsigned lineno = 0;
-    for (char *cur = buf, *line; (line = csm_next_line(&cur));) {
+    for (char *cur = buf, *line; (line = csm_line_cut(&cur));) {
         lineno++;
         if (!st.line && *line)
             st.line = lineno;

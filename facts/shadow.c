@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "lines.h"
 #include "util.h"
 
 #define SHADOW "/etc/shadow"
@@ -21,7 +22,7 @@ static char *name_of(struct csm_scan *s, const char *file, unsigned long id)
     char *buf, *found = NULL;
     if (csm_root_read(s->root, file, CSM_CAP_ACCOUNTS, &buf, NULL) < 0)
         return NULL;
-    for (char *cur = buf, *line; !found && (line = csm_next_line(&cur));) {
+    for (char *cur = buf, *line; !found && (line = csm_line_cut(&cur));) {
         char *f[4] = { 0 };
         char *p = line;
         for (size_t i = 0; i < 4 && p; i++) {

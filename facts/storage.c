@@ -303,6 +303,7 @@ static void resolve_offline(struct csm_volume *v, const struct csm_disk *disk, c
             set_why(v, CSM_WHERE_UNKNOWN, "the disk / is on is not named in fstab, so %s cannot be placed",
                     e->source);
         } else if (!streq(dname, root_disk)) {
+            add_extent(v, dname, partno, e->source);
             set_why(v, CSM_WHERE_OTHER, "on %s, while / is on %s", dname, root_disk);
         } else if (disk && partno && !csm_disk_partition(disk, partno)) {
             set_why(v, CSM_WHERE_MISSING, "%s has no partition %zu", disk->path, partno);

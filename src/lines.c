@@ -4,6 +4,18 @@
 
 #include "util.h"
 
+char *csm_line_cut(char **cursor)
+{
+    char *line = *cursor;
+    if (!line || !*line)
+        return NULL;
+    char *nl = strchr(line, '\n');
+    if (nl)
+        *nl++ = '\0';
+    *cursor = nl ? nl : line + strlen(line);
+    return line;
+}
+
 bool csm_line_next(const char **cursor, struct csm_line *l)
 {
     const char *p = *cursor;

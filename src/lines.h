@@ -15,8 +15,12 @@ struct csm_line {
 };
 
 /* Advances *cursor over the next line; false at the end. Set l->no to 0
- * before the first call. */
+ * before the first call. The text is left as it is. */
 bool csm_line_next(const char **cursor, struct csm_line *l);
+
+/* The same for a text the caller owns, cut in place: returns the line
+ * (its '\n' replaced by NUL) and advances *cursor; NULL at the end. */
+char *csm_line_cut(char **cursor);
 
 /* ---- INI: NetworkManager keyfiles, systemd .link and .network ----
  * "[section]" headers, "key=value" lines, '#' and ';' comments. Keys and

@@ -135,6 +135,9 @@ static char *expand(const char *tmpl, const struct csm_vars *const *sets, size_t
             continue;
         }
         if (whole) {
+            /* A command over an empty list would run on nothing, or on everything. */
+            if (for_shell && !(v->values && v->values[0]))
+                ok = false;
             for (size_t i = 0; v->values && v->values[i]; i++) {
                 if (for_shell && !csm_shell_safe(v->values[i]))
                     ok = false;

@@ -94,18 +94,6 @@ char *strstrip(char *s)
     return s;
 }
 
-char *csm_next_line(char **cursor)
-{
-    char *line = *cursor;
-    if (!line || !*line)
-        return NULL;
-    char *nl = strchr(line, '\n');
-    if (nl)
-        *nl++ = '\0';
-    *cursor = nl ? nl : line + strlen(line);
-    return line;
-}
-
 size_t strv_length(char *const *v)
 {
     size_t n = 0;

@@ -25,9 +25,7 @@ bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 /* Trims ASCII white space in place; returns s advanced past leading space. */
 char *strstrip(char *s);
-/* Splits text in place, one line per call: returns the line (its '\n'
- * replaced by NUL) and advances *cursor; NULL when the text is used up. */
-char *csm_next_line(char **cursor);
+
 
 /* NULL-terminated string vectors ("strv"), as in systemd. */
 size_t strv_length(char *const *v);
