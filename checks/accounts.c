@@ -1,7 +1,6 @@
 /* accounts.shadow: the platform resets passwords and injects keys through
  * /etc/shadow (seed 004 §3), so it must be an ordinary, writable file. */
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,21 +9,6 @@
 #include "util.h"
 
 #define LOOSER_THAN_0640 07137
-
-static void problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
-                    const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    _cleanup_free_ char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    csm_evidence_problem(e, "%s", msg);
-    csm_result_list(r, "problems", "%s", msg);
-    if (!*outcome)
-        *outcome = key;
-}
 
 void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
 {
@@ -52,7 +36,7 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
                                         ? csm_result_evidence(r, "type", "symbolic link -> %s",
                                                               sh->link_target ? sh->link_target : "?")
                                         : csm_result_evidence(r, "type", "not a regular file");
-        problem(r, type, &outcome, sh->is_symlink ? "symlink" : "not-regular", "%s",
+        csm_result_problem(r, type, &outcome, sh->is_symlink ? "symlink" : "not-regular", "%s",
                 sh->is_symlink ? "a symbolic link, not the file itself" : "not a regular file");
         csm_result_set(r, CSM_FAIL, outcome);
         return;
@@ -62,10 +46,10 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
                                                    sh->owner ? sh->owner : "?", (unsigned)sh->gid,
                                                    sh->group ? sh->group : "?");
     if (sh->uid != 0)
-        problem(r, own, &outcome, "owner", "owned by uid %s, not root", sh->owner ? sh->owner : "?");
+        csm_result_problem(r, own, &outcome, "owner", "owned by uid %s, not root", sh->owner ? sh->owner : "?");
     struct csm_evidence *mode = csm_result_evidence(r, "mode", "%04o", (unsigned)sh->mode);
     if (sh->mode & LOOSER_THAN_0640)
-        problem(r, mode, &outcome, "mode", "mode %04o is looser than 0640", (unsigned)sh->mode);
+        csm_result_problem(r, mode, &outcome, "mode", "mode %04o is looser than 0640", (unsigned)sh->mode);
 
     struct csm_evidence *attr = csm_result_evidence(r, "attributes", "%s",
                                                     sh->attr_err   ? "unknown"
@@ -75,9 +59,9 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
     if (sh->attr_err)
         csm_evidence_note(attr, "%s", csm_strerror(sh->attr_err));
     else if (sh->immutable || sh->append_only)
-        problem(r, attr, &outcome, "immutable", "%s", "chattr +i/+a: not even root can rewrite it");
+        csm_result_problem(r, attr, &outcome, "immutable", "%s", "chattr +i/+a: not even root can rewrite it");
     if (sh->readonly_fs)
-        problem(r, csm_result_evidence(r, "filesystem", "mounted read-only"), &outcome, "read-only", "%s",
+        csm_result_problem(r, csm_result_evidence(r, "filesystem", "mounted read-only"), &outcome, "read-only", "%s",
                 "on a read-only filesystem");
 
     if (sh->read_err) {
@@ -91,13 +75,13 @@ void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r)
     }
     struct csm_evidence *ent = csm_result_evidence(r, "entries", "%u", sh->n_entries);
     if (sh->bad_line)
-        problem(r, ent, &outcome, "malformed", "line %u is not a shadow entry (9 colon-separated fields)",
+        csm_result_problem(r, ent, &outcome, "malformed", "line %u is not a shadow entry (9 colon-separated fields)",
                 sh->bad_line);
     struct csm_evidence *root = csm_result_evidence(r, "root entry", "%s",
                                                     sh->root_line ? sh->root_pw_kind : "missing");
     if (sh->root_line)
         csm_evidence_source(root, "/etc/shadow:%u", sh->root_line);
     else
-        problem(r, root, &outcome, "no-root", "%s", "no entry for root");
+        csm_result_problem(r, root, &outcome, "no-root", "%s", "no entry for root");
     csm_result_set(r, outcome ? CSM_FAIL : CSM_PASS, outcome);
 }

@@ -1,5 +1,4 @@
 /* software.cloud-init, software.guest-tools, software.rsync (seeds 003, 004). */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,21 +9,6 @@
 
 /* Records a problem: its evidence, its text in {problems}, and the first
  * outcome. */
-static void problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
-                    const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    _cleanup_free_ char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    csm_evidence_problem(e, "%s", msg);
-    csm_result_list(r, "problems", "%s", msg);
-    if (!*outcome)
-        *outcome = key;
-}
-
 static void unreadable(struct csm_result *r, char *const *errors)
 {
     for (size_t i = 0; errors && errors[i]; i++)
@@ -103,18 +87,18 @@ static void ci_enabled(struct csm_result *r, const struct csm_cloudinit *ci, con
     if (ci->disabled_file) {
         struct csm_evidence *e = csm_result_evidence(r, "marker", "%s exists", ci->disabled_file);
         csm_evidence_source(e, "%s", ci->disabled_file);
-        problem(r, e, outcome, "disabled", "%s disables cloud-init at every boot", ci->disabled_file);
+        csm_result_problem(r, e, outcome, "disabled", "%s disables cloud-init at every boot", ci->disabled_file);
     }
     if (ci->cmdline_disabled) {
         struct csm_evidence *e = csm_result_evidence(r, "kernel command line", "cloud-init=disabled");
         csm_evidence_source(e, "%s", ci->cmdline_disabled);
-        problem(r, e, outcome, "disabled", "cloud-init=disabled on the kernel command line (%s)", ci->cmdline_disabled);
+        csm_result_problem(r, e, outcome, "disabled", "cloud-init=disabled on the kernel command line (%s)", ci->cmdline_disabled);
     }
     if (masked && !enabled)
-        problem(r, csm_result_evidence(r, "units", "masked"), outcome, "disabled",
+        csm_result_problem(r, csm_result_evidence(r, "units", "masked"), outcome, "disabled",
                 "the cloud-init units are masked");
     else if (!enabled)
-        problem(r, csm_result_evidence(r, "units", "none of the cloud-init units is enabled"), outcome, "not-enabled",
+        csm_result_problem(r, csm_result_evidence(r, "units", "none of the cloud-init units is enabled"), outcome, "not-enabled",
                 "no cloud-init unit is started at boot");
 }
 
@@ -150,7 +134,7 @@ static void ci_datasources(struct csm_result *r, const struct csm_cloudinit *ci,
             return;
         }
     _cleanup_free_ char *want = strv_join((char **)offered, ", ");
-    problem(r, e, outcome, "no-datasource", "datasource_list [%s] at %s excludes every datasource the target offers (%s)",
+    csm_result_problem(r, e, outcome, "no-datasource", "datasource_list [%s] at %s excludes every datasource the target offers (%s)",
             list, ci->ds_source, want);
 }
 

@@ -93,6 +93,19 @@ void csm_evidence_problem(struct csm_evidence *e, const char *fmt, ...)
     e->problem = true;
 }
 
+void csm_result_problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    csm_evidence_problem(e, "%s", msg);
+    csm_vars_push(&r->vars, "problems", msg);
+    if (!*outcome)
+        *outcome = key;
+}
+
 static char *render_text(const struct csm_result *r, const char *key, const struct csm_vars *const *sets,
                          size_t n_sets)
 {

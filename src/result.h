@@ -71,6 +71,10 @@ struct csm_evidence *csm_result_evidence(struct csm_result *r, const char *label
 void csm_evidence_source(struct csm_evidence *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void csm_evidence_note(struct csm_evidence *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void csm_evidence_problem(struct csm_evidence *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A problem found: marks the evidence with the text, adds the text to the
+ * {problems} list, and sets *outcome to key when it is the first. */
+void csm_result_problem(struct csm_result *r, struct csm_evidence *e, const char **outcome, const char *key,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Texts from the rule and the placeholders; globals supplies {root},
  * {host}, ... for every check. */
