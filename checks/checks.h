@@ -88,7 +88,9 @@ void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r);
 
 struct csm_disk;
 struct csm_evidence;
-/* The partition-table rule shared by the disk and the image checks. */
+/* The partition-table rule shared by the disk and the image checks: the
+ * label's evidence row (and {label}, {disk_id}, {fstype}), then the verdict. */
+struct csm_evidence *csm_partition_table_row(struct csm_result *r, const struct csm_disk *d);
 void csm_judge_partition_table(struct csm_result *r, const struct csm_disk *d, struct csm_evidence *label_row);
 
 /* Does a device name match one of the glob patterns (fnmatch)? */

@@ -7,6 +7,17 @@
 #include "facts/facts.h"
 #include "util.h"
 
+struct csm_evidence *csm_partition_table_row(struct csm_result *r, const struct csm_disk *d)
+{
+    csm_result_var(r, "label", "%s", d->label ? d->label : "none");
+    csm_result_var(r, "disk_id", "%s", d->disk_id ? d->disk_id : "");
+    csm_result_var(r, "fstype", "%s", d->whole_fstype ? d->whole_fstype : "nothing");
+    struct csm_evidence *e = csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
+    if (d->disk_id)
+        csm_evidence_note(e, "disk identifier %s", d->disk_id);
+    return e;
+}
+
 /* The rule of both disk.partition-table and image.partition-table: an MBR
  * passes; GPT, another label or none fail, the label's row marked. */
 void csm_judge_partition_table(struct csm_result *r, const struct csm_disk *d, struct csm_evidence *e)
@@ -52,12 +63,7 @@ void csm_check_disk_partition_table(struct csm_scan *s, struct csm_result *r)
         return;
     }
     disk_evidence(r, d);
-    csm_result_var(r, "label", "%s", d->label ? d->label : "none");
-    csm_result_var(r, "disk_id", "%s", d->disk_id ? d->disk_id : "");
-    csm_result_var(r, "fstype", "%s", d->whole_fstype ? d->whole_fstype : "nothing");
-    struct csm_evidence *e = csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
-    if (d->disk_id)
-        csm_evidence_note(e, "disk identifier %s", d->disk_id);
+    struct csm_evidence *e = csm_partition_table_row(r, d);
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct csm_partition *p = &d->parts[i];
         csm_result_evidence(r, "partition", "%zu: sectors %llu-%llu, %s%s%s", p->partno,

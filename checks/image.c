@@ -254,12 +254,7 @@ void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r)
     if (!d)
         return;
     csm_result_var(r, "size", "%s", size_str(d->size, size));
-    csm_result_var(r, "label", "%s", d->label ? d->label : "none");
-    csm_result_var(r, "disk_id", "%s", d->disk_id ? d->disk_id : "");
-    csm_result_var(r, "fstype", "%s", d->whole_fstype ? d->whole_fstype : "nothing");
-    struct csm_evidence *e = csm_result_evidence(r, "partition table", "%s", d->label ? d->label : "none");
-    if (d->disk_id)
-        csm_evidence_note(e, "disk identifier %s", d->disk_id);
+    struct csm_evidence *e = csm_partition_table_row(r, d);
     struct csm_evidence *mbr = csm_result_evidence(r, "MBR", "boot code %s (bytes 0-439), signature %s (offset 510)",
                                                    d->boot_code ? "present" : "absent",
                                                    d->mbr_signature ? "0x55AA" : "absent");
