@@ -95,7 +95,9 @@ static char *join_link(const char *target, const char *rest)
 
 static int chase(int rootfd, const char *path, int flags)
 {
-    struct walk w = { .root = rootfd };
+    struct walk w;
+    w.root = rootfd; /* the stack stays uninitialised: depth says what is in it */
+    w.depth = 0;
     char *todo = xstrdup(path);
     int links = 0, r;
 

@@ -132,14 +132,16 @@ static void open_section(struct parser *p, char *name, size_t col)
             p->rule = rule_slot(p->rs, name);
             return;
         }
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; i < p->n_sections; i++) {
+    for (size_t i = 0; i < p->n_sections; i++)
         if (streq(p->sections[i].id, name)) {
             p->section = &p->sections[i];
             p->rule = rule_slot(p->rs, name);
             return;
         }
+    /* Unknown: the closest known id is the likely typo. */
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < p->n_sections; i++) {
         size_t d = distance(p->sections[i].id, name);
         if (d < best_d) {
             best_d = d;

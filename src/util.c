@@ -68,11 +68,6 @@ char *xasprintf(const char *fmt, ...)
     return s;
 }
 
-bool startswith(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 bool endswith(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -21,7 +21,11 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-bool startswith(const char *s, const char *prefix);
+/* Inline, so the length of a literal prefix is known at compile time. */
+static inline bool startswith(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 bool endswith(const char *s, const char *suffix);
 /* Trims ASCII white space in place; returns s advanced past leading space. */
 char *strstrip(char *s);
