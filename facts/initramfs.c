@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive_dl.h"
+#include "dl.h"
 #include "internal.h"
 #include "util.h"
 

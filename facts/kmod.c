@@ -13,7 +13,6 @@
  * libkmod on a hostile index costs that child, not the scan. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "internal.h"
 #include "util.h"
 
@@ -124,11 +124,11 @@ static void __attribute__((noreturn)) kmod_child(const char *dir, int out)
     /* Confined to the copy when allowed to be; the path works either way. */
     if (chroot(dir) == 0 && chdir("/") == 0)
         dir = "/";
-    struct kmod_ctx *ctx = kmod_new(dir, no_config);
+    struct kmod_ctx *ctx = csm_kmod.kmod_new(dir, no_config);
     if (!ctx)
         _exit(3);
-    kmod_set_log_fn(ctx, silent_log, NULL);
-    int r = kmod_dump_index(ctx, KMOD_INDEX_MODULES_DEP, out);
+    csm_kmod.kmod_set_log_fn(ctx, silent_log, NULL);
+    int r = csm_kmod.kmod_dump_index(ctx, KMOD_INDEX_MODULES_DEP, out);
     _exit(r < 0 ? 4 : 0);
 }
 
@@ -148,6 +148,10 @@ static int write_all(int fd, const char *buf, size_t len)
 
 static char *run_kmod_child(const char *dir, int out, int *err)
 {
+    /* Loaded here: the child, chrooted into the copy, could not find it. */
+    *err = csm_kmod_load();
+    if (*err < 0)
+        return xasprintf("libkmod.so.2 cannot be loaded");
     pid_t pid = fork();
     if (pid < 0) {
         *err = -errno;

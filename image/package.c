@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "archive_dl.h"
+#include "dl.h"
 #include "internal.h"
 #include "util.h"
 

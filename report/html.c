@@ -119,7 +119,7 @@ static void header(FILE *f, const struct csm_report *rep)
     el(f, "dt", NULL, "Tool");
     el(f, "dd", NULL, "csm-precheck " CSM_VERSION ", report schema " CSM_SCHEMA_VERSION);
     el(f, "dt", NULL, "Rule set");
-    _cleanup_free_ char *rules = xasprintf("%s, sha256 %s", rep->ruleset_version, rep->ruleset_digest);
+    _cleanup_free_ char *rules = xasprintf("%s, sha256 %s", rep->ruleset_version, csm_ruleset_digest(rep->rules));
     el(f, "dd", NULL, rules);
     fputs("</dl></header>\n", f);
 }
@@ -363,7 +363,7 @@ static void policy_section(FILE *f, const struct csm_report *rep)
     fputs("<p>Rule files, in the order they were applied:</p><ul class=\"refs\">", f);
     for (size_t i = 0; rep->rule_files && rep->rule_files[i]; i++) {
         _cleanup_free_ char *li = xasprintf("%s  sha256 %s", rep->rule_files[i],
-                                            rep->rule_file_digests && rep->rule_file_digests[i] ? rep->rule_file_digests[i] : "?");
+                                            csm_ruleset_file_digests(rep->rules)[i]);
         el(f, "li", NULL, li);
     }
     fputs("</ul></section>\n", f);

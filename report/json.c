@@ -232,8 +232,8 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON *rules = cJSON_AddObjectToObject(o, "ruleset");
     cJSON_AddStringToObject(rules, "version", rep->ruleset_version);
     cJSON_AddItemToObject(rules, "files", strv_array(rep->rule_files));
-    cJSON_AddItemToObject(rules, "file_sha256", strv_array(rep->rule_file_digests));
-    cJSON_AddStringToObject(rules, "sha256", rep->ruleset_digest);
+    cJSON_AddItemToObject(rules, "file_sha256", strv_array(csm_ruleset_file_digests(rep->rules)));
+    cJSON_AddStringToObject(rules, "sha256", csm_ruleset_digest(rep->rules));
     cJSON_AddStringToObject(o, "verdict", csm_verdict_name(rep->verdict));
     cJSON_AddNumberToObject(o, "exit_code", csm_verdict_exit_code(rep->verdict));
 

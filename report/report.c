@@ -235,8 +235,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .profile = xstrdup(csm_ruleset_profile(s->rules)),
         .ruleset_version = xstrdup(csm_ruleset_version(s->rules)),
         .rule_files = strv_copy(csm_ruleset_files(s->rules)),
-        .rule_file_digests = strv_copy(csm_ruleset_file_digests(s->rules)),
-        .ruleset_digest = xstrdup(csm_ruleset_digest(s->rules)),
+        .rules = s->rules,
         .waivers = waivers,
     };
     collect_overrides(rep, s->rules);
@@ -272,8 +271,6 @@ void csm_report_clear(struct csm_report *rep)
     free(rep->profile);
     free(rep->ruleset_version);
     strv_free(rep->rule_files);
-    strv_free(rep->rule_file_digests);
-    free(rep->ruleset_digest);
     for (size_t i = 0; i < rep->n_overrides; i++) {
         free(rep->overrides[i].id);
         free(rep->overrides[i].key);

@@ -86,8 +86,7 @@ struct csm_report {
     struct csm_report_image *image; /* image scans only */
     char *profile, *ruleset_version;
     char **rule_files;
-    char **rule_file_digests;
-    char *ruleset_digest;
+    const struct csm_ruleset *rules; /* borrowed: its digests are computed when a renderer asks */
     struct csm_override *overrides;
     size_t n_overrides;
     const struct csm_waivers *waivers; /* borrowed; NULL without --waivers */

@@ -1,11 +1,10 @@
 #include "digest.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dl.h"
 #include "util.h"
 
 struct csm_sha256 {
@@ -14,23 +13,30 @@ struct csm_sha256 {
 
 struct csm_sha256 *csm_sha256_new(void)
 {
+    /* Fetched once: an implicit fetch per digest costs more than the hashing. */
+    static EVP_MD *sha256;
     static bool initialized;
-    /* Without this libcrypto reads the host's openssl.cnf on first use:
-     * nothing of it matters to a digest, and a --root scan reads nothing
-     * of the host. */
-    if (!initialized && OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+    /* Without OPENSSL_INIT_NO_LOAD_CONFIG libcrypto reads the host's
+     * openssl.cnf on first use: nothing of it matters to a digest, and a
+     * --root scan reads nothing of the host. */
+    if (!initialized && (csm_crypto_load() < 0 ||
+                         csm_crypto.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1 ||
+                         !(sha256 = csm_crypto.EVP_MD_fetch(NULL, "SHA256", NULL)))) {
+        /* The package depends on libssl3: only a broken installation gets here. */
+        fputs("csm-precheck: libcrypto.so.3 cannot be loaded\n", stderr);
         abort();
+    }
     initialized = true;
     struct csm_sha256 *h = xcalloc(1, sizeof(*h));
-    h->ctx = EVP_MD_CTX_new();
-    if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+    h->ctx = csm_crypto.EVP_MD_CTX_new();
+    if (!h->ctx || csm_crypto.EVP_DigestInit_ex(h->ctx, sha256, NULL) != 1)
         abort(); /* no digest at all: nothing sensible to report instead */
     return h;
 }
 
 void csm_sha256_update(struct csm_sha256 *h, const void *data, size_t len)
 {
-    if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
+    if (len && csm_crypto.EVP_DigestUpdate(h->ctx, data, len) != 1)
         abort();
 }
 
@@ -38,9 +44,9 @@ char *csm_sha256_finish(struct csm_sha256 *h)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
+    if (csm_crypto.EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
         abort();
-    EVP_MD_CTX_free(h->ctx);
+    csm_crypto.EVP_MD_CTX_free(h->ctx);
     free(h);
     char *hex = xmalloc(2 * n + 1);
     for (unsigned int i = 0; i < n; i++)

@@ -22,9 +22,14 @@ struct csm_ruleset {
     struct csm_rule *rules;
     size_t n_rules;
     char **files;
+    struct rule_text {
+        const char *data; /* the shipped file's bytes, or owned */
+        size_t len;
+        char *owned;
+    } *texts; /* parallel to files, kept for the digests */
+    /* Computed on first use: a scan that writes no JSON or HTML needs none. */
     char **file_digests;
     char *digest;
-    struct csm_sha256 *whole; /* while loading */
 };
 
 /* State while one file is parsed. */
@@ -388,14 +393,30 @@ static void parse_buffer(struct parser *p, const char *buf, size_t len)
     free(text);
 }
 
-static void record_file(struct csm_ruleset *rs, char *name, const char *data, size_t size)
+static void record_file(struct csm_ruleset *rs, char *name, const char *data, size_t size, bool shipped)
 {
-    char header[32];
-    int n = snprintf(header, sizeof(header), "%zu\n", size);
+    size_t n = strv_length(rs->files);
     strv_push(&rs->files, name);
-    strv_push(&rs->file_digests, csm_sha256_hex(data, size));
-    csm_sha256_update(rs->whole, header, (size_t)n);
-    csm_sha256_update(rs->whole, data, size);
+    rs->texts = xrealloc(rs->texts, (n + 1) * sizeof(*rs->texts));
+    char *owned = shipped ? NULL : xstrndup(data, size);
+    rs->texts[n] = (struct rule_text){ owned ? owned : data, size, owned };
+}
+
+/* The digests, filled in on first use (a cache: the set itself is const). */
+static void compute_digests(const struct csm_ruleset *crs)
+{
+    struct csm_ruleset *rs = (struct csm_ruleset *)crs;
+    if (rs->digest)
+        return;
+    struct csm_sha256 *whole = csm_sha256_new();
+    for (size_t i = 0; rs->files && rs->files[i]; i++) {
+        char header[32];
+        int n = snprintf(header, sizeof(header), "%zu\n", rs->texts[i].len);
+        strv_push(&rs->file_digests, csm_sha256_hex(rs->texts[i].data, rs->texts[i].len));
+        csm_sha256_update(whole, header, (size_t)n);
+        csm_sha256_update(whole, rs->texts[i].data, rs->texts[i].len);
+    }
+    rs->digest = csm_sha256_finish(whole);
 }
 
 static int parse_site_file(struct parser *p, const char *path)
@@ -410,7 +431,7 @@ static int parse_site_file(struct parser *p, const char *path)
     if (r < 0)
         return r;
     p->file = path;
-    record_file(p->rs, xstrdup(path), buf, len);
+    record_file(p->rs, xstrdup(path), buf, len, false);
     parse_buffer(p, buf, len);
     free(buf);
     return 0;
@@ -453,7 +474,7 @@ static void load_builtin(struct parser *p, const char *profile)
             if (!mine)
                 continue;
             char *name = xasprintf("builtin:%s", f->path);
-            record_file(p->rs, name, f->data, f->size);
+            record_file(p->rs, name, f->data, f->size, true);
             p->file = name;
             parse_buffer(p, f->data, f->size);
         }
@@ -549,12 +570,9 @@ int csm_ruleset_load(const struct csm_rules_section *sections, size_t n_sections
     struct parser p = {
         .sections = sections, .n_sections = n_sections, .rs = rs, .errfn = errfn, .data = data,
     };
-    rs->whole = csm_sha256_new();
     load_builtin(&p, profile);
     p.site = true;
     int r = site_dir ? load_site(&p, site_dir, profile) : 0;
-    rs->digest = csm_sha256_finish(rs->whole);
-    rs->whole = NULL;
     if (r >= 0)
         validate(&p);
     if (r >= 0 && p.errors)
@@ -583,6 +601,9 @@ void csm_ruleset_free(struct csm_ruleset *rs)
         free(r->id);
     }
     free(rs->rules);
+    for (size_t i = 0; rs->files && rs->files[i]; i++)
+        free(rs->texts[i].owned);
+    free(rs->texts);
     strv_free(rs->files);
     strv_free(rs->file_digests);
     free(rs->digest);
@@ -617,11 +638,13 @@ char *const *csm_ruleset_files(const struct csm_ruleset *rs)
 
 char *const *csm_ruleset_file_digests(const struct csm_ruleset *rs)
 {
+    compute_digests(rs);
     return rs->file_digests;
 }
 
 const char *csm_ruleset_digest(const struct csm_ruleset *rs)
 {
+    compute_digests(rs);
     return rs->digest;
 }
 

@@ -32,7 +32,9 @@ trap - EXIT
 mktree "$M"
 fstab "$M" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$BOOT_UUID /boot ext4 defaults 0 2" "UUID=$SWAP_UUID none swap sw 0 0" "/dev/sdc1 /data ext4 defaults 0 2"
 grubcfg "$M" "UUID=$ROOT_UUID"
-for f in "$CSM" \$(ldd "$CSM" | grep -oE '/[^ ]+'); do
+# The binary, what it links, and what it opens on first use (src/dl.c).
+lazy=\$(ldconfig -p | awk '/(libarchive\.so\.13|libkmod\.so\.2|libcrypto\.so\.3) / && /x86-64/ {print \$NF}')
+for f in "$CSM" \$(ldd "$CSM" \$lazy | grep -oE '/[^ :]+') \$lazy; do
     mkdir -p "$M\$(dirname "\$f")"
     cp -L "\$f" "$M\$f"
 done
