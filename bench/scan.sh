@@ -36,7 +36,8 @@ export -f manual
 
 echo "csm-precheck $("$CSM" --version | cut -d' ' -f2), $RUNS runs each, median wall time and peak RSS"
 printf '%-44s %13s %12s\n' "command" "median" "peak RSS"
-row "csm-precheck (live)" "$CSM" --format json
+row "csm-precheck (live, text)" "$CSM"
+row "csm-precheck (live, JSON with digests)" "$CSM" --format json
 live=$LAST_MS
 row "csm-precheck --root / (this system's tree)" "$CSM" --root / --format json
 row "csm-precheck --root --disk (fixture)" "$CSM" --root "$W/root" --disk "$W/disk.img" --format json
