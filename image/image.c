@@ -88,6 +88,21 @@ int img_pread(struct csm_image *img, void *buf, size_t len, uint64_t off)
     return 0;
 }
 
+int img_read_split(struct csm_image *img, void *buf, size_t len, uint64_t off, img_piece_fn piece)
+{
+    int ret = 0;
+    while (len) {
+        int err = 0;
+        size_t n = piece(img, buf, len, off, &err);
+        if (err < 0 && !ret)
+            ret = err;
+        buf = (char *)buf + n;
+        off += n;
+        len -= n;
+    }
+    return ret;
+}
+
 int img_inflate(const void *in, size_t in_len, void *out, size_t out_len, int window_bits, size_t *produced)
 {
     z_stream z = { 0 };

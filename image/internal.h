@@ -51,6 +51,13 @@ struct csm_image {
  * the end, or another negative errno. */
 int img_pread(struct csm_image *img, void *buf, size_t len, uint64_t off);
 
+/* A guest read split where the format's units (clusters, grains, blocks)
+ * end: piece() reads from off at most len bytes that lie in one unit,
+ * returns how many it covered (> 0), and sets *err when it failed (those
+ * bytes are then zeros). The first error is returned; the rest is still read. */
+typedef size_t (*img_piece_fn)(struct csm_image *img, void *buf, size_t len, uint64_t off, int *err);
+int img_read_split(struct csm_image *img, void *buf, size_t len, uint64_t off, img_piece_fn piece);
+
 void img_problem(struct csm_image *img, enum csm_image_problem_kind kind, uint64_t off, const char *field,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void img_note(struct csm_image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

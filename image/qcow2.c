@@ -484,21 +484,18 @@ static int read_cluster(struct csm_image *img, struct qcow2 *q, unsigned char *b
     return 0;
 }
 
-static int qcow2_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
+static size_t qcow2_piece(struct csm_image *img, void *buf, size_t len, uint64_t off, int *err)
 {
     struct qcow2 *q = img->priv;
-    int ret = 0;
-    while (len) {
-        uint64_t in_cluster = off & (q->cluster_size - 1);
-        size_t n = q->cluster_size - in_cluster < len ? (size_t)(q->cluster_size - in_cluster) : len;
-        int r = read_cluster(img, q, buf, n, off);
-        if (r < 0 && !ret)
-            ret = r;
-        buf = (char *)buf + n;
-        off += n;
-        len -= n;
-    }
-    return ret;
+    uint64_t in_cluster = off & (q->cluster_size - 1);
+    size_t n = q->cluster_size - in_cluster < len ? (size_t)(q->cluster_size - in_cluster) : len;
+    *err = read_cluster(img, q, buf, n, off);
+    return n;
+}
+
+static int qcow2_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
+{
+    return img_read_split(img, buf, len, off, qcow2_piece);
 }
 
 static void qcow2_close(struct csm_image *img)

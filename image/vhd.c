@@ -220,6 +220,23 @@ static int bat_entry(struct csm_image *img, struct vhd *v, uint64_t block, uint3
     return 0;
 }
 
+/* Up to the end of a dynamic disk's block; an unused block reads as zeros. */
+static size_t vhd_piece(struct csm_image *img, void *buf, size_t len, uint64_t off, int *err)
+{
+    struct vhd *v = img->priv;
+    uint64_t block = off / v->block_size, in_block = off % v->block_size;
+    size_t n = v->block_size - in_block < len ? (size_t)(v->block_size - in_block) : len;
+    uint32_t e = BAT_UNUSED;
+    int r = block < v->max_entries ? bat_entry(img, v, block, &e) : 0;
+    uint64_t at = (uint64_t)e * 512 + v->bitmap_bytes + in_block;
+    if (r == 0 && e != BAT_UNUSED && (at + n > v->data_end || img_pread(img, buf, n, at) < 0))
+        r = -EIO;
+    if (r < 0 || e == BAT_UNUSED)
+        memset(buf, 0, n);
+    *err = r;
+    return n;
+}
+
 static int vhd_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
 {
     struct vhd *v = img->priv;
@@ -229,24 +246,7 @@ static int vhd_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
         int r = n ? img_pread(img, buf, n, off) : 0;
         return n < len || r < 0 ? -EIO : 0;
     }
-    int ret = 0;
-    while (len) {
-        uint64_t block = off / v->block_size, in_block = off % v->block_size;
-        size_t n = v->block_size - in_block < len ? (size_t)(v->block_size - in_block) : len;
-        uint32_t e = BAT_UNUSED;
-        int r = block < v->max_entries ? bat_entry(img, v, block, &e) : 0;
-        uint64_t at = (uint64_t)e * 512 + v->bitmap_bytes + in_block;
-        if (r == 0 && e != BAT_UNUSED && (at + n > v->data_end || img_pread(img, buf, n, at) < 0))
-            r = -EIO;
-        if (r < 0 || e == BAT_UNUSED)
-            memset(buf, 0, n);
-        if (r < 0 && !ret)
-            ret = r;
-        buf = (char *)buf + n;
-        off += n;
-        len -= n;
-    }
-    return ret;
+    return img_read_split(img, buf, len, off, vhd_piece);
 }
 
 static void vhd_close(struct csm_image *img)

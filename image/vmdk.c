@@ -615,32 +615,33 @@ static int read_extent(struct csm_image *img, struct extent *e, unsigned char *b
     return -EIO;
 }
 
-static int vmdk_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
+/* Up to the end of the extent, and of the grain in a sparse one; past
+ * the last extent the disk reads as zeros. */
+static size_t vmdk_piece(struct csm_image *img, void *buf, size_t len, uint64_t off, int *err)
 {
     struct vmdk *v = img->priv;
-    int ret = 0;
-    while (len) {
-        uint64_t sector = off / 512;
-        size_t i = 0;
-        while (i < v->n && sector >= v->ext[i].start + v->ext[i].sectors)
-            i++;
-        if (i == v->n)
-            return memset(buf, 0, len), ret;
-        struct extent *e = &v->ext[i];
-        uint64_t rel = off - e->start * 512, left = e->sectors * 512 - rel;
-        if (e->type == EXT_SPARSE && e->sp && e->sp->grain) {
-            uint64_t gb = e->sp->grain * 512;
-            left = left < gb - rel % gb ? left : gb - rel % gb;
-        }
-        size_t n = left < len ? (size_t)left : len;
-        int r = read_extent(img, e, buf, n, rel);
-        if (r < 0 && !ret)
-            ret = r;
-        buf = (char *)buf + n;
-        off += n;
-        len -= n;
+    uint64_t sector = off / 512;
+    size_t i = 0;
+    while (i < v->n && sector >= v->ext[i].start + v->ext[i].sectors)
+        i++;
+    if (i == v->n) {
+        memset(buf, 0, len);
+        return len;
     }
-    return ret;
+    struct extent *e = &v->ext[i];
+    uint64_t rel = off - e->start * 512, left = e->sectors * 512 - rel;
+    if (e->type == EXT_SPARSE && e->sp && e->sp->grain) {
+        uint64_t gb = e->sp->grain * 512;
+        left = left < gb - rel % gb ? left : gb - rel % gb;
+    }
+    size_t n = left < len ? (size_t)left : len;
+    *err = read_extent(img, e, buf, n, rel);
+    return n;
+}
+
+static int vmdk_read(struct csm_image *img, void *buf, size_t len, uint64_t off)
+{
+    return img_read_split(img, buf, len, off, vmdk_piece);
 }
 
 static void vmdk_close(struct csm_image *img)
