@@ -243,28 +243,18 @@ static char *ref_value(const char *v)
     return xstrndup(v, strcspn(v, " \t\"'"));
 }
 
-static const char *lv_mapper_name(const char *vg_lv, char *buf, size_t len)
+/* Does an fstab entry name the logical volume "vg/lv", in any of the forms
+ * device-mapper gives it (/dev/vg/lv, /dev/mapper/vg-lv)? */
+static bool fstab_uses_lv(const struct csm_fstab *f, const char *vg_lv)
 {
-    /* vg/lv -> vg-lv, with '-' doubled inside each name as device-mapper does. */
-    size_t o = 0;
-    for (const char *p = vg_lv; *p && o + 3 < len; p++) {
-        if (*p == '/')
-            buf[o++] = '-';
-        else if (*p == '-') {
-            buf[o++] = '-';
-            buf[o++] = '-';
-        } else
-            buf[o++] = *p;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-static bool fstab_uses(const struct csm_fstab *f, const char *a, const char *b)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (streq(f->e[i].source, a) || (b && streq(f->e[i].source, b)))
+    for (size_t i = 0; i < f->n; i++) {
+        _cleanup_free_ char *vg = NULL, *lv = NULL;
+        if (!csm_lvm_split_name(f->e[i].source, &vg, &lv))
+            continue;
+        _cleanup_free_ char *name = xasprintf("%s/%s", vg, lv);
+        if (streq(name, vg_lv))
             return true;
+    }
     return false;
 }
 
@@ -274,12 +264,11 @@ static const char *judge_ref(struct csm_scan *s, const char *what, const char *v
 {
     const struct csm_fstab *f = csm_facts_fstab(s);
     const struct csm_storage *st = csm_facts_storage(s);
-    char mapper[512], path[512], dm[600];
+    char path[512];
 
     if (streq(what, "rd.lvm.lv")) {
         snprintf(path, sizeof(path), "/dev/%s", val);
-        snprintf(dm, sizeof(dm), "/dev/mapper/%s", lv_mapper_name(val, mapper, sizeof(mapper)));
-        if (fstab_uses(f, path, dm)) {
+        if (fstab_uses_lv(f, val)) {
             *note = xasprintf("used by /etc/fstab");
             return NULL;
         }

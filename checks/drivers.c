@@ -417,22 +417,16 @@ void csm_check_drivers_virtio_initramfs(struct csm_scan *s, struct csm_result *r
 
 void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *r)
 {
-    static const char *const tools[] = {
-        "/usr/sbin/update-initramfs", "/usr/sbin/mkinitramfs", "/usr/bin/dracut", "/usr/sbin/dracut",
-        "/usr/sbin/mkinitrd",         "/usr/bin/mkinitrd",     "/sbin/update-initramfs", "/sbin/dracut",
-        "/sbin/mkinitrd",
-    };
+    static const char *const tools[] = { "update-initramfs", "mkinitramfs", "dracut", "mkinitrd" };
     unsigned found = 0;
     lists_init(r, "tools");
     for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+        _cleanup_free_ char *path = csm_facts_program(s, tools[i]);
         struct stat st;
-        if (csm_root_stat(s->root, tools[i], true, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+        if (!path || csm_root_stat(s->root, path, true, &st) < 0 || !(st.st_mode & 0111))
             continue;
-        const char *base = strrchr(tools[i], '/') + 1;
-        const struct csm_var *have = csm_vars_get(&r->vars, "tools");
-        if (!have || !strv_contains(have->values, base))
-            csm_result_list(r, "tools", "%s", base);
-        csm_result_evidence(r, "tool", "%s", tools[i]);
+        csm_result_list(r, "tools", "%s", tools[i]);
+        csm_result_evidence(r, "tool", "%s", path);
         found++;
     }
     if (!found)

@@ -45,16 +45,11 @@ static char *read_config(struct csm_scan *s, struct csm_bootcfg *b, const char *
 {
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, path, cap, &buf, &len);
+    int r = csm_root_read_text(s->root, path, cap, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR)
         return NULL;
     if (r < 0) {
         strv_pushf(&b->errors, "%s: %s", path, csm_strerror(r));
-        return NULL;
-    }
-    if (memchr(buf, '\0', len)) {
-        strv_pushf(&b->errors, "%s: binary data (a NUL byte)", path);
-        free(buf);
         return NULL;
     }
     strv_push(&b->files, xstrdup(path));

@@ -7,12 +7,6 @@
 #include "internal.h"
 #include "util.h"
 
-static bool is_dir(struct csm_scan *s, const char *path)
-{
-    struct stat st;
-    return csm_root_stat(s->root, path, true, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void disk_signs(struct csm_scan *s, struct csm_efi *e)
 {
     if (!s->opts->disk && s->mode == CSM_MODE_ROOT)
@@ -56,10 +50,10 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
     strv_free(vendors);
 
     for (size_t i = 0; i < ARRAY_SIZE(efi_dirs); i++)
-        if (is_dir(s, efi_dirs[i]))
+        if (csm_root_is(s->root, efi_dirs[i], S_IFDIR))
             strv_pushf(&e->efi_signs, "grub is installed for EFI (%s)", efi_dirs[i]);
     for (size_t i = 0; i < ARRAY_SIZE(bios_dirs); i++)
-        if (is_dir(s, bios_dirs[i]))
+        if (csm_root_is(s->root, bios_dirs[i], S_IFDIR))
             strv_pushf(&e->bios_signs, "grub is installed for BIOS (%s)", bios_dirs[i]);
     if (csm_root_exists(s->root, "/boot/grub/stage2"))
         strv_pushf(&e->bios_signs, "grub legacy is installed (/boot/grub/stage2)");

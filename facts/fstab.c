@@ -143,16 +143,12 @@ const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
 
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, f->path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_root_read_text(s->root, f->path, CSM_CAP_CONFIG, &buf, &len);
     if (r < 0) {
         FACT_FAIL(f, r, "cannot read %s: %s", f->path, csm_strerror(r));
         return f;
     }
-    if (memchr(buf, '\0', len))
-        FACT_FAIL(f, -EBADMSG, "%s holds binary data (a NUL byte at offset %zu)", f->path,
-                  (size_t)((char *)memchr(buf, '\0', len) - buf));
-    else
-        parse(f, buf, len);
+    parse(f, buf, len);
     free(buf);
     return f;
 }

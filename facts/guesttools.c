@@ -276,13 +276,11 @@ static void scan_config_file(struct csm_scan *s, struct csm_guest_tools *gt, con
 {
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR)
         return;
-    if (r < 0 || memchr(buf, '\0', len)) {
-        strv_pushf(&gt->errors, "%s: %s", path, r < 0 ? csm_strerror(r) : "binary data (a NUL byte)");
-        if (r >= 0)
-            free(buf);
+    if (r < 0) {
+        strv_pushf(&gt->errors, "%s: %s", path, csm_strerror(r));
         return;
     }
     char **names = NULL;

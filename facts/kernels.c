@@ -63,12 +63,6 @@ static bool is_dir(struct csm_scan *s, const char *path, struct stat *st)
     return csm_root_stat(s->root, path, true, st) == 0 && S_ISDIR(st->st_mode);
 }
 
-static bool is_file(struct csm_scan *s, const char *path)
-{
-    struct stat st;
-    return csm_root_stat(s->root, path, true, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* /lib/modules/<ver>: with merged /usr, /lib/modules and /usr/lib/modules
  * are one directory, seen once. */
 static void find_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
@@ -120,7 +114,7 @@ static void find_boot_files(struct csm_scan *s, struct csm_kernels *ks)
         _cleanup_free_ char *path = xasprintf("/boot/%s", names[i]);
         _cleanup_free_ char *ver = csm_kernel_version_of(names[i]);
         /* RHEL's rescue kernel carries a generic initramfs of its own. */
-        if (!ver || strstr(ver, "-rescue-") || endswith(ver, ".old") || !is_file(s, path))
+        if (!ver || strstr(ver, "-rescue-") || endswith(ver, ".old") || !csm_root_is(s->root, path, S_IFREG))
             continue;
         struct csm_kernel *k = kernel_get(ks, ver, true);
         if (!k || k->image)
@@ -133,9 +127,9 @@ static void find_boot_files(struct csm_scan *s, struct csm_kernels *ks)
             struct csm_kernel *k = &ks->k[j];
             _cleanup_free_ char *path = xasprintf("/boot/%s", names[i]);
             if (!k->config && startswith(names[i], "config-") && streq(names[i] + 7, k->version) &&
-                is_file(s, path))
+                csm_root_is(s->root, path, S_IFREG))
                 k->config = xstrdup(path);
-            else if (!k->initrd && is_initrd_name(names[i], k->version) && is_file(s, path))
+            else if (!k->initrd && is_initrd_name(names[i], k->version) && csm_root_is(s->root, path, S_IFREG))
                 k->initrd = xstrdup(path);
         }
     strv_free(names);

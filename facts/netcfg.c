@@ -452,15 +452,11 @@ static char *read_text(struct csm_scan *s, struct csm_netcfg *nc, const char *pa
 {
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, path, CSM_CAP_CONFIG, &buf, &len);
-    if (r == -ENOENT || r == -ENOTDIR)
+    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR)
         return NULL;
-    if (r == -EISDIR)
-        return NULL;
-    if (r < 0 || memchr(buf, '\0', len)) {
-        strv_pushf(&nc->errors, "%s: %s", path, r < 0 ? csm_strerror(r) : "binary data (a NUL byte)");
-        if (r >= 0)
-            free(buf);
+    if (r < 0) {
+        strv_pushf(&nc->errors, "%s: %s", path, csm_strerror(r));
         return NULL;
     }
     strv_push(&nc->files, xstrdup(path));

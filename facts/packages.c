@@ -59,18 +59,13 @@ const struct csm_packages *csm_facts_packages(struct csm_scan *s)
     struct csm_packages *pk = s->facts->packages = xcalloc(1, sizeof(*pk));
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
+    int r = csm_root_read_text(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
     if (r == -ENOENT) {
         FACT_FAIL(pk, r, "no package database that can be read as files (%s is absent)", DPKG_STATUS);
         return pk;
     }
     if (r < 0) {
         FACT_FAIL(pk, r, "cannot read %s: %s", DPKG_STATUS, csm_strerror(r));
-        return pk;
-    }
-    if (memchr(buf, '\0', len)) {
-        FACT_FAIL(pk, -EBADMSG, "%s holds binary data", DPKG_STATUS);
-        free(buf);
         return pk;
     }
     pk->db = DPKG_STATUS;

@@ -21,17 +21,11 @@ static const char *const unit_dirs[] = { "/etc/systemd/system", "/usr/local/lib/
 static const char *const preset_dirs[] = { "/etc/systemd/system-preset", "/usr/local/lib/systemd/system-preset",
                                             "/usr/lib/systemd/system-preset", "/lib/systemd/system-preset" };
 
-static bool is_regular(struct csm_scan *s, const char *path)
-{
-    struct stat st;
-    return csm_root_stat(s->root, path, true, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 char *csm_facts_program(struct csm_scan *s, const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(bin_dirs); i++) {
         char *path = xasprintf("%s/%s", bin_dirs[i], name);
-        if (is_regular(s, path))
+        if (csm_root_is(s->root, path, S_IFREG))
             return path;
         free(path);
     }
@@ -42,7 +36,7 @@ char *csm_facts_unit_file(struct csm_scan *s, const char *unit)
 {
     for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
         char *path = xasprintf("%s/%s", unit_dirs[i], unit);
-        if (is_regular(s, path))
+        if (csm_root_is(s->root, path, S_IFREG))
             return path;
         free(path);
     }
@@ -111,11 +105,9 @@ static void collect_presets(struct csm_scan *s, struct csm_units *u)
         names[best][0] = '\0';
         char *buf;
         size_t len;
-        int r = csm_root_read(s->root, paths[best], CSM_CAP_CONFIG, &buf, &len);
-        if (r < 0 || memchr(buf, '\0', len)) {
-            strv_pushf(&u->errors, "%s: %s", paths[best], r < 0 ? csm_strerror(r) : "binary data");
-            if (r >= 0)
-                free(buf);
+        int r = csm_root_read_text(s->root, paths[best], CSM_CAP_CONFIG, &buf, &len);
+        if (r < 0) {
+            strv_pushf(&u->errors, "%s: %s", paths[best], csm_strerror(r));
             continue;
         }
         const char *cur = buf;
@@ -182,7 +174,7 @@ static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_st
 {
     _cleanup_free_ char *name = xstrndup(unit, strcspn(unit, "."));
     _cleanup_free_ char *script = xasprintf("/etc/init.d/%s", name);
-    if (!is_regular(s, script))
+    if (!csm_root_is(s->root, script, S_IFREG))
         return;
     out->file = xstrdup(script);
     out->state = CSM_UNIT_DISABLED;
@@ -276,7 +268,7 @@ const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
 
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, SELINUX_CONFIG, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_root_read_text(s->root, SELINUX_CONFIG, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR)
         return se;
     if (r < 0) {
@@ -284,11 +276,6 @@ const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
         return se;
     }
     se->path = SELINUX_CONFIG;
-    if (memchr(buf, '\0', len)) {
-        FACT_FAIL(se, -EBADMSG, "%s holds binary data", SELINUX_CONFIG);
-        free(buf);
-        return se;
-    }
     csm_kv_parse(buf, SELINUX_CONFIG, &se->kv);
     free(buf);
     se->mode = csm_kv_get(&se->kv, "SELINUX");
@@ -379,13 +366,11 @@ static void ci_read(struct csm_scan *s, struct csm_cloudinit *ci, const char *pa
 {
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT)
         return;
-    if (r < 0 || memchr(buf, '\0', len)) {
-        strv_pushf(&ci->errors, "%s: %s", path, r < 0 ? csm_strerror(r) : "binary data (a NUL byte)");
-        if (r >= 0)
-            free(buf);
+    if (r < 0) {
+        strv_pushf(&ci->errors, "%s: %s", path, csm_strerror(r));
         return;
     }
     strv_push(&ci->cfg_files, xstrdup(path));
@@ -420,7 +405,7 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
     ci->pkg_db = !pk->err;
     ci->pkg = csm_package_find(pk, "cloud-init");
     ci->program = csm_facts_program(s, "cloud-init");
-    if (is_regular(s, "/etc/cloud/cloud.cfg"))
+    if (csm_root_is(s->root, "/etc/cloud/cloud.cfg", S_IFREG))
         ci->config = xstrdup("/etc/cloud/cloud.cfg");
     for (size_t i = 0; i < ARRAY_SIZE(csm_cloudinit_units); i++)
         csm_facts_unit_status(s, csm_cloudinit_units[i], &ci->units[i]);

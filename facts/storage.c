@@ -94,14 +94,12 @@ static bool split_device(const char *path, char **disk, size_t *partno)
     return false;
 }
 
+/* Device-mapper (LVM, LUKS) or md: the disks under it are not in its name. */
 static bool is_lvm_or_md(const char *source)
 {
-    if (startswith(source, "/dev/mapper/") || startswith(source, "/dev/md"))
-        return true;
-    /* /dev/<vg>/<lv> */
-    const char *rest = startswith(source, "/dev/") ? source + 5 : NULL;
-    const char *slash = rest ? strchr(rest, '/') : NULL;
-    return slash && !strchr(slash + 1, '/') && !startswith(rest, "disk/");
+    _cleanup_free_ char *vg = NULL, *lv = NULL;
+    return startswith(source, "/dev/mapper/") || startswith(source, "/dev/md") ||
+           csm_lvm_split_name(source, &vg, &lv);
 }
 
 static void classify_live(struct csm_volume *v, char **system_disks)

@@ -86,16 +86,15 @@ const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
     for (size_t i = 0; i < ARRAY_SIZE(paths) && !o->path; i++) {
         char *buf;
         size_t len;
-        int r = csm_root_read(s->root, paths[i], CSM_CAP_CONFIG, &buf, &len);
+        int r = csm_root_read_text(s->root, paths[i], CSM_CAP_CONFIG, &buf, &len);
+        if (r == -EBADMSG) {
+            FACT_FAIL(o, r, "%s holds %s", paths[i], csm_strerror(r));
+            return o;
+        }
         if (r < 0) {
             if (!first_err || first_err == -ENOENT)
                 first_err = r;
             continue;
-        }
-        if (memchr(buf, '\0', len)) {
-            FACT_FAIL(o, -EBADMSG, "%s holds binary data", paths[i]);
-            free(buf);
-            return o;
         }
         o->path = xstrdup(paths[i]);
         csm_kv_parse(buf, o->path, &o->kv);

@@ -228,6 +228,12 @@ bool csm_root_exists(const struct csm_root *r, const char *path)
     return csm_root_stat(r, path, true, &st) == 0;
 }
 
+bool csm_root_is(const struct csm_root *r, const char *path, mode_t type)
+{
+    struct stat st;
+    return csm_root_stat(r, path, true, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
 int csm_root_readlink(const struct csm_root *r, const char *path, char **target)
 {
     int fd = csm_root_openat(r, path, O_PATH | O_NOFOLLOW);
@@ -298,6 +304,22 @@ int csm_root_read(const struct csm_root *r, const char *path, size_t cap, char *
     int ret = csm_fd_read(fd, cap, buf, len);
     close(fd);
     return ret;
+}
+
+int csm_root_read_text(const struct csm_root *r, const char *path, size_t cap, char **buf, size_t *len)
+{
+    size_t n;
+    int ret = csm_root_read(r, path, cap, buf, &n);
+    if (ret < 0)
+        return ret;
+    if (memchr(*buf, '\0', n)) {
+        free(*buf);
+        *buf = NULL;
+        return -EBADMSG;
+    }
+    if (len)
+        *len = n;
+    return 0;
 }
 
 static int cmp_names(const void *a, const void *b)

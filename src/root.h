@@ -8,6 +8,7 @@
  * Errors are negative errno values; two carry the project's meaning:
  *   -EMEDIUMTYPE  the path is not a regular file (FIFO, device, directory)
  *   -EFBIG        the file is larger than the caller's size cap
+ *   -EBADMSG      a text file holds binary data (csm_root_read_text)
  */
 #pragma once
 
@@ -33,6 +34,9 @@ int csm_root_openat(const struct csm_root *r, const char *path, int flags);
 /* stat of a path; follow=false does not follow a final symlink. */
 int csm_root_stat(const struct csm_root *r, const char *path, bool follow, struct stat *st);
 bool csm_root_exists(const struct csm_root *r, const char *path);
+/* Does path (links followed, inside the tree) exist with this file type
+ * (S_IFREG, S_IFDIR, ...)? */
+bool csm_root_is(const struct csm_root *r, const char *path, mode_t type);
 
 /* The target of a symlink, as written (not resolved). */
 int csm_root_readlink(const struct csm_root *r, const char *path, char **target);
@@ -43,6 +47,10 @@ int csm_root_read(const struct csm_root *r, const char *path, size_t cap, char *
 
 /* Reads from an open descriptor with the same rules (regular file, cap). */
 int csm_fd_read(int fd, size_t cap, char **buf, size_t *len);
+
+/* csm_root_read() for a text file: one that holds a NUL byte is binary
+ * data, refused with -EBADMSG (csm_strerror() says so). */
+int csm_root_read_text(const struct csm_root *r, const char *path, size_t cap, char **buf, size_t *len);
 
 /* Directory listing inside the tree: names sorted, "." and ".." left out. */
 int csm_root_list(const struct csm_root *r, const char *dir, char ***names);

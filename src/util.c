@@ -206,6 +206,8 @@ const char *csm_strerror(int neg_errno)
         return "not a regular file";
     case EFBIG:
         return "larger than the size limit";
+    case EBADMSG:
+        return "binary data (a NUL byte)";
     default:
         return strerror(-neg_errno);
     }

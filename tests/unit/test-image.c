@@ -8,18 +8,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "check.h"
 #include "image/guest.h"
 #include "image/image.h"
 #include "image/internal.h"
 
-static int failures;
-#define CHECK(cond)                                                                                            \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                          \
-            failures++;                                                                                        \
-        }                                                                                                      \
-    } while (0)
 
 static char dir[] = "/tmp/csm-unit-image.XXXXXX";
 

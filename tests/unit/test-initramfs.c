@@ -9,18 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "facts/facts.h"
 #include "util.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                            \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                    \
-            failures++;                                                                                        \
-        }                                                                                                      \
-    } while (0)
 
 /* One newc member: header, name, padding to 4, data, padding to 4. */
 static void newc(FILE *f, const char *name, const char *data)

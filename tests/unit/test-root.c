@@ -10,23 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "root.h"
 #include "util.h"
 
-static int failures;
 static char tree[] = "/tmp/csm-root-XXXXXX";
 
-#define CHECK(cond, ...)                                                                                       \
-    do {                                                                                                       \
-        if (cond) {                                                                                            \
-            printf("ok   ");                                                                                   \
-        } else {                                                                                               \
-            printf("FAIL ");                                                                                   \
-            failures++;                                                                                        \
-        }                                                                                                      \
-        printf(__VA_ARGS__);                                                                                   \
-        putchar('\n');                                                                                         \
-    } while (0)
 
 static void put(const char *rel, const char *content)
 {
@@ -71,7 +60,7 @@ static void expect_content(struct csm_root *r, const char *mode, const char *pat
 {
     int err;
     char *got = read_in(r, path, &err);
-    CHECK(err == 0 && streq(got, want), "%s: %s reads the tree's own file (err %d, got %zu bytes)", mode, path, err,
+    CHECK_MSG(err == 0 && streq(got, want), "%s: %s reads the tree's own file (err %d, got %zu bytes)", mode, path, err,
           strlen(got));
     free(got);
 }
@@ -80,7 +69,7 @@ static void expect_error(struct csm_root *r, const char *mode, const char *path,
 {
     int err;
     free(read_in(r, path, &err));
-    CHECK(err == want, "%s: %s fails with %s (got %s)", mode, path, strerror(-want), strerror(-err));
+    CHECK_MSG(err == want, "%s: %s fails with %s (got %s)", mode, path, strerror(-want), strerror(-err));
 }
 
 static void run(const char *mode)
@@ -106,17 +95,17 @@ static void run(const char *mode)
     expect_error(r, mode, "/big", -EFBIG);
 
     struct stat st;
-    CHECK(csm_root_stat(r, "/abs", false, &st) == 0 && S_ISLNK(st.st_mode), "%s: lstat sees the link", mode);
-    CHECK(csm_root_stat(r, "/abs", true, &st) == 0 && S_ISDIR(st.st_mode), "%s: stat follows it inside", mode);
+    CHECK_MSG(csm_root_stat(r, "/abs", false, &st) == 0 && S_ISLNK(st.st_mode), "%s: lstat sees the link", mode);
+    CHECK_MSG(csm_root_stat(r, "/abs", true, &st) == 0 && S_ISDIR(st.st_mode), "%s: stat follows it inside", mode);
     char *target = NULL;
-    CHECK(csm_root_readlink(r, "/abs", &target) == 0 && streq(target, "/etc"), "%s: readlink", mode);
+    CHECK_MSG(csm_root_readlink(r, "/abs", &target) == 0 && streq(target, "/etc"), "%s: readlink", mode);
     free(target);
     int fd = csm_root_openat(r, "/etc/passwd-link", O_RDONLY | O_NOFOLLOW);
-    CHECK(fd == -ELOOP, "%s: O_NOFOLLOW refuses a final link (%d)", mode, fd);
+    CHECK_MSG(fd == -ELOOP, "%s: O_NOFOLLOW refuses a final link (%d)", mode, fd);
     if (fd >= 0)
         close(fd);
     char **names = NULL;
-    CHECK(csm_root_list(r, "/abs", &names) == 0 && strv_contains(names, "hostname"), "%s: list through a link",
+    CHECK_MSG(csm_root_list(r, "/abs", &names) == 0 && strv_contains(names, "hostname"), "%s: list through a link",
           mode);
     strv_free(names);
     csm_root_free(r);

@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "template.h"
 #include "util.h"
 
-static int failures;
+
 
 static void expect_cmds(const char *tmpl, const struct csm_vars *vs, const char *want)
 {

@@ -3,19 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lines.h"
 #include "util.h"
 #include "yaml.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                            \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                           \
-            failures++;                                                                                        \
-        }                                                                                                      \
-    } while (0)
 
 /* Each node as "line path=value" or "line path[]=value". */
 static int collect(const struct csm_yaml_node *n, void *data)
