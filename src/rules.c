@@ -297,6 +297,39 @@ static void assign(struct parser *p, char *key, char *value, size_t key_col, siz
     v->origin = xasprintf("%s:%u", p->file, p->line);
 }
 
+/* Cuts an inline comment off a value: a '#' after a space or a tab starts
+ * one, so "severity = warning   # why" reads as it looks while "#" inside a
+ * word (sed 's#a#b#', a URL's #fragment) stays. A command is shell: there a
+ * quoted '#' stays too, as the shell reads it ('^ *#'). Elsewhere "\#"
+ * writes a literal '#' after a space ("ticket \#4711"). value points into
+ * its line, after the '=' and the spaces that follow it. */
+static void cut_comment(char *value, bool shell)
+{
+    char quote = 0;
+    char *w = value;
+    for (char *s = value; *s; s++) {
+        if (shell && quote) {
+            if (*s == quote)
+                quote = 0;
+            else if (quote == '"' && *s == '\\' && s[1])
+                *w++ = *s++;
+        } else if (shell && (*s == '\'' || *s == '"')) {
+            quote = *s;
+        } else if (*s == '\\' && s[1] == '#') {
+            if (shell)
+                *w++ = *s;
+            s++;
+        } else if (shell && *s == '\\' && s[1]) {
+            *w++ = *s++;
+        } else if (*s == '#' && (s[-1] == ' ' || s[-1] == '\t')) {
+            break;
+        }
+        *w++ = *s;
+    }
+    *w = '\0';
+    strstrip(value);
+}
+
 static bool is_key_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
@@ -343,7 +376,8 @@ static void parse_line(struct parser *p, char *line)
     while (*s == ' ' || *s == '\t')
         s++;
     size_t val_col = (size_t)(s - line);
-    assign(p, k, strstrip(s), key_col, val_col);
+    cut_comment(s, streq(k, "command") || startswith(k, "command."));
+    assign(p, k, s, key_col, val_col);
 }
 
 static void parse_buffer(struct parser *p, const char *buf, size_t len)

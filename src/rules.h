@@ -1,14 +1,17 @@
 /* The rule set: what each check's verdict means, as data.
  *
  * Rule files are INI-like ("[check.id]" sections of "key = value" lines,
- * '#' comments, a trailing '\' continues a line). They are read in layers,
+ * '#' comments, also after a value from a '#' that follows a space, a
+ * trailing '\' continues a line). They are read in layers,
  * later files overriding earlier ones: the shipped set (compiled in), its
  * profile directory, then a site's --rules DIR and DIR/<profile>.
  * Scalar keys (title, severity, enabled, message, hint) are replaced by a
  * later assignment; list keys (command, reference, param.*) accumulate, and
  * an empty assignment clears them, as in systemd unit files. message, hint
  * and command may be qualified by an outcome or a status: "message.gpt",
- * "command.fail". Texts use {placeholders} that a check fills in. */
+ * "command.fail". Texts use {placeholders} that a check fills in.
+ * "follows = other.check" gives a check the severity a site gives the other
+ * one, unless the site sets its own. */
 #pragma once
 
 #include <stdbool.h>
