@@ -386,14 +386,30 @@ void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "boot", "%s", "on /");
     struct csm_evidence *mbr = csm_result_evidence(r, "MBR", "%s partition table, boot code %s",
                                                    d->label ? d->label : "no", d->boot_code ? "present" : "absent");
-    if (!d->label || !streq(d->label, "dos")) {
+    /* A GPT image boots where the rules accept GPT (a site that gives
+     * image.partition-table, or disk.partition-table, a lower severity):
+     * from boot code in its protective MBR, or by EFI from its ESP. */
+    const struct csm_rule *table = csm_ruleset_get(s->rules, "image.partition-table");
+    bool gpt_ok = d->label && streq(d->label, "gpt") && table &&
+                  (!table->enabled || table->severity != CSM_SEV_BLOCKER);
+    bool esp = false;
+    for (size_t i = 0; i < d->n_parts; i++)
+        esp |= d->parts[i].esp;
+    if ((!d->label || !streq(d->label, "dos")) && !gpt_ok) {
         csm_evidence_problem(mbr, "the image has no MBR partition table to boot from");
         csm_result_list(r, "problems", "no MBR partition table (%s)", d->label ? d->label : "none");
         csm_result_set(r, CSM_FAIL, "no-mbr");
         return;
     }
-    if (!d->boot_code) {
-        csm_evidence_problem(mbr, "the MBR holds no boot code");
+    csm_result_var(r, "table", "%s", !gpt_ok ? "the MBR with boot code"
+                                     : d->boot_code ? "a GPT disk with boot code in its protective MBR"
+                                                    : "a GPT disk with an EFI System Partition");
+    if (gpt_ok)
+        csm_evidence_note(mbr, "GPT, which the rules accept (image.partition-table is %s)",
+                          table->enabled ? csm_severity_name(table->severity) : "disabled");
+    if (!d->boot_code && !(gpt_ok && esp)) {
+        csm_evidence_problem(mbr, gpt_ok ? "no boot code in the protective MBR, and no EFI System Partition"
+                                         : "the MBR holds no boot code");
         csm_result_set(r, CSM_FAIL, "no-boot-code");
         return;
     }

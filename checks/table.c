@@ -46,7 +46,7 @@ const struct csm_check csm_checks[] = {
       CSM_NEEDS_IMAGE, csm_check_image_partition_table },
     { "image.filesystems", "", "file count filesystems root esp swap duplicates",
       CSM_NEEDS_IMAGE, csm_check_image_filesystems },
-    { "image.bootable", "", "file root boot problems", CSM_NEEDS_IMAGE, csm_check_image_bootable },
+    { "image.bootable", "", "file root boot problems table", CSM_NEEDS_IMAGE, csm_check_image_bootable },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 

@@ -246,7 +246,16 @@ static bool key_allowed(struct parser *p, const char *key, bool *list, size_t co
     }
     if (streq(key, "message") || startswith(key, "message.") || streq(key, "hint") || startswith(key, "hint."))
         return true;
-    return p->section->is_check && (streq(key, "title") || streq(key, "severity") || streq(key, "enabled"));
+    return p->section->is_check && (streq(key, "title") || streq(key, "severity") || streq(key, "enabled") ||
+                                    streq(key, "follows"));
+}
+
+static bool is_check_section(const struct parser *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_sections; i++)
+        if (p->sections[i].is_check && streq(p->sections[i].id, id))
+            return true;
+    return false;
 }
 
 static void assign(struct parser *p, char *key, char *value, size_t key_col, size_t val_col)
@@ -275,6 +284,11 @@ static void assign(struct parser *p, char *key, char *value, size_t key_col, siz
             return;
         }
         p->rule->enabled = b;
+    } else if (streq(key, "follows")) {
+        if (!is_check_section(p, value) || streq(value, p->rule->id)) {
+            perr(p, val_col, "follows: '%s' is not another check", value);
+            return;
+        }
     } else if (p->section && !startswith(key, "param.") && !streq(key, "reference")) {
         size_t skip = 0;
         if ((streq(key, "command") || startswith(key, "command.")) && value[0] == '[')
@@ -576,6 +590,30 @@ char **csm_ruleset_profiles(const char *site_dir)
     return out;
 }
 
+/* "follows = disk.partition-table": the severity a site gives that check
+ * is this one's too, unless the site sets this one's itself. A site that
+ * accepts GPT disks says so once, and image scans accept GPT images. */
+static void apply_follows(struct csm_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        struct csm_rule *r = &rs->rules[i];
+        const char *from = csm_rule_scalar(r, "follows");
+        const struct csm_rule *src = from ? csm_ruleset_get(rs, from) : NULL;
+        const struct csm_rule_value *sv = csm_rule_find(src, "severity");
+        const struct csm_rule_value *own = csm_rule_find(r, "severity");
+        if (!sv || !sv->site || (own && own->site))
+            continue;
+        r->severity = src->severity;
+        struct csm_rule_value *v = value_slot(r, "severity");
+        v->site = true;
+        v->shipped = strv_copy(v->values);
+        strv_free(v->values);
+        v->values = strv_copy(sv->values);
+        free(v->origin);
+        v->origin = xasprintf("%s (follows %s)", sv->origin, from);
+    }
+}
+
 static void validate(struct parser *p)
 {
     for (size_t i = 0; i < p->n_sections; i++) {
@@ -607,8 +645,10 @@ int csm_ruleset_load(const struct csm_rules_section *sections, size_t n_sections
     load_builtin(&p, profile);
     p.site = true;
     int r = site_dir ? load_site(&p, site_dir, profile) : 0;
-    if (r >= 0)
+    if (r >= 0) {
+        apply_follows(rs);
         validate(&p);
+    }
     if (r >= 0 && p.errors)
         r = -EINVAL;
     if (r < 0) {

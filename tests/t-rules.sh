@@ -12,6 +12,7 @@ mkdir -p "$S"
 run_csm --list-checks
 assert_exit 0
 assert_match "disk\.partition-table +blocker +yes" "$out" "text catalogue"
+assert_match "drivers\.initramfs-tooling  +warning  +yes" "$out" "the longest id keeps its columns apart"
 run_csm --list-checks --format json
 assert_eq "$(grep -c '^    { "' "$CSM_SRC/checks/table.c")" "$(jq '.checks | length' <<<"$out")" "every check of the table in the JSON catalogue"
 assert_eq '["/dev/sd*","/dev/hd*","/dev/xvd*","/dev/vd*","/dev/nvme*","/dev/disk/by-id/*","/dev/disk/by-path/*"]' \
@@ -45,6 +46,55 @@ assert_eq "disabled by the rules ($S/10-site.rules:6)" "$(q '.results[] | select
 assert_status fstab.device-names warn device-name
 assert_contains "$(q '.ruleset.files[]')" "$S/10-site.rules" "the site file is recorded"
 assert_exit 1
+
+# Comments after a value, as the README writes them: a '#' after a space
+# starts one; inside a word, in a quoted shell word, or escaped it stays.
+cat >"$S/15-comments.rules" <<'RULES'
+[fstab.device-names]
+param.unstable = /dev/sd*        # the shipped list was cleared above
+hint.device-name = See ticket \#4711, item#2.   # our tracker
+command.device-name = grep -v '^ *#' /etc/fstab   # shown without this comment
+command.device-name = sed -n 's#^/dev/#&#p' /etc/fstab
+RULES
+fstab "$R" "/dev/sda1 / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
+scan comments --root "$R" --disk "$T/gpt.img" --rules "$S"
+assert_status fstab.device-names fail device-name
+assert_eq "warning" "$(q '.results[] | select(.id=="disk.partition-table") | .severity')" "severity = warning   # comment"
+assert_eq "See ticket #4711, item#2." "$(q '.results[] | select(.id=="fstab.device-names") | .remediation.hint')" \
+    "an escaped '#' and one inside a word stay"
+assert_eq "grep -v '^ *#' /etc/fstab|sed -n 's#^/dev/#&#p' /etc/fstab" \
+    "$(q '[.results[] | select(.id=="fstab.device-names") | .remediation.commands[]] | join("|")')" \
+    "a quoted '#' in a command stays, the comment after it goes"
+run_csm --list-checks --rules "$S" --format json
+assert_eq '["/dev/mapper/*","/dev/sd*"]' "$(jq -c '.checks[] | select(.id=="fstab.device-names") | .params.unstable' <<<"$out")" \
+    "a parameter with a comment after it"
+rm "$S/15-comments.rules"
+fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0" "/dev/mapper/vg-x /x ext4 nofail 0 0"
+
+# A site that accepts GPT disks accepts GPT images too: image.partition-table
+# follows the severity the site gives disk.partition-table, unless the site
+# sets its own, and image.bootable boots the GPT image from its boot code.
+printf '\xeb\x63\x90' | dd of="$T/gpt.img" conv=notrunc status=none
+scan gpt-image --image "$T/gpt.img"
+assert_status image.partition-table fail gpt
+assert_status image.bootable fail no-mbr
+assert_exit 2 "a GPT image blocks with the shipped rules"
+scan gpt-image-site --image "$T/gpt.img" --rules "$S"
+assert_status image.partition-table fail gpt
+assert_eq warning "$(q '.results[] | select(.id=="image.partition-table") | .severity')" "the image follows the disk's severity"
+assert_status image.bootable pass bootable
+assert_contains "$(q '.results[] | select(.id=="image.bootable") | .message')" "a GPT disk with boot code in its protective MBR" \
+    "what boots it"
+assert_eq "$S/10-site.rules:3 (follows disk.partition-table)" \
+    "$(q '.policy.overrides[] | select(.id=="image.partition-table" and .key=="severity") | .source')" "the policy says why"
+assert_exit 1 "a GPT image is a warning where the site accepts GPT"
+printf '[image.partition-table]\nseverity = blocker\n' >"$S/11-images.rules"
+scan gpt-image-own --image "$T/gpt.img" --rules "$S"
+assert_eq blocker "$(q '.results[] | select(.id=="image.partition-table") | .severity')" "a site's own image severity wins"
+assert_status image.bootable fail no-mbr
+rm "$S/11-images.rules"
+run_csm --list-checks --rules "$S" --format json
+assert_eq warning "$(jq -r '.checks[] | select(.id=="image.partition-table") | .severity' <<<"$out")" "listed as it applies"
 
 # A profile-specific site file applies only to that profile.
 mkdir -p "$S/online"
@@ -80,6 +130,8 @@ param.foo = 1
 command = [debian,gentoo] echo
 this line has no equals
 [boot.efi
+[disk.capacity]
+follows = disk.nosuch
 RULES
 run_csm --root "$R" --rules "$B"
 assert_exit 4
@@ -92,6 +144,7 @@ assert_contains "$err" "$B/bad.rules:9:1: error: [disk.layout] has no parameter 
 assert_contains "$err" "$B/bad.rules:10:12: error: unknown distribution family 'gentoo'" "unknown family"
 assert_contains "$err" "$B/bad.rules:11:6: error: expected '=' after the key" "no equals"
 assert_contains "$err" "$B/bad.rules:12:10: error: missing ']'" "unclosed section"
+assert_contains "$err" "$B/bad.rules:14:11: error: follows: 'disk.nosuch' is not another check" "follows a check that is not there"
 assert_eq "" "$out" "no report when the rules are refused"
 
 printf 'ok = \x00binary\n' >"$B/bad.rules"
