@@ -109,6 +109,15 @@ static enum root_form classify_root(const char *value, char *const *unstable, co
     return ROOT_STABLE;
 }
 
+/* {values} names each offending root= once, however many entries repeat it. */
+static void add_root_value(struct csm_result *r, const char *root)
+{
+    _cleanup_free_ char *v = xasprintf("root=%s", root);
+    const struct csm_var *have = csm_vars_get(&r->vars, "values");
+    if (!have || !strv_contains(have->values, v))
+        csm_result_list(r, "values", "%s", v);
+}
+
 static void grub_root_entry(struct csm_result *r, const struct csm_boot_entry *e, char *const *unstable,
                             const struct root_id *id, unsigned *bad, unsigned *mismatch, unsigned *noroot)
 {
@@ -126,7 +135,7 @@ static void grub_root_entry(struct csm_result *r, const struct csm_boot_entry *e
     if (f != ROOT_STABLE) {
         csm_evidence_problem(ev, "%s", why);
         csm_result_list(r, "entries", "%s", e->source);
-        csm_result_list(r, "values", "root=%s", root);
+        add_root_value(r, root);
         ++*(f == ROOT_UNSTABLE ? bad : mismatch);
     } else if (why) {
         csm_evidence_note(ev, "%s", why);
@@ -149,7 +158,7 @@ static void grub_defaults(struct csm_result *r, const struct csm_bootcfg *b, cha
         csm_evidence_source(ev, "%s:%u", kv->file, kv->line);
         csm_evidence_problem(ev, "%s", why);
         csm_result_list(r, "entries", "%s:%u", kv->file, kv->line);
-        csm_result_list(r, "values", "root=%s", root);
+        add_root_value(r, root);
         ++*bad;
     }
     const struct csm_kv *kv = csm_kv_get(&b->defaults, "GRUB_DISABLE_LINUX_UUID");

@@ -95,9 +95,12 @@ static void layout_row(struct csm_result *r, const struct csm_volume *v)
         else
             strv_pushf(&names, "%s (whole disk)", v->ext[k].disk);
     }
-    disks = names ? strv_join(names, " + ") : xstrdup(v->why ? v->why : "unknown");
+    disks = names ? strv_join(names, " + ") : NULL;
     strv_free(names);
-    struct csm_evidence *e = csm_result_evidence(r, v->mountpoint, "%s (%s) on %s", v->source, v->fstype, disks);
+    struct csm_evidence *e = disks ? csm_result_evidence(r, v->mountpoint, "%s (%s) on %s", v->source, v->fstype, disks)
+                                   : csm_result_evidence(r, v->mountpoint, "%s (%s)", v->source, v->fstype);
+    if (!disks)
+        csm_evidence_note(e, "%s", v->why ? v->why : "on an unknown disk");
     if (v->fstab)
         csm_evidence_source(e, "/etc/fstab:%u", v->fstab->line);
     else
@@ -146,7 +149,8 @@ void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r)
     }
     if (root->where == CSM_WHERE_UNKNOWN) {
         if (!csm_scan_live(s) && !s->opts->disk)
-            csm_result_skip(r, "no-disk", "no --disk given: %s", root->why);
+            csm_result_skip(r, "no-disk", "no --disk given: / (%s) cannot be placed on a disk from the tree alone",
+                            root->source);
         else
             csm_result_error(r, "%s", root->why);
         return;

@@ -52,6 +52,7 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         return;
     }
     unsigned hard = 0, softn = 0, unknown = 0;
+    _cleanup_strv_ char **unplaced = NULL;
     for (size_t i = 0; i < st->n; i++) {
         const struct csm_volume *v = &st->v[i];
         if (!v->fstab)
@@ -63,6 +64,7 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         }
         if (v->where == CSM_WHERE_UNKNOWN) {
             csm_evidence_note(ev, "%s", v->why);
+            strv_push(&unplaced, xstrdup(v->fstab->swap ? "swap" : v->fstab->target));
             unknown++;
             continue;
         }
@@ -77,11 +79,15 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "other-disk");
     else if (softn)
         csm_result_set(r, CSM_WARN, "other-disk-nofail");
-    else if (unknown && !csm_scan_live(s) && !s->opts->disk)
-        csm_result_skip(r, "no-disk", "no --disk given: %u fstab entries name filesystems by UUID or LABEL, which "
-                                      "only the disk can place", unknown);
-    else if (unknown)
-        csm_result_error(r, "%u fstab entries cannot be placed on a disk (see the evidence)", unknown);
+    else if (unknown) {
+        _cleanup_free_ char *list = strv_join(unplaced, ", ");
+        if (!csm_scan_live(s) && !s->opts->disk)
+            csm_result_skip(r, "no-disk", "no --disk given: %u /etc/fstab %s (%s) cannot be placed on a disk from the "
+                            "tree alone", unknown, plural(unknown, "entry", "entries"), list);
+        else
+            csm_result_error(r, "%u /etc/fstab %s (%s) cannot be placed on a disk (see the evidence)", unknown,
+                             plural(unknown, "entry", "entries"), list);
+    }
     else
         csm_result_set(r, CSM_PASS, NULL);
 }

@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "facts/facts.h"
 #include "image/image.h"
+#include "root.h"
 #include "util.h"
 
 static const char *size_str(uint64_t bytes, char *buf)
@@ -30,20 +31,55 @@ static bool raw_unrecognised(const struct csm_image_facts *im)
            !im->blank;
 }
 
-/* The path without its image extension, for the name of a converted copy. */
+/* Is there a file beside the image named as a copy a fix would write:
+ * name.qcow2, or name-<anything>.qcow2 (the rules' fixes write qcow2)? */
+static bool name_taken(const char *dir, const char *image_name, const char *name)
+{
+    struct csm_root *d;
+    char **names = NULL;
+    bool taken = false;
+    if (csm_root_open(dir, &d) < 0)
+        return false;
+    csm_root_list(d, ".", &names);
+    csm_root_free(d);
+    size_t n = strlen(name);
+    for (size_t i = 0; names && names[i] && !taken; i++)
+        taken = !streq(names[i], image_name) && strncmp(names[i], name, n) == 0 &&
+                (streq(names[i] + n, ".qcow2") || (names[i][n] == '-' && endswith(names[i], ".qcow2")));
+    strv_free(names);
+    return taken;
+}
+
+/* {stem}: what a converted copy is named after, {stem}.qcow2 or
+ * {stem}-fixed.qcow2 beside the image. It is the image's name without its
+ * extension ("boot" for boot.vdi) unless a file of that name is already
+ * there (boot.qcow2): then the name keeps the format ("boot-vdi"), and a
+ * number after that, so that a fix never writes over an existing file. */
 static void set_stem(struct csm_result *r, const char *path)
 {
     static const char *const exts[] = { ".tar.gz", ".tgz", ".tar", ".gz", ".qcow2", ".qcow", ".vmdk", ".vhdx",
                                         ".vhd", ".vpc", ".raw", ".img", ".vdi", ".qed", ".iso", ".ova" };
-    size_t n = strlen(path);
-    for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
-        size_t k = strlen(exts[i]);
-        if (n > k && strcasecmp(path + n - k, exts[i]) == 0) {
-            csm_result_var(r, "stem", "%.*s", (int)(n - k), path);
-            return;
-        }
+    size_t n = strlen(path), k = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(exts) && !k; i++)
+        if (n > strlen(exts[i]) && strcasecmp(path + n - strlen(exts[i]), exts[i]) == 0)
+            k = strlen(exts[i]);
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup(".");
+    const char *image_name = slash ? slash + 1 : path;
+    _cleanup_free_ char *stem = xstrndup(image_name, strlen(image_name) - k);
+    if (k && name_taken(dir, image_name, stem)) {
+        char *with_format = xasprintf("%s-%s", stem, path + n - k + 1);
+        for (char *c = with_format + strlen(stem); *c; c++)
+            *c = *c == '.' ? '-' : *c;
+        free(stem);
+        stem = with_format;
     }
-    csm_result_var(r, "stem", "%s", path);
+    _cleanup_free_ char *free_name = xstrdup(stem);
+    for (unsigned i = 2; name_taken(dir, image_name, free_name) && i < 1000; i++) {
+        free(free_name);
+        free_name = xasprintf("%s-%u", stem, i);
+    }
+    csm_result_var(r, "stem", "%.*s%s", slash ? (int)(slash - path) + 1 : 0, path, free_name);
 }
 
 static const char *role_disk(const struct csm_scan *s)

@@ -20,7 +20,8 @@ static void unreadable(struct csm_result *r, const struct csm_netcfg *nc)
     for (size_t i = 0; nc->errors && nc->errors[i]; i++)
         csm_evidence_problem(csm_result_evidence(r, "unreadable", "%s", nc->errors[i]), "cannot be read");
     if (nc->skipped)
-        csm_result_evidence(r, "configuration", "%u lines could not be read and were skipped", nc->skipped);
+        csm_result_evidence(r, "configuration", "%u %s could not be read and %s skipped", nc->skipped,
+                            plural(nc->skipped, "line", "lines"), plural(nc->skipped, "was", "were"));
 }
 
 static void searched(struct csm_result *r, const struct csm_netcfg *nc)
@@ -308,7 +309,7 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
         csm_vars_push(&r->vars, lists[i], NULL);
     if (!n.provided[0]) {
-        csm_result_error(r, "param.names is empty: the rules name no interface the target provides");
+        csm_result_error(r, "the rules name no interface the target provides (param.names is empty)");
         return;
     }
     csm_result_var(r, "names", "%s", n.provided[0]);

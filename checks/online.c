@@ -120,10 +120,11 @@ void csm_check_online_data_disks(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "count", "%u", data);
     csm_result_var(r, "config", "%s", ac ? ac->path : "user.json");
     if (!data && unknown && !csm_scan_live(s) && !s->opts->disk)
-        csm_result_skip(r, "no-disk", "no --disk given: %u filesystems are named by UUID or LABEL, which only the "
-                                      "disk can place", unknown);
+        csm_result_skip(r, "no-disk", "no --disk given: %u %s cannot be placed on a disk from the tree alone", unknown,
+                        plural(unknown, "filesystem", "filesystems"));
     else if (!data && unknown)
-        csm_result_error(r, "%u filesystems cannot be placed on a disk (see the evidence)", unknown);
+        csm_result_error(r, "%u %s cannot be placed on a disk (see the evidence)", unknown,
+                         plural(unknown, "filesystem", "filesystems"));
     else if (!data) {
         csm_result_evidence(r, "filesystems", "%zu in /etc/fstab and mounted, none on a data disk", st->n);
         csm_result_set(r, CSM_PASS, "no-data-disks");

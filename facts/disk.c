@@ -133,7 +133,7 @@ static void read_label(struct csm_disk *d, int fd)
     }
     int r = fdisk_assign_device_by_fd(cxt, fd, d->path, 1);
     if (r < 0) {
-        FACT_FAIL(d, r, "libfdisk cannot read %s: %s", d->path, strerror(-r));
+        FACT_FAIL(d, r, "cannot read the partition table of %s with libfdisk: %s", d->path, strerror(-r));
         goto done;
     }
     d->sector_size = fdisk_get_sector_size(cxt);

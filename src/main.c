@@ -289,10 +289,14 @@ static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
         cJSON_Delete(o);
         return 0;
     }
-    printf("%-24s %-9s %-8s %s\n", "ID", "SEVERITY", "ENABLED", "TITLE");
+    int w = 2;
+    for (size_t i = 0; i < csm_n_checks; i++)
+        if ((int)strlen(csm_checks[i].id) > w)
+            w = (int)strlen(csm_checks[i].id);
+    printf("%-*s  %-8s  %-7s  %s\n", w, "ID", "SEVERITY", "ENABLED", "TITLE");
     for (size_t i = 0; i < csm_n_checks; i++) {
         const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
-        printf("%-24s %-9s %-8s %s\n", csm_checks[i].id, csm_severity_name(rule->severity),
+        printf("%-*s  %-8s  %-7s  %s\n", w, csm_checks[i].id, csm_severity_name(rule->severity),
                rule->enabled ? "yes" : "no", csm_rule_scalar(rule, "title"));
     }
     return 0;

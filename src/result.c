@@ -106,11 +106,27 @@ void csm_result_problem(struct csm_result *r, struct csm_evidence *e, const char
         *outcome = key;
 }
 
+/* A text that starts with a value (a reason, a {placeholder}) starts a
+ * sentence all the same: its first word is capitalized when it is a plain
+ * lower-case word; a name (eth0, cloud-init, /etc/fstab) stays as it is. */
+static char *capitalize(char *s)
+{
+    size_t n = 0;
+    while (s[n] >= 'a' && s[n] <= 'z')
+        n++;
+    if (n && (!s[n] || strchr(" ,:;", s[n])))
+        s[0] = (char)(s[0] - 'a' + 'A');
+    return s;
+}
+
 static char *render_text(const struct csm_result *r, const char *key, const struct csm_vars *const *sets,
                          size_t n_sets)
 {
     char *const *t = csm_rule_lookup(r->rule, key, csm_status_name(r->status), r->outcome);
-    return t && t[0] ? csm_template_text(t[0], sets, n_sets) : NULL;
+    if (!t || !t[0])
+        return NULL;
+    char *s = csm_template_text(t[0], sets, n_sets);
+    return t[0][0] == '{' ? capitalize(s) : s;
 }
 
 /* skip and error have no generic message: the reason is the message,
@@ -123,10 +139,17 @@ static char *render_reason(const struct csm_result *r, const struct csm_vars *co
             continue;
         _cleanup_free_ char *key = xasprintf("message.%s", quals[i]);
         const char *t = csm_rule_scalar(r->rule, key);
-        if (t)
-            return csm_template_text(t, sets, n_sets);
+        if (t) {
+            char *s = csm_template_text(t, sets, n_sets);
+            return t[0] == '{' ? capitalize(s) : s;
+        }
     }
-    return xstrdup(r->reason ? r->reason : r->title);
+    if (!r->reason)
+        return xstrdup(r->title);
+    /* The reason is a phrase ("no --disk given: ..."); the message a sentence. */
+    size_t n = strlen(r->reason);
+    bool stop = n && strchr(".!?", r->reason[n - 1]);
+    return capitalize(xasprintf("%s%s", r->reason, stop ? "" : "."));
 }
 
 /* "[debian,suse] update-grub": a command for some distribution families

@@ -54,6 +54,19 @@ void csm_vars_clear(struct csm_vars *vs)
     vs->n = 0;
 }
 
+/* ":one|other}" of a plural placeholder: returns where the '}' is, or NULL
+ * when the two forms are not there. */
+static const char *plural_end(const char *colon)
+{
+    const char *bar = NULL, *q = colon + 1;
+    for (; *q && *q != '}' && *q != '{'; q++)
+        if (*q == '|')
+            bar = bar ? colon : q; /* a second '|' is malformed */
+    if (*q != '}' || !bar || bar == colon || bar == colon + 1 || bar + 1 == q)
+        return NULL;
+    return q;
+}
+
 int csm_template_scan(const char *tmpl, void (*fn)(const char *name, size_t col, void *data), void *data,
                       size_t *col)
 {
@@ -69,12 +82,15 @@ int csm_template_scan(const char *tmpl, void (*fn)(const char *name, size_t col,
         const char *end = p + 1;
         while (*end && (strchr("abcdefghijklmnopqrstuvwxyz0123456789_-.", *end)))
             end++;
+        const char *name_end = end;
         if (*end == '*') /* {name*}: the whole list, space-separated */
             end++;
-        if (*end != '}' || end == p + 1 || end[-1] == '{')
+        else if (*end == ':' && end > p + 1) /* {count:one|other} */
+            end = plural_end(end);
+        if (!end || *end != '}' || end == p + 1 || end[-1] == '{')
             goto bad;
         char name[64];
-        size_t n = (size_t)(end - p - 1);
+        size_t n = (size_t)((*name_end == '*' ? name_end + 1 : name_end) - p - 1);
         if (n >= sizeof(name))
             goto bad;
         memcpy(name, p + 1, n);
@@ -123,12 +139,14 @@ static char *expand(const char *tmpl, const struct csm_vars *const *sets, size_t
             fputc(*p, f);
             continue;
         }
-        char *name = xstrndup(p + 1, (size_t)(end - p - 1));
-        bool whole = endswith(name, "*");
+        _cleanup_free_ char *name = xstrndup(p + 1, (size_t)(end - p - 1));
+        char *forms = strchr(name, ':');
+        if (forms)
+            *forms++ = '\0';
+        bool whole = !forms && endswith(name, "*");
         if (whole)
             name[strlen(name) - 1] = '\0';
         const struct csm_var *v = lookup(sets, n_sets, name);
-        free(name);
         p = end;
         if (!v) {
             ok = false;
@@ -143,6 +161,16 @@ static char *expand(const char *tmpl, const struct csm_vars *const *sets, size_t
                     ok = false;
                 fprintf(f, "%s%s", i ? " " : "", v->values[i]);
             }
+        } else if (forms) {
+            /* The number and the noun that agrees with it: "1 entry", "3 entries". */
+            const char *bar = strchrnul(forms, '|');
+            const char *val = v->values && v->values[0] ? v->values[0] : "";
+            if (for_shell && !csm_shell_safe(val))
+                ok = false;
+            if (streq(val, "1") || !*bar)
+                fprintf(f, "%s %.*s", val, (int)(bar - forms), forms);
+            else
+                fprintf(f, "%s %s", val, bar + 1);
         } else if (index < 0 || !v->list) {
             _cleanup_free_ char *joined = strv_join(v->values, ", ");
             if (for_shell && !csm_shell_safe(joined))

@@ -29,6 +29,11 @@ static inline bool startswith(const char *s, const char *prefix)
 bool endswith(const char *s, const char *suffix);
 /* Trims ASCII white space in place; returns s advanced past leading space. */
 char *strstrip(char *s);
+/* The form of a noun that agrees with n: plural(n, "entry", "entries"). */
+static inline const char *plural(unsigned long n, const char *one, const char *other)
+{
+    return n == 1 ? one : other;
+}
 
 
 /* NULL-terminated string vectors ("strv"), as in systemd. */

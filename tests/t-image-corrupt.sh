@@ -153,6 +153,16 @@ CHECK=image.format expect disk.vhdx fail refused "content"
 assert_contains "$(q '.results[] | select(.id == "image.format") | .message')" "vhdx" "vhdx is named"
 assert_contains "$(q '.results[] | select(.id == "image.format") | .remediation.commands[]')" \
     "qemu-img convert -p -O qcow2 $T/disk.vhdx $T/disk.qcow2" "the conversion command"
+# The copy is named after the image, never over a file that is there.
+: >"$T/disk.qcow2"
+CHECK=image.format expect disk.vhdx fail refused "content"
+assert_eq "qemu-img convert -p -O qcow2 $T/disk.vhdx $T/disk-vhdx.qcow2" \
+    "$(q '.results[] | select(.id == "image.format") | .remediation.commands[]')" "the copy keeps the format in its name"
+: >"$T/disk-vhdx.qcow2"
+CHECK=image.format expect disk.vhdx fail refused "content"
+assert_eq "qemu-img convert -p -O qcow2 $T/disk.vhdx $T/disk-vhdx-2.qcow2" \
+    "$(q '.results[] | select(.id == "image.format") | .remediation.commands[]')" "and a number when that is taken too"
+rm "$T/disk.qcow2" "$T/disk-vhdx.qcow2"
 for id in image.integrity image.size image.partition-table image.filesystems image.bootable; do
     assert_status "$id" skip no-image
 done

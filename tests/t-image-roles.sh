@@ -18,7 +18,7 @@ scan filesize --image "$T/fixed.vhd" --target-disk-size $((64 * 1024 * 1024 + 51
 assert_status image.size fail file-too-large
 scan nosize --image "$T/disk.qcow2"
 assert_status image.size skip no-target-size
-assert_contains "$(q '.results[] | select(.id == "image.size") | .message')" "virtual size 64.0 MiB" "sizes shown"
+assert_contains "$(q '.results[] | select(.id == "image.size") | .message')" "Virtual size 64.0 MiB" "sizes shown"
 assert_eq 67108864 "$(q .image.virtual_size)" "virtual size"
 assert_eq "$(stat -c %s "$T/disk.qcow2")" "$(q .image.file_size)" "file size"
 

@@ -60,7 +60,16 @@ int main(void)
     expect_cmds("echo {evil_list}", &vs, "echo ok");
     expect_cmds("echo {evil_list*}", &vs, "");
     expect_cmds("echo {missing}", &vs, "");
+    /* The number and the form that agrees with it. */
+    csm_vars_set(&vs, "one", "1");
+    csm_vars_set(&vs, "three", "3");
+    expect_text("{one:entry names|entries name} /dev/sdX", &vs, "1 entry names /dev/sdX");
+    expect_text("{three:entry names|entries name} /dev/sdX", &vs, "3 entries name /dev/sdX");
     size_t col = 0;
+    failures += csm_template_scan("{one:entry|entries}", NULL, NULL, &col) != 0;
+    failures += csm_template_scan("x {one:entry} y", NULL, NULL, &col) == 0 || col != 2;
+    failures += csm_template_scan("x {one:a|b|c}", NULL, NULL, &col) == 0;
+    failures += csm_template_scan("x {one:|b}", NULL, NULL, &col) == 0;
     failures += csm_template_scan("bad {brace", NULL, NULL, &col) == 0 || col != 4;
     failures += csm_template_scan("ok {a} }} {{", NULL, NULL, &col) != 0;
     csm_vars_clear(&vs);
