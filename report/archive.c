@@ -12,6 +12,7 @@
 #include "exitcodes.h"
 #include "report.h"
 #include "root.h"
+#include "sign.h"
 #include "util.h"
 #include "waivers.h"
 
@@ -28,17 +29,14 @@ static const char *or_dash(const char *s)
     return s ? s : "-";
 }
 
-/* Reads and parses a JSON report object; says why not on err and returns NULL. */
-static cJSON *load_report(const char *path, FILE *err)
+/* Reads and parses a JSON report object; says why not in *why and returns NULL. */
+static cJSON *load_report(const char *path, char **why)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     char *text = NULL;
     size_t len = 0;
-    int r = fd < 0 ? -errno : csm_fd_read(fd, REPORT_CAP, &text, &len);
-    if (fd >= 0)
-        close(fd);
+    int r = csm_file_read(path, REPORT_CAP, &text, &len);
     if (r < 0) {
-        fprintf(err, "%s: cannot read: %s\n", path, csm_strerror(r));
+        *why = xasprintf("%s: cannot read: %s", path, csm_strerror(r));
         return NULL;
     }
     const char *end = NULL;
@@ -46,7 +44,7 @@ static cJSON *load_report(const char *path, FILE *err)
     if (!root || !cJSON_IsObject(root)) {
         unsigned line, col;
         csm_text_position(text, end && !root ? (size_t)(end - text) : 0, &line, &col);
-        fprintf(err, "%s:%u:%u: not a JSON report\n", path, line, col);
+        *why = xasprintf("%s:%u:%u: not a JSON report", path, line, col);
         cJSON_Delete(root);
         root = NULL;
     }
@@ -54,33 +52,292 @@ static cJSON *load_report(const char *path, FILE *err)
     return root;
 }
 
-int csm_report_verify(const char *path, FILE *out)
-{
-    cJSON *root = load_report(path, stderr);
-    if (!root)
-        return CSM_EXIT_OPERATIONAL;
-    cJSON *digest = cJSON_DetachItemFromObjectCaseSensitive(root, "digest");
-    const char *want = str_at(digest, "value");
-    const char *alg = str_at(digest, "algorithm");
-    const char *canon = str_at(digest, "canonical");
+/* What verify found in one report. */
+struct verdict_check {
+    const char *path;
+    char *error;                /* unreadable: nothing else is set */
+    const char *digest;         /* "intact", "modified", "missing" */
+    char *recorded, *computed;
+    const char *signature;      /* "unsigned", "valid", "invalid", "other-key", "missing" (--key, unsigned) */
+    char *signer;               /* the fingerprint the signature names */
+    char **problems;            /* where the report contradicts itself */
+    size_t n_results;
     int code;
-    if (!want || !alg || !streq(alg, "sha256") || !canon || !streq(canon, CSM_DIGEST_CANON)) {
-        fprintf(out, "%s: no sha256 digest of the %s form to verify\n", path, CSM_DIGEST_CANON);
-        code = CSM_EXIT_OPERATIONAL;
-    } else {
-        char *have = csm_report_json_digest(root);
-        if (have && streq(have, want)) {
-            fprintf(out, "%s: intact (sha256 %s)\n", path, have);
-            code = 0;
-        } else {
-            fprintf(out, "%s: MODIFIED: the content does not match its digest\n  recorded sha256 %s\n  computed sha256 %s\n",
-                    path, want, have ? have : "?");
-            code = 1;
-        }
-        free(have);
+};
+
+static int status_of(const char *name)
+{
+    for (int st = 0; name && st < CSM_STATUS_COUNT; st++)
+        if (streq(csm_status_name(st), name))
+            return st;
+    return -1;
+}
+
+static int severity_of(const char *name)
+{
+    for (int sev = CSM_SEV_INFO; name && sev <= CSM_SEV_BLOCKER; sev++)
+        if (streq(csm_severity_name(sev), name))
+            return sev;
+    return -1;
+}
+
+static double num_at(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* Two records of one waiver: the same check id, from the same file:line. */
+static bool same_waiver(const cJSON *a, const cJSON *b)
+{
+    const char *ia = str_at(a, "id"), *ib = str_at(b, "id"), *sa = str_at(a, "source"), *sb = str_at(b, "source");
+    return ia && ib && sa && sb && streq(ia, ib) && streq(sa, sb);
+}
+
+static bool waiver_listed(const cJSON *list, const cJSON *w)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, list)
+    {
+        if (same_waiver(x, w))
+            return true;
     }
+    return false;
+}
+
+/* The waivers of the policy against the results they waive. */
+static void check_waivers(const cJSON *root, const cJSON *results, char ***problems)
+{
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "policy"), "waivers");
+    const cJSON *applied = cJSON_GetObjectItemCaseSensitive(ws, "applied");
+    const cJSON *r, *w;
+    cJSON_ArrayForEach(r, results)
+    {
+        const char *id = or_dash(str_at(r, "id"));
+        const cJSON *wv = cJSON_GetObjectItemCaseSensitive(r, "waiver");
+        if (!cJSON_IsObject(wv))
+            continue;
+        if (!cJSON_IsObject(ws))
+            strv_pushf(problems, "%s is waived, but the policy names no waivers file", id);
+        else if (!waiver_listed(applied, wv))
+            strv_pushf(problems, "%s is waived by a waiver (%s) that the policy does not list as applied", id,
+                       or_dash(str_at(wv, "source")));
+    }
+    cJSON_ArrayForEach(w, applied)
+    {
+        bool used = false;
+        cJSON_ArrayForEach(r, results)
+        {
+            used |= same_waiver(cJSON_GetObjectItemCaseSensitive(r, "waiver"), w);
+        }
+        if (!used)
+            strv_pushf(problems, "the waiver for %s (%s) is listed as applied, but no result is waived by it",
+                       or_dash(str_at(w, "id")), or_dash(str_at(w, "source")));
+    }
+}
+
+/* The report against itself: the summary, the verdict and the exit code
+ * against the results, each waived result against its waiver. A forger who
+ * edits the verdict and recomputes the digest must edit all of these. */
+static void check_consistency(const cJSON *root, struct verdict_check *v)
+{
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
+    if (!cJSON_IsArray(results)) {
+        strv_pushf(&v->problems, "the report has no results");
+        return;
+    }
+    unsigned counts[CSM_STATUS_COUNT] = { 0 };
+    struct csm_tally t = { 0 };
+    bool unknown = false;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, results)
+    {
+        const char *id = or_dash(str_at(r, "id"));
+        int st = status_of(str_at(r, "status")), sev = severity_of(str_at(r, "severity"));
+        v->n_results++;
+        if (st < 0 || sev < 0) {
+            /* A newer tool's status: its weight is not known here. */
+            strv_pushf(&v->problems, "%s has a status or severity this version does not know (%s, %s)", id,
+                       or_dash(str_at(r, "status")), or_dash(str_at(r, "severity")));
+            unknown = true;
+            continue;
+        }
+        counts[st]++;
+        csm_tally_add(&t, st, sev);
+        const cJSON *wv = cJSON_GetObjectItemCaseSensitive(r, "waiver");
+        int was = status_of(str_at(r, "waived_status"));
+        if (st == CSM_WAIVED && (!cJSON_IsObject(wv) || !str_at(wv, "id") || !streq(str_at(wv, "id"), id)))
+            strv_pushf(&v->problems, "%s is waived without a waiver for it", id);
+        else if (st == CSM_WAIVED && was != CSM_FAIL && was != CSM_WARN && was != CSM_ERROR)
+            strv_pushf(&v->problems, "%s is waived, but a waiver accepts only a fail, warn or error, not %s", id,
+                       or_dash(str_at(r, "waived_status")));
+        else if (st != CSM_WAIVED && cJSON_IsObject(wv))
+            strv_pushf(&v->problems, "%s carries a waiver but is %s, not waived", id, csm_status_name(st));
+    }
+    const cJSON *sum = cJSON_GetObjectItemCaseSensitive(root, "summary");
+    if ((size_t)num_at(sum, "total") != v->n_results || num_at(sum, "total") < 0)
+        strv_pushf(&v->problems, "summary.total is %g, but there are %zu results", num_at(sum, "total"), v->n_results);
+    for (int st = 0; st < CSM_STATUS_COUNT && !unknown; st++)
+        if (num_at(sum, csm_status_name(st)) != counts[st])
+            strv_pushf(&v->problems, "summary.%s is %g, but %u results are %s", csm_status_name(st),
+                       num_at(sum, csm_status_name(st)), counts[st], csm_status_name(st));
+    if (!unknown && num_at(sum, "blockers") != t.failed_blockers)
+        strv_pushf(&v->problems, "summary.blockers is %g, but %u blockers failed", num_at(sum, "blockers"),
+                   t.failed_blockers);
+    enum csm_verdict want = csm_tally_verdict(&t);
+    const char *verdict = str_at(root, "verdict");
+    if (!unknown && (!verdict || !streq(verdict, csm_verdict_name(want))))
+        strv_pushf(&v->problems, "the verdict is %s, but the results make it %s", or_dash(verdict),
+                   csm_verdict_name(want));
+    if (!unknown && num_at(root, "exit_code") != csm_verdict_exit_code(want))
+        strv_pushf(&v->problems, "exit_code is %g, but a %s report exits %d", num_at(root, "exit_code"),
+                   csm_verdict_name(want), csm_verdict_exit_code(want));
+    check_waivers(root, results, &v->problems);
+}
+
+/* The signature, over the report without "signature" and "digest". */
+static void check_signature(cJSON *root, const struct csm_key *trusted, struct verdict_check *v)
+{
+    cJSON *sig = cJSON_DetachItemFromObjectCaseSensitive(root, "signature");
+    const char *alg = str_at(sig, "algorithm"), *canon = str_at(sig, "canonical"), *value = str_at(sig, "value");
+    const char *fp = str_at(sig, "key_fingerprint"), *pub = str_at(sig, "public_key");
+    if (!sig) {
+        v->signature = trusted ? "missing" : "unsigned";
+        return;
+    }
+    v->signer = xstrdup(fp ? fp : "unknown");
+    struct csm_key *embedded = NULL;
+    char *text = cJSON_PrintUnformatted(root);
+    const struct csm_key *k = trusted;
+    if (!k && pub && csm_key_from_base64(pub, &embedded) == 0)
+        k = embedded;
+    if (!alg || !streq(alg, "ed25519") || !canon || !streq(canon, CSM_DIGEST_CANON) || !value || !k || !text)
+        v->signature = "invalid";
+    else if (trusted && (!fp || !streq(fp, csm_key_fingerprint(trusted))))
+        v->signature = "other-key";
+    else if (embedded && (!fp || !streq(fp, csm_key_fingerprint(embedded))))
+        v->signature = "invalid";
+    else
+        v->signature = csm_key_verify(k, text, strlen(text), value) ? "valid" : "invalid";
+    free(text);
+    csm_key_free(embedded);
+    cJSON_Delete(sig);
+}
+
+static void verify_one(const char *path, const struct csm_key *trusted, struct verdict_check *v)
+{
+    *v = (struct verdict_check){ .path = path };
+    cJSON *root = load_report(path, &v->error);
+    if (!root) {
+        v->code = CSM_EXIT_OPERATIONAL;
+        return;
+    }
+    cJSON *digest = cJSON_DetachItemFromObjectCaseSensitive(root, "digest");
+    const char *want = str_at(digest, "value"), *alg = str_at(digest, "algorithm"), *canon = str_at(digest, "canonical");
+    if (!want || !alg || !streq(alg, "sha256") || !canon || !streq(canon, CSM_DIGEST_CANON)) {
+        v->digest = "missing";
+    } else {
+        v->recorded = xstrdup(want);
+        v->computed = csm_report_json_digest(root);
+        v->digest = v->computed && streq(v->computed, want) ? "intact" : "modified";
+    }
+    check_signature(root, trusted, v);
+    check_consistency(root, v);
+    if (streq(v->digest, "missing"))
+        v->code = CSM_EXIT_OPERATIONAL;
+    else if (streq(v->digest, "modified") || v->problems ||
+             (!streq(v->signature, "valid") && !streq(v->signature, "unsigned")))
+        v->code = 1;
     cJSON_Delete(digest);
     cJSON_Delete(root);
+}
+
+static void verify_text(const struct verdict_check *v, const struct csm_key *trusted, FILE *out)
+{
+    if (v->error) {
+        fprintf(out, "%s\n", v->error);
+        return;
+    }
+    if (streq(v->digest, "missing"))
+        fprintf(out, "%s: no sha256 digest of the %s form to verify\n", v->path, CSM_DIGEST_CANON);
+    else if (streq(v->digest, "intact"))
+        fprintf(out, "%s: intact (sha256 %s)\n", v->path, v->computed);
+    else
+        fprintf(out, "%s: MODIFIED: the content does not match its digest\n  recorded sha256 %s\n  computed sha256 %s\n",
+                v->path, v->recorded, v->computed ? v->computed : "?");
+    if (streq(v->signature, "unsigned"))
+        fputs("  unsigned: the digest detects accidental change only\n", out);
+    else if (streq(v->signature, "missing"))
+        fputs("  NOT SIGNED: the report carries no signature to check against --key\n", out);
+    else if (streq(v->signature, "other-key"))
+        fprintf(out, "  SIGNED WITH ANOTHER KEY: %s, not the --key %s\n", v->signer, csm_key_fingerprint(trusted));
+    else if (streq(v->signature, "invalid"))
+        fprintf(out, "  BAD SIGNATURE: the content does not match the signature of key %s\n", v->signer);
+    else if (trusted)
+        fprintf(out, "  signed with the --key Ed25519 key %s: valid\n", v->signer);
+    else
+        fprintf(out, "  signed with Ed25519 key %s: valid for the key it names; check with --key that it is "
+                     "the one you trust\n", v->signer);
+    for (size_t i = 0; v->problems && v->problems[i]; i++)
+        fprintf(out, "  INCONSISTENT: %s\n", v->problems[i]);
+    if (!v->problems)
+        fprintf(out, "  consistent: the summary, the verdict, the exit code and the waivers agree with the %zu "
+                     "results\n", v->n_results);
+}
+
+static cJSON *verify_json(const struct verdict_check *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", v->path);
+    if (v->error) {
+        cJSON_AddStringToObject(o, "error", v->error);
+    } else {
+        cJSON *d = cJSON_AddObjectToObject(o, "digest");
+        cJSON_AddStringToObject(d, "state", v->digest);
+        cJSON_AddItemToObject(d, "recorded", v->recorded ? cJSON_CreateString(v->recorded) : cJSON_CreateNull());
+        cJSON_AddItemToObject(d, "computed", v->computed ? cJSON_CreateString(v->computed) : cJSON_CreateNull());
+        cJSON *s = cJSON_AddObjectToObject(o, "signature");
+        cJSON_AddStringToObject(s, "state", v->signature);
+        cJSON_AddItemToObject(s, "key_fingerprint", v->signer ? cJSON_CreateString(v->signer) : cJSON_CreateNull());
+        cJSON *c = cJSON_AddObjectToObject(o, "consistency");
+        cJSON_AddBoolToObject(c, "consistent", !v->problems);
+        cJSON *pr = cJSON_AddArrayToObject(c, "problems");
+        for (size_t i = 0; v->problems && v->problems[i]; i++)
+            cJSON_AddItemToArray(pr, cJSON_CreateString(v->problems[i]));
+    }
+    cJSON_AddNumberToObject(o, "exit_code", v->code);
+    return o;
+}
+
+int csm_report_verify(char *const *paths, const struct csm_key *trusted, const char *format, FILE *out)
+{
+    bool json = format && streq(format, "json");
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    cJSON *arr = json ? cJSON_AddArrayToObject(doc, "reports") : NULL;
+    int code = 0;
+    for (size_t i = 0; paths[i]; i++) {
+        struct verdict_check v;
+        verify_one(paths[i], trusted, &v);
+        if (v.error)
+            fprintf(stderr, "%s\n", v.error);
+        if (json)
+            cJSON_AddItemToArray(arr, verify_json(&v));
+        else if (!v.error)
+            verify_text(&v, trusted, out);
+        code = v.code > code ? v.code : code;
+        free(v.error);
+        free(v.recorded);
+        free(v.computed);
+        free(v.signer);
+        strv_free(v.problems);
+    }
+    if (json) {
+        cJSON_AddNumberToObject(doc, "exit_code", code);
+        char *s = cJSON_Print(doc);
+        fprintf(out, "%s\n", s);
+        free(s);
+        cJSON_Delete(doc);
+    }
     return code;
 }
 
@@ -99,7 +356,11 @@ struct change {
 
 static int load(struct side *s, FILE *err)
 {
-    s->root = load_report(s->path, err);
+    char *why = NULL;
+    s->root = load_report(s->path, &why);
+    if (why)
+        fprintf(err, "%s\n", why);
+    free(why);
     s->results = cJSON_GetObjectItemCaseSensitive(s->root, "results");
     if (s->root && !cJSON_IsArray(s->results)) {
         fprintf(err, "%s: not a csm-precheck report (no results)\n", s->path);

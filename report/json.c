@@ -8,6 +8,7 @@
 #include "report.h"
 #include "checks/checks.h"
 #include "digest.h"
+#include "sign.h"
 #include "util.h"
 #include "waivers.h"
 
@@ -262,10 +263,34 @@ char *csm_report_json_digest(cJSON *report)
     return hex;
 }
 
+/* The signature covers the report without its "signature" and "digest"
+ * members, in the same canonical form as the digest; the digest then
+ * covers the signature too. */
+static int add_signature(cJSON *o, const struct csm_key *k)
+{
+    char *canon = cJSON_PrintUnformatted(o);
+    char *sig = canon ? csm_key_sign(k, canon, strlen(canon)) : NULL;
+    free(canon);
+    if (!sig)
+        return -ENOMEM;
+    cJSON *s = cJSON_AddObjectToObject(o, "signature");
+    cJSON_AddStringToObject(s, "algorithm", "ed25519");
+    cJSON_AddStringToObject(s, "canonical", CSM_DIGEST_CANON);
+    cJSON_AddStringToObject(s, "key_fingerprint", csm_key_fingerprint(k));
+    cJSON_AddStringToObject(s, "public_key", csm_key_public_base64(k));
+    cJSON_AddStringToObject(s, "value", sig);
+    free(sig);
+    return 0;
+}
+
 int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct csm_render_opts *opts)
 {
     (void)opts;
     cJSON *o = report_json(rep);
+    if (rep->signer && add_signature(o, rep->signer) < 0) {
+        cJSON_Delete(o);
+        return -ENOMEM;
+    }
     char *hex = csm_report_json_digest(o);
     if (!hex) {
         cJSON_Delete(o);

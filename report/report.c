@@ -105,38 +105,39 @@ int csm_verdict_exit_code(enum csm_verdict v)
     return codes[v];
 }
 
-/* blocked > incomplete > warnings > ready. An info check never moves it. */
-static enum csm_verdict verdict_of(const struct csm_result *r, size_t n, unsigned *failed_blockers)
+void csm_tally_add(struct csm_tally *t, enum csm_status st, enum csm_severity sev)
 {
-    bool blocked = false, incomplete = false, warnings = false;
-    for (size_t i = 0; i < n; i++) {
-        if (r[i].severity == CSM_SEV_INFO)
-            continue;
-        bool blocker = r[i].severity == CSM_SEV_BLOCKER;
-        switch (r[i].status) {
-        case CSM_FAIL:
-            if (blocker) {
-                blocked = true;
-                ++*failed_blockers;
-            } else {
-                warnings = true;
-            }
-            break;
-        case CSM_ERROR:
-            if (blocker)
-                incomplete = true;
-            else
-                warnings = true;
-            break;
-        case CSM_WARN:
-            warnings = true;
-            break;
-        default:
-            break;
+    if (sev == CSM_SEV_INFO)
+        return;
+    bool blocker = sev == CSM_SEV_BLOCKER;
+    switch (st) {
+    case CSM_FAIL:
+        if (blocker) {
+            t->blocked = true;
+            t->failed_blockers++;
+        } else {
+            t->warnings = true;
         }
+        break;
+    case CSM_ERROR:
+        if (blocker)
+            t->incomplete = true;
+        else
+            t->warnings = true;
+        break;
+    case CSM_WARN:
+        t->warnings = true;
+        break;
+    default:
+        break;
     }
-    return blocked ? CSM_VERDICT_BLOCKED : incomplete ? CSM_VERDICT_INCOMPLETE : warnings ? CSM_VERDICT_WARNINGS
-                                                                                    : CSM_VERDICT_READY;
+}
+
+enum csm_verdict csm_tally_verdict(const struct csm_tally *t)
+{
+    return t->blocked ? CSM_VERDICT_BLOCKED : t->incomplete ? CSM_VERDICT_INCOMPLETE
+                                          : t->warnings     ? CSM_VERDICT_WARNINGS
+                                                            : CSM_VERDICT_READY;
 }
 
 /* The calendar arithmetic is done here because glibc's gmtime() loads the
@@ -250,9 +251,13 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         rep->disk = xstrdup(s->opts->disk);
     else if (rep->plan.disk)
         rep->disk = xstrdup(rep->plan.disk);
-    for (size_t i = 0; i < rep->n_results; i++)
+    struct csm_tally t = { 0 };
+    for (size_t i = 0; i < rep->n_results; i++) {
         rep->counts[rep->results[i].status]++;
-    rep->verdict = verdict_of(rep->results, rep->n_results, &rep->failed_blockers);
+        csm_tally_add(&t, rep->results[i].status, rep->results[i].severity);
+    }
+    rep->verdict = csm_tally_verdict(&t);
+    rep->failed_blockers = t.failed_blockers;
 }
 
 void csm_report_clear(struct csm_report *rep)

@@ -9,7 +9,7 @@
 #include "result.h"
 #include "scan.h"
 
-#define CSM_SCHEMA_VERSION "1.1.0"
+#define CSM_SCHEMA_VERSION "1.2.0"
 
 enum csm_verdict {
     CSM_VERDICT_READY,
@@ -77,9 +77,13 @@ struct csm_report_image {
     size_t n_parts;
 };
 
+struct csm_key;
+
 struct csm_report {
     char *generated_at; /* UTC, RFC 3339 */
     char *hostname, *machine_id;
+    const char *host_label;       /* --host-label, NULL when not given */
+    const struct csm_key *signer; /* --sign: the JSON report is signed with it; NULL when not */
     enum csm_mode mode;
     char *root, *disk;
     char *agent_config; /* --agent-config, NULL when not given */
@@ -100,6 +104,16 @@ struct csm_report {
 
 /* Runs every check, applies the waivers (may be NULL) and builds the plan. */
 void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_waivers *waivers);
+
+/* The verdict from the results, one at a time: blocked > incomplete >
+ * warnings > ready, and an info check never moves it. verify recomputes an
+ * archived report's verdict with the same tally. */
+struct csm_tally {
+    bool blocked, incomplete, warnings;
+    unsigned failed_blockers;
+};
+void csm_tally_add(struct csm_tally *t, enum csm_status st, enum csm_severity sev);
+enum csm_verdict csm_tally_verdict(const struct csm_tally *t);
 void csm_report_clear(struct csm_report *rep);
 
 const char *csm_verdict_name(enum csm_verdict v);
@@ -163,8 +177,11 @@ struct cJSON;
 /* The digest of a report tree that holds no "digest" member. */
 char *csm_report_json_digest(struct cJSON *report);
 
-/* csm-precheck verify / diff: they print their findings and return an exit code. */
-int csm_report_verify(const char *path, FILE *out);
+/* csm-precheck verify / diff: they print their findings (format "text" or
+ * "json") and return an exit code. verify checks each report's digest, its
+ * signature (with trusted: that it is signed with that key; may be NULL)
+ * and the report against itself. */
+int csm_report_verify(char *const *paths, const struct csm_key *trusted, const char *format, FILE *out);
 int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out);
 
 /* Writes to path atomically: a temporary file in the same directory,

@@ -11,22 +11,30 @@ struct csm_sha256 {
     EVP_MD_CTX *ctx;
 };
 
-struct csm_sha256 *csm_sha256_new(void)
+void csm_crypto_init(void)
 {
-    /* Fetched once: an implicit fetch per digest costs more than the hashing. */
-    static EVP_MD *sha256;
     static bool initialized;
     /* Without OPENSSL_INIT_NO_LOAD_CONFIG libcrypto reads the host's
-     * openssl.cnf on first use: nothing of it matters to a digest, and a
-     * --root scan reads nothing of the host. */
+     * openssl.cnf on first use: nothing of it matters to a digest or a
+     * signature, and a --root scan reads nothing of the host. */
     if (!initialized && (csm_crypto_load() < 0 ||
-                         csm_crypto.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1 ||
-                         !(sha256 = csm_crypto.EVP_MD_fetch(NULL, "SHA256", NULL)))) {
+                         csm_crypto.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)) {
         /* The package depends on libssl3: only a broken installation gets here. */
         fputs("csm-precheck: libcrypto.so.3 cannot be loaded\n", stderr);
         abort();
     }
     initialized = true;
+}
+
+struct csm_sha256 *csm_sha256_new(void)
+{
+    /* Fetched once: an implicit fetch per digest costs more than the hashing. */
+    static EVP_MD *sha256;
+    csm_crypto_init();
+    if (!sha256 && !(sha256 = csm_crypto.EVP_MD_fetch(NULL, "SHA256", NULL))) {
+        fputs("csm-precheck: libcrypto has no SHA-256\n", stderr);
+        abort();
+    }
     struct csm_sha256 *h = xcalloc(1, sizeof(*h));
     h->ctx = csm_crypto.EVP_MD_CTX_new();
     if (!h->ctx || csm_crypto.EVP_DigestInit_ex(h->ctx, sha256, NULL) != 1)

@@ -3,6 +3,10 @@
 
 #include <stddef.h>
 
+/* Loads libcrypto (src/dl.c) and initializes it without the host's
+ * openssl.cnf; aborts when it cannot (a broken installation). */
+void csm_crypto_init(void);
+
 struct csm_sha256;
 
 struct csm_sha256 *csm_sha256_new(void);

@@ -5,15 +5,20 @@
  * that reads no initramfs, decodes no module index and writes no digest
  * needs none of them. The prototypes come from each library's own headers;
  * calls go through a table: csm_la.archive_read_new(), csm_kmod.kmod_new(),
- * csm_crypto.EVP_DigestInit_ex(). Each loader returns 0, or -ENOSYS when
+ * csm_crypto.EVP_DigestInit_ex() (digests and the Ed25519 signatures of
+ * reports). Each loader returns 0, or -ENOSYS when
  * the library or one of its symbols is missing. */
 #pragma once
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <libkmod.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #define CSM_DL_FIELD(name) __typeof__(name) *name;
 
@@ -31,7 +36,10 @@
 
 #define CSM_CRYPTO_SYMBOLS(X)                                                                                  \
     X(OPENSSL_init_crypto) X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_MD_fetch) X(EVP_DigestInit_ex)          \
-    X(EVP_DigestUpdate) X(EVP_DigestFinal_ex)
+    X(EVP_DigestUpdate) X(EVP_DigestFinal_ex) X(BIO_new_mem_buf) X(BIO_free) X(PEM_read_bio_PrivateKey)         \
+    X(PEM_read_bio_PUBKEY) X(d2i_PUBKEY) X(i2d_PUBKEY) X(EVP_PKEY_is_a) X(EVP_PKEY_free) X(EVP_DigestSignInit) \
+    X(EVP_DigestSign) X(EVP_DigestVerifyInit) X(EVP_DigestVerify) X(EVP_EncodeBlock) X(EVP_DecodeBlock)       \
+    X(CRYPTO_free) X(ERR_clear_error)
 
 extern struct csm_la {
     CSM_LA_SYMBOLS(CSM_DL_FIELD)

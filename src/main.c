@@ -18,6 +18,7 @@
 #include "report/report.h"
 #include "rules.h"
 #include "scan.h"
+#include "sign.h"
 #include "util.h"
 #include "waivers.h"
 
@@ -27,6 +28,7 @@ struct cli {
     const char *rules_dir;
     const char *format;
     const char *waivers;
+    const char *sign_key;
     char **outputs;
     int color;  /* -1 auto, 0 never, 1 always */
     int detail; /* -1 quiet, 0, 1 verbose */
@@ -37,7 +39,7 @@ struct cli {
 static void usage(FILE *f)
 {
     fputs("Usage: csm-precheck [scan] [OPTIONS]\n"
-          "       csm-precheck verify REPORT.json...\n"
+          "       csm-precheck verify [--key PUB.pem] [--format text|json] REPORT.json...\n"
           "       csm-precheck diff [--format text|json] OLD.json NEW.json\n"
           "\n"
           "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
@@ -63,6 +65,8 @@ static void usage(FILE *f)
           "                              block-storage data disk\n"
           "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
           "                              list every data disk (read on this host, not under --root)\n"
+          "      --host-label NAME       the name the report goes by (in a fleet, in a diff), kept\n"
+          "                              beside the hostname the system itself has, if any\n"
           "\n"
           "Rules:\n"
           "  -p, --profile NAME          offline (image import, default) or online (agent)\n"
@@ -79,12 +83,17 @@ static void usage(FILE *f)
           "  -q, --quiet                 text: only the verdict and the blockers\n"
           "  -v, --verbose               text: also the evidence of what passed\n"
           "      --color[=WHEN]          auto (default: on a terminal), always or never\n"
+          "      --sign KEY              sign the JSON report with this Ed25519 private key (PEM,\n"
+          "                              as openssl genpkey -algorithm ed25519 writes it)\n"
           "  -h, --help                  show this help\n"
           "  -V, --version               show the version\n"
           "\n"
-          "Archives:\n"
-          "  verify REPORT.json...       recompute each JSON report's SHA-256 digest; exit 0 when\n"
-          "                              intact, 1 when a report was changed, 4 when unreadable\n"
+          "Archives (csm-precheck verify --help, csm-precheck diff --help):\n"
+          "  verify REPORT.json...       check each JSON report's digest, its signature (--key\n"
+          "                              PUB.pem: signed with that key) and the report against\n"
+          "                              itself; exit 0 when intact, 1 when a report was changed,\n"
+          "                              is inconsistent or not signed by the key, 4 when\n"
+          "                              unreadable\n"
           "  diff OLD.json NEW.json      what changed per check between two runs; exit 1 when a\n"
           "                              check newly fails, 0 otherwise, 4 when unreadable\n"
           "\n"
@@ -99,21 +108,35 @@ static void usage(FILE *f)
           f);
 }
 
+/* The subcommand whose --help a usage error points to ("" for a scan). */
+static const char *help_for = "";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("csm-precheck: ", stderr);
+    fprintf(stderr, "csm-precheck: %s%s", help_for, *help_for ? ": " : "");
     vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'csm-precheck --help' for more information.\n", stderr);
+    fprintf(stderr, "\nTry 'csm-precheck %s%s--help' for more information.\n", help_for, *help_for ? " " : "");
     va_end(ap);
     return CSM_EXIT_USAGE;
 }
 
+/* A label is printed in reports and matched by waivers: one line of
+ * printable ASCII, without spaces at its ends. */
+static bool label_ok(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return false;
+    return n && n <= 128 && s[0] != ' ' && s[n - 1] != ' ';
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE };
+    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE, OPT_HOST_LABEL, OPT_SIGN };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
@@ -122,6 +145,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         { "agent-config", required_argument, NULL, OPT_AGENT_CONFIG },
         { "image", required_argument, NULL, 'i' },
         { "role", required_argument, NULL, OPT_ROLE },
+        { "host-label", required_argument, NULL, OPT_HOST_LABEL },
+        { "sign", required_argument, NULL, OPT_SIGN },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
@@ -167,6 +192,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case OPT_AGENT_CONFIG:
             cli->scan.agent_config = optarg;
+            break;
+        case OPT_HOST_LABEL:
+            if (!label_ok(optarg))
+                return usage_error("--host-label: '%s' is not a label (1 to 128 printable ASCII characters)", optarg);
+            cli->scan.host_label = optarg;
+            break;
+        case OPT_SIGN:
+            cli->sign_key = optarg;
             break;
         case OPT_RULES:
             cli->rules_dir = optarg;
@@ -223,6 +256,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return usage_error("--role goes with --image");
     if (cli->scan.disk && !cli->scan.root)
         return usage_error("--disk goes with --root; a live scan finds its own disk");
+    bool json = cli->format && streq(cli->format, "json");
+    for (size_t i = 0; cli->outputs && cli->outputs[i]; i++)
+        json |= endswith(cli->outputs[i], ".json");
+    if (cli->sign_key && !json && !cli->list_checks)
+        return usage_error("--sign signs the JSON report: add --format json or -o FILE.json");
     return 0;
 }
 
@@ -347,12 +385,28 @@ static int load_waivers(const struct cli *cli, struct csm_waivers **ws)
     return 0;
 }
 
+static int load_key(const char *option, const char *path, bool private, struct csm_key **key)
+{
+    const char *why = NULL;
+    int r = private ? csm_key_load_private(path, key, &why) : csm_key_load_public(path, key, &why);
+    if (r < 0) {
+        fprintf(stderr, "csm-precheck: %s %s: %s\n", option, path, why ? why : csm_strerror(r));
+        return CSM_EXIT_OPERATIONAL;
+    }
+    return 0;
+}
+
 static int scan(const struct cli *cli, const struct csm_ruleset *rs)
 {
     struct csm_waivers *ws = NULL;
-    int code = load_waivers(cli, &ws);
-    if (code)
+    struct csm_key *key = NULL;
+    int code = cli->sign_key ? load_key("--sign", cli->sign_key, true, &key) : 0;
+    if (!code)
+        code = load_waivers(cli, &ws);
+    if (code) {
+        csm_key_free(key);
         return code;
+    }
     struct csm_scan s;
     int r = csm_scan_init(&s, &cli->scan, rs);
     if (r < 0) {
@@ -362,10 +416,12 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
             fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/",
                     csm_strerror(r));
         csm_waivers_free(ws);
+        csm_key_free(key);
         return CSM_EXIT_OPERATIONAL;
     }
     struct csm_report rep;
     csm_report_build(&rep, &s, ws);
+    rep.signer = key;
     code = csm_verdict_exit_code(rep.verdict);
 
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++) {
@@ -383,6 +439,7 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     csm_report_clear(&rep);
     csm_scan_done(&s);
     csm_waivers_free(ws);
+    csm_key_free(key);
     return code;
 }
 
@@ -401,34 +458,111 @@ static int cmd_scan(int argc, char **argv)
     return code;
 }
 
+static void usage_verify(FILE *f)
+{
+    fputs("Usage: csm-precheck verify [OPTIONS] REPORT.json...\n"
+          "\n"
+          "Checks archived JSON reports: each one's SHA-256 digest (an accidental change), its\n"
+          "Ed25519 signature (who wrote it, and that nothing changed since), and the report\n"
+          "against itself: the summary, the verdict and the exit code against the results, the\n"
+          "waivers against the results they waive.\n"
+          "\n"
+          "  -k, --key PUB.pem           the public key the reports must be signed with (PEM, as\n"
+          "                              openssl pkey -pubout writes it)\n"
+          "  -f, --format FORMAT         text (default) or json\n"
+          "  -h, --help                  show this help\n"
+          "\n"
+          "Exit status:\n"
+          "   0  every report is intact and consistent (and signed with --key's key)\n"
+          "   1  a report was changed, is inconsistent, or is not signed with --key's key\n"
+          "   4  a report cannot be read or has no digest; --key cannot be read\n"
+          "  64  usage error\n",
+          f);
+}
+
+static void usage_diff(FILE *f)
+{
+    fputs("Usage: csm-precheck diff [OPTIONS] OLD.json NEW.json\n"
+          "\n"
+          "What changed per check between two runs of the same system: fixed, newly-failing,\n"
+          "still-failing, severity-changed, waived, waiver-lapsed, status-changed, added,\n"
+          "removed.\n"
+          "\n"
+          "  -f, --format FORMAT         text (default) or json\n"
+          "  -h, --help                  show this help\n"
+          "\n"
+          "Exit status:\n"
+          "   0  no check newly fails\n"
+          "   1  a check newly fails, or its waiver lapsed\n"
+          "   4  a report cannot be read\n"
+          "  64  usage error\n",
+          f);
+}
+
+/* The options of verify and diff: --format, --help, and verify's --key.
+ * Returns 0, -1 after --help, or the usage error's exit code. */
+static int parse_sub_args(int argc, char **argv, void (*help)(FILE *), const char **format, const char **key)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "key", required_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, key ? ":f:k:h" : ":f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!streq(optarg, "text") && !streq(optarg, "json"))
+                return usage_error("--format: expected text or json, not '%s'", optarg);
+            *format = optarg;
+            break;
+        case 'k':
+            if (!key)
+                return usage_error("unknown option '%s'", argv[optind - 1]);
+            *key = optarg;
+            break;
+        case 'h':
+            help(stdout);
+            return -1;
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    return 0;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage_error("verify: name the JSON reports to verify");
-    int code = 0;
-    for (int i = 1; i < argc; i++) {
-        int r = csm_report_verify(argv[i], stdout);
-        code = r > code ? r : code;
-    }
+    const char *format = "text", *key_path = NULL;
+    help_for = "verify";
+    int code = parse_sub_args(argc, argv, usage_verify, &format, &key_path);
+    if (code)
+        return code < 0 ? 0 : code;
+    if (optind >= argc)
+        return usage_error("name the JSON reports to verify");
+    struct csm_key *key = NULL;
+    if (key_path && (code = load_key("--key", key_path, false, &key)))
+        return code;
+    code = csm_report_verify(argv + optind, key, format, stdout);
+    csm_key_free(key);
     return code;
 }
 
 static int cmd_diff(int argc, char **argv)
 {
     const char *format = "text";
-    int i = 1;
-    if (i + 1 < argc && (streq(argv[i], "--format") || streq(argv[i], "-f"))) {
-        format = argv[i + 1];
-        i += 2;
-    } else if (i < argc && startswith(argv[i], "--format=")) {
-        format = argv[i] + 9;
-        i++;
-    }
-    if (!streq(format, "text") && !streq(format, "json"))
-        return usage_error("diff --format: expected text or json, not '%s'", format);
-    if (argc - i != 2)
-        return usage_error("diff: name two JSON reports, the older first");
-    return csm_report_diff(argv[i], argv[i + 1], format, stdout);
+    help_for = "diff";
+    int code = parse_sub_args(argc, argv, usage_diff, &format, NULL);
+    if (code)
+        return code < 0 ? 0 : code;
+    if (argc - optind != 2)
+        return usage_error("name two JSON reports, the older first");
+    return csm_report_diff(argv[optind], argv[optind + 1], format, stdout);
 }
 
 /* The subcommands; a first argument that is none of them is a scan. */

@@ -306,6 +306,16 @@ int csm_root_read(const struct csm_root *r, const char *path, size_t cap, char *
     return ret;
 }
 
+int csm_file_read(const char *path, size_t cap, char **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    int ret = csm_fd_read(fd, cap, buf, len);
+    close(fd);
+    return ret;
+}
+
 int csm_root_read_text(const struct csm_root *r, const char *path, size_t cap, char **buf, size_t *len)
 {
     size_t n;

@@ -47,6 +47,8 @@ int csm_root_read(const struct csm_root *r, const char *path, size_t cap, char *
 
 /* Reads from an open descriptor with the same rules (regular file, cap). */
 int csm_fd_read(int fd, size_t cap, char **buf, size_t *len);
+/* The same for a file named on the command line (a report, a key). */
+int csm_file_read(const char *path, size_t cap, char **buf, size_t *len);
 
 /* csm_root_read() for a text file: one that holds a NUL byte is binary
  * data, refused with -EBADMSG (csm_strerror() says so). */
