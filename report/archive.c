@@ -422,9 +422,15 @@ static void add_change(struct change **v, size_t *n, const char *id, const cJSON
 static void print_text(const struct side *a, const struct side *b, const struct change *c, size_t n, size_t total,
                        FILE *out)
 {
-    fprintf(out, "%s (%s, %s) -> %s (%s, %s)\n", a->path, or_dash(str_at(a->root, "generated_at")),
-            or_dash(str_at(a->root, "verdict")), b->path, or_dash(str_at(b->root, "generated_at")),
-            or_dash(str_at(b->root, "verdict")));
+    const struct side *sides[] = { a, b };
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *host = cJSON_GetObjectItemCaseSensitive(sides[i]->root, "host");
+        const char *label = str_at(host, "label");
+        fprintf(out, "%s%s (%s%shost %s, %s, %s)", i ? " -> " : "", sides[i]->path, label ? label : "",
+                label ? ", " : "", or_dash(str_at(host, "hostname")), or_dash(str_at(sides[i]->root, "generated_at")),
+                or_dash(str_at(sides[i]->root, "verdict")));
+    }
+    fputc('\n', out);
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "  %-17s %-26s %s -> %s", c[i].kind, c[i].id, or_dash(c[i].old_status), or_dash(c[i].new_status));
         if (c[i].old_sev && c[i].new_sev && !streq(c[i].old_sev, c[i].new_sev))
@@ -444,7 +450,11 @@ static void print_json(const struct side *a, const struct side *b, const struct 
     const char *names[] = { "old", "new" };
     for (size_t i = 0; i < 2; i++) {
         cJSON *s = cJSON_AddObjectToObject(o, names[i]);
+        const cJSON *host = cJSON_GetObjectItemCaseSensitive(sides[i]->root, "host");
         cJSON_AddStringToObject(s, "file", sides[i]->path);
+        cJSON_AddItemToObject(s, "host_label", str_at(host, "label") ? cJSON_CreateString(str_at(host, "label"))
+                                                                      : cJSON_CreateNull());
+        cJSON_AddStringToObject(s, "hostname", or_dash(str_at(host, "hostname")));
         cJSON_AddStringToObject(s, "generated_at", or_dash(str_at(sides[i]->root, "generated_at")));
         cJSON_AddStringToObject(s, "verdict", or_dash(str_at(sides[i]->root, "verdict")));
     }

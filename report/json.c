@@ -222,6 +222,7 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON *host = cJSON_AddObjectToObject(o, "host");
     cJSON_AddStringToObject(host, "hostname", rep->hostname);
     cJSON_AddItemToObject(host, "machine_id", str_or_null(rep->machine_id));
+    cJSON_AddItemToObject(host, "label", str_or_null(rep->host_label));
     cJSON *target = cJSON_AddObjectToObject(o, "target");
     cJSON_AddStringToObject(target, "mode", mode_name(rep->mode));
     cJSON_AddStringToObject(target, "root", rep->root);

@@ -215,6 +215,8 @@ static void apply_waivers(struct csm_report *rep, struct csm_waivers *ws)
         if (r->status != CSM_FAIL && r->status != CSM_WARN && r->status != CSM_ERROR)
             continue;
         struct csm_waiver *w = csm_waivers_match(ws, r->check->id, rep->hostname, rep->machine_id);
+        if (!w && rep->host_label)
+            w = csm_waivers_match(ws, r->check->id, rep->host_label, NULL);
         if (!w)
             continue;
         w->uses++;
@@ -231,6 +233,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .generated_at = utc_now(),
         .hostname = xstrdup(id->hostname),
         .machine_id = id->machine_id ? xstrdup(id->machine_id) : NULL,
+        .host_label = s->opts->host_label,
         .mode = s->mode,
         .root = xstrdup(s->mode == CSM_MODE_IMAGE ? "" : s->opts->root ? s->opts->root : "/"),
         .profile = xstrdup(csm_ruleset_profile(s->rules)),

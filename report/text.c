@@ -72,8 +72,11 @@ static void header(const struct out *out, const struct csm_report *rep)
                                   : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path,
                                                                             rep->image->role)
                                                                 : xasprintf("the tree %s", rep->root);
+    _cleanup_free_ char *host = !rep->host_label ? xstrdup(rep->hostname)
+                                : streq(rep->hostname, "unknown") ? xstrdup(rep->host_label)
+                                                                 : xasprintf("%s (hostname %s)", rep->host_label, rep->hostname);
     _cleanup_free_ char *line = xasprintf("csm-precheck %s, profile %s, %s, host %s, %s", CSM_VERSION, rep->profile,
-                                          target, rep->hostname, rep->generated_at);
+                                          target, host, rep->generated_at);
     wrap(out, 0, line);
     fputc('\n', out->f);
 }

@@ -30,6 +30,7 @@ struct csm_scan_options {
     const char *agent_config;  /* --agent-config: the online agent's user.json, on the host */
     const char *image;         /* --image */
     enum csm_role role;        /* --role */
+    const char *host_label;    /* --host-label: the name a fleet knows the system by */
 };
 
 struct csm_facts; /* facts/facts.h */

@@ -181,6 +181,12 @@ run_csm diff "$T/after.json" "$J"
 assert_exit 0 "nothing newly fails"
 assert_match "waived +fstab\.network-mounts +fail -> waived" "$out" "waived"
 assert_match "fixed +accounts\.shadow" "$out" "fixed shadow"
+scan labelled --root "$R" --disk "$T/disk.img" --host-label web-01
+run_csm diff "$T/after.json" "$J"
+assert_match "^$T/after.json \(host testhost, [^,]+, blocked\) -> $T/labelled.json \(web-01, host testhost, " "$out" \
+    "diff names each side by its label"
+run_csm diff --format json "$T/after.json" "$J"
+assert_eq "null web-01" "$(jq -r '"\(.old.host_label) \(.new.host_label)"' <<<"$out")" "diff --format json: the labels"
 run_csm diff "$T/after.json"
 assert_exit 64 "diff needs two reports"
 run_csm diff "$T/after.json" "$T/garbage.json"

@@ -21,6 +21,32 @@ done
 run_csm --format xml
 assert_contains "$err" "--format: unknown format 'xml' (expected text, json, html)" "the option and value are named"
 
+# --host-label: the name a fleet knows the system by, kept beside its hostname.
+scan label --root "$R" --disk "$T/disk.img" --host-label "web-01 (rack 4)"
+assert_eq "web-01 (rack 4)" "$(q .host.label)" "the label in the JSON"
+assert_eq testhost "$(q .host.hostname)" "beside the hostname"
+scan nolabel --root "$R" --disk "$T/disk.img"
+assert_eq null "$(q .host.label)" "no label: null"
+COLUMNS=300 run_csm --root "$R" --disk "$T/disk.img" --host-label web-01 -o "$T/label.html"
+assert_contains "$(head -3 <<<"$out")" "host web-01 (hostname testhost)" "the text report's header"
+assert_contains "$(cat "$T/label.html")" "<title>web-01: Ready (csm-precheck)</title>" "the HTML title"
+# A tree without a hostname: the label names the plan's export files.
+mv "$R/etc/hostname" "$T/hostname.saved"
+scan nohost --root "$R" --disk "$T/disk.img" --host-label web-01
+assert_eq unknown "$(q .host.hostname)" "no hostname in the tree"
+assert_contains "$(q '.plan.commands[]')" "/mnt/export/web-01-system.qcow2" "the label names the export"
+printf '{"waivers":[{"id":"disk.capacity","host":"web-*","reason":"x"},{"id":"fstab.network-mounts","host":"web-*","reason":"the label matches"}]}' >"$T/lw.json"
+fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0" "nas:/x /mnt/nas nfs defaults 0 0"
+scan labelwaiver --root "$R" --disk "$T/disk.img" --host-label web-01 --waivers "$T/lw.json"
+assert_status fstab.network-mounts waived
+mv "$T/hostname.saved" "$R/etc/hostname"
+fstab "$R" "UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
+for bad in "" " web" $'web\n01' "$(printf 'x%.0s' $(seq 129))"; do
+    run_csm --root "$R" --host-label "$bad"
+    assert_exit 64 "a label that is not one: '${bad:0:20}'"
+done
+assert_contains "$err" "--host-label: " "the option is named"
+
 run_csm --root "$T/nonexistent"
 assert_exit 4
 assert_contains "$err" "--root $T/nonexistent: No such file or directory" "unreadable root"
