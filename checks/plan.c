@@ -12,15 +12,12 @@
 #define MIB (1024ULL * 1024)
 #define GIB (1024ULL * MIB)
 
-static bool required(const struct csm_export *ex, const struct csm_partition *p, const char **why)
+static const struct csm_export_part *required(const struct csm_export *ex, const struct csm_partition *p)
 {
     for (size_t i = 0; i < ex->n; i++)
-        if (ex->parts[i].part == p) {
-            *why = ex->parts[i].why;
-            return true;
-        }
-    *why = NULL;
-    return false;
+        if (ex->parts[i].part == p)
+            return &ex->parts[i];
+    return NULL;
 }
 
 static void plan_parts(struct csm_plan *plan, const struct csm_export *ex)
@@ -29,8 +26,7 @@ static void plan_parts(struct csm_plan *plan, const struct csm_export *ex)
     plan->parts = xcalloc(d->n_parts ? d->n_parts : 1, sizeof(*plan->parts));
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct csm_partition *p = &d->parts[i];
-        const char *why;
-        bool req = required(ex, p, &why);
+        const struct csm_export_part *req = required(ex, p);
         plan->parts[plan->n_parts++] = (struct csm_plan_part){
             .partno = p->partno,
             .device = p->device ? xstrdup(p->device) : NULL,
@@ -40,8 +36,9 @@ static void plan_parts(struct csm_plan *plan, const struct csm_export *ex)
             .type = p->type ? xstrdup(p->type) : NULL,
             .fstype = p->fstype ? xstrdup(p->fstype) : NULL,
             .uuid = p->uuid ? xstrdup(p->uuid) : NULL,
+            .mount = req && req->mount ? xstrdup(req->mount) : NULL,
             .required = req || (ex->whole && !p->container),
-            .why = xstrdup(req ? why : ex->whole ? "copied with the whole disk" : "not needed to boot"),
+            .why = xstrdup(req ? req->why : ex->whole ? "copied with the whole disk" : "not needed to boot"),
         };
     }
 }
@@ -69,7 +66,7 @@ static void plan_commands(struct csm_scan *s, struct csm_plan *plan)
     for (size_t i = 0; notes && notes[i]; i++)
         strv_push(&plan->notes, csm_template_text(notes[i], sets, ARRAY_SIZE(sets)));
     if (!plan->commands)
-        strv_pushf(&plan->notes, "no export command is shown: the disk name %s holds characters unsafe in a shell",
+        strv_pushf(&plan->notes, "No export command is shown: the disk name %s holds characters unsafe in a shell",
                    plan->disk);
     csm_vars_clear(&vars);
 }
@@ -103,15 +100,16 @@ void csm_plan_build(struct csm_scan *s, struct csm_plan *plan)
     plan->copy_bytes = ex->copy_bytes;
     plan->min_target_bytes = ex->min_target_bytes;
     plan->min_target_gib = (ex->min_target_bytes + GIB - 1) / GIB;
+    plan->target_bytes = s->opts->target_disk_size;
     plan_parts(plan, ex);
     plan_commands(s, plan);
     if (ex->left_out) {
         _cleanup_free_ char *list = strv_join(ex->left_out, ", ");
-        strv_pushf(&plan->notes, "not copied: %s (past the last partition the system needs; the imported "
+        strv_pushf(&plan->notes, "Not copied: %s (past the last partition the system needs; the imported "
                                  "partition table still lists it)", list);
     }
     if (csm_scan_live(s))
-        strv_pushf(&plan->notes, "copying a disk whose filesystems are mounted read-write can leave them "
+        strv_pushf(&plan->notes, "Copying a disk whose filesystems are mounted read-write can leave them "
                                  "inconsistent: stop services or boot a rescue system first, and check the image "
                                  "afterwards");
 }
@@ -123,6 +121,7 @@ void csm_plan_clear(struct csm_plan *plan)
         free(plan->parts[i].type);
         free(plan->parts[i].fstype);
         free(plan->parts[i].uuid);
+        free(plan->parts[i].mount);
         free(plan->parts[i].why);
     }
     free(plan->parts);

@@ -25,13 +25,13 @@ static bool needed_at_boot(const struct csm_volume *v)
     return v->fstab && !v->fstab->noauto;
 }
 
-static void require(struct csm_export *ex, const struct csm_partition *p, const char *why)
+static void require(struct csm_export *ex, const struct csm_partition *p, const char *why, const char *mount)
 {
     for (size_t i = 0; i < ex->n; i++)
         if (ex->parts[i].part == p)
             return;
     ex->parts = xrealloc(ex->parts, (ex->n + 1) * sizeof(*ex->parts));
-    ex->parts[ex->n++] = (struct csm_export_part){ p, xstrdup(why) };
+    ex->parts[ex->n++] = (struct csm_export_part){ p, xstrdup(why), mount };
     if (p->end > ex->last_sector)
         ex->last_sector = p->end;
 }
@@ -67,7 +67,7 @@ const struct csm_export *csm_facts_export(struct csm_scan *s)
             _cleanup_free_ char *why = streq(v->mountpoint, "swap") ? xasprintf("swap in /etc/fstab")
                                                                       : xasprintf("holds %s", v->mountpoint);
             if (p)
-                require(ex, p, why);
+                require(ex, p, why, v->mountpoint);
             else
                 whole_disk(ex, "a filesystem spans the whole disk");
         }

@@ -184,6 +184,7 @@ int csm_facts_device_exists(struct csm_scan *s, const char *spec);
 struct csm_export_part {
     const struct csm_partition *part;
     char *why; /* "holds /", "swap in /etc/fstab" */
+    const char *mount; /* "/", "swap": the mount point that needs it */
 };
 
 struct csm_export {

@@ -101,6 +101,7 @@ static cJSON *plan_json(const struct csm_plan *p)
         cJSON_AddItemToObject(j, "type", str_or_null(pp->type));
         cJSON_AddItemToObject(j, "fstype", str_or_null(pp->fstype));
         cJSON_AddItemToObject(j, "uuid", str_or_null(pp->uuid));
+        cJSON_AddItemToObject(j, "mount", str_or_null(pp->mount));
         cJSON_AddBoolToObject(j, "required", pp->required);
         cJSON_AddStringToObject(j, "why", pp->why);
         cJSON_AddItemToArray(parts, j);

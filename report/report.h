@@ -23,6 +23,7 @@ struct csm_plan_part {
     char *device;
     uint64_t start, end, bytes;
     char *type, *fstype, *uuid;
+    char *mount; /* the mount point that needs it: "/", "swap"; NULL */
     bool required;
     char *why;
 };
@@ -40,6 +41,7 @@ struct csm_plan {
     bool whole;
     char *whole_why;
     uint64_t last_sector, copy_bytes, min_target_bytes, min_target_gib;
+    uint64_t target_bytes; /* --target-disk-size, 0 when not given */
     char **commands;
     char **notes;
 };

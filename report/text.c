@@ -159,6 +159,59 @@ static void result_block(const struct out *out, const struct csm_result *r, enum
         fprintf(f, "      %s$%s %s\n", c(out, DIM), c(out, RESET), r->commands[i]);
 }
 
+/* The system disk in one line, to scale: each partition a run that starts
+ * with its number and mount point, '=' inside the copy and '-' past it,
+ * free space '.'; '[' is sector 0 (the MBR), ']' where the copy stops and
+ * '|' the end of the disk. */
+static void disk_map(const struct out *out, const struct csm_plan *p)
+{
+    char size[32];
+    uint64_t ss = p->sector_size ? p->sector_size : 512, sectors = p->disk_bytes / ss;
+    int cells = (out->o->width ? out->o->width : 80) - 22;
+    cells = cells > 64 ? 64 : cells < 16 ? 16 : cells;
+    if (!sectors)
+        return;
+    char bar[80];
+    int owner[80];
+    for (int c = 0; c < cells; c++) {
+        uint64_t first = sectors * (uint64_t)c / (uint64_t)cells, last = sectors * (uint64_t)(c + 1) / (uint64_t)cells;
+        owner[c] = -1;
+        /* A cell shows the partition that covers most of it. */
+        uint64_t best = 0;
+        for (size_t i = 0; i < p->n_parts; i++) {
+            uint64_t a = p->parts[i].start > first ? p->parts[i].start : first;
+            uint64_t b = p->parts[i].end + 1 < last ? p->parts[i].end + 1 : last;
+            if (b > a && b - a > best && !(p->parts[i].type && strstr(p->parts[i].type, "Extended"))) {
+                best = b - a;
+                owner[c] = (int)i;
+            }
+        }
+        bar[c] = '.';
+    }
+    /* The cut: after the cell that holds the last sector copied. */
+    int cut = p->whole ? cells : (int)(((p->last_sector + 1) * (uint64_t)cells + sectors - 1) / sectors);
+    cut = cut < 1 ? 1 : cut > cells ? cells : cut;
+    for (int c = 0; c < cells; c++)
+        if (owner[c] >= 0)
+            bar[c] = c < cut ? '=' : '-';
+    for (int c = 0; c < cells; c++) {
+        if (owner[c] < 0 || (c && owner[c - 1] == owner[c]))
+            continue;
+        const struct csm_plan_part *pp = &p->parts[owner[c]];
+        int run = 0;
+        while (c + run < cells && owner[c + run] == owner[c])
+            run++;
+        char label[48];
+        int n = snprintf(label, sizeof(label), "%zu %s", pp->partno, pp->mount ? pp->mount : pp->fstype ? pp->fstype : "");
+        if (n >= run)
+            n = snprintf(label, sizeof(label), "%zu", pp->partno);
+        for (int k = 0; k < n && k < run; k++)
+            bar[c + k] = label[k];
+    }
+    fprintf(out->f, "  Map: [%.*s]%.*s%s %s\n", cut, bar, cells - cut, bar + cut, cut < cells ? "|" : "",
+            csm_format_size(p->disk_bytes, size, sizeof(size)));
+}
+
 static void plan_line(const struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void plan_line(const struct out *out, const char *fmt, ...)
 {
@@ -179,6 +232,7 @@ static void plan_section(const struct out *out, const struct csm_plan *p)
     }
     plan_line(out, "System disk: %s, %s, %s.", p->disk, csm_format_size(p->disk_bytes, a, sizeof(a)),
               p->label ? p->label : "no partition table");
+    disk_map(out, p);
     for (size_t i = 0; i < p->n_parts; i++) {
         const struct csm_plan_part *pp = &p->parts[i];
         if (!pp->device)
@@ -277,6 +331,13 @@ static void image_section(const struct out *out, const struct csm_report_image *
         image_part(out, im, &im->parts[i]);
 }
 
+/* --quiet shows what stops the migration: the blockers that failed, and
+ * those that could not be checked (what makes a report incomplete). */
+static bool quiet_shows(const struct csm_render_opts *o, const struct csm_result *r, enum csm_group g)
+{
+    return o->detail >= 0 || g == CSM_GROUP_BLOCKER || (g == CSM_GROUP_ERROR && r->severity == CSM_SEV_BLOCKER);
+}
+
 int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o)
 {
     struct out out = { f, o };
@@ -284,11 +345,9 @@ int csm_report_write_text(const struct csm_report *rep, FILE *f, const struct cs
         header(&out, rep);
     verdict_line(&out, rep);
     for (enum csm_group g = CSM_GROUP_BLOCKER; g < CSM_GROUP_COUNT; g++) {
-        if (o->detail < 0 && g != CSM_GROUP_BLOCKER)
-            break;
         bool any = false;
         for (size_t i = 0; i < rep->n_results; i++) {
-            if (csm_result_group(&rep->results[i]) != g)
+            if (csm_result_group(&rep->results[i]) != g || !quiet_shows(o, &rep->results[i], g))
                 continue;
             if (!any)
                 fprintf(f, "\n%s%s%s\n", c(&out, BOLD), csm_group_heading(g), c(&out, RESET));

@@ -28,7 +28,7 @@ assert_eq partial "$(q .plan.copy.mode)" "partial copy"
 assert_eq "$end_home" "$(q .plan.copy.last_sector)" "the copy ends with /home"
 assert_eq "1 2 3" "$(q '[.plan.partitions[] | select(.required) | .number] | join(" ")')" "boot, root and home are required"
 assert_eq false "$(q '.plan.partitions[] | select(.number==5) | .required')" "the logical data partition is not"
-assert_contains "$(q '.plan.notes[]')" "not copied: partition 5" "the left-out partition is named"
+assert_contains "$(q '.plan.notes[]')" "Not copied: partition 5" "the left-out partition is named"
 assert_eq "holds /boot" "$(q '.plan.partitions[0].why')" "why partition 1"
 # The whole disk (128 MiB) does not fit 100M, the needed part (56 MiB) does.
 assert_status disk.capacity warn partial

@@ -23,6 +23,30 @@ assert_not_contains "$out" "fstab.network-mounts" "quiet: no warnings"
 assert_not_contains "$out" "Passed" "quiet: no passes"
 assert_not_contains "$out" "Migration plan" "quiet: no plan"
 
+# --quiet on an incomplete result: the blockers that could not be checked.
+mv "$R/etc/fstab" "$T/fstab.saved"
+mkfifo "$R/etc/fstab"
+run_csm --root "$R" --disk "$T/disk.img" --quiet
+assert_exit 3 "incomplete"
+assert_eq "INCOMPLETE: A blocker could not be checked; see below." "$(head -1 <<<"$out")" "quiet: the verdict first"
+assert_contains "$out" "[ERROR] fstab.device-names" "quiet: a blocker that could not be checked follows"
+assert_contains "$out" "Cannot read /etc/fstab: not a regular file." "quiet: and why"
+assert_not_contains "$out" "fstab.network-mounts" "quiet: not a warning that could not be checked"
+rm "$R/etc/fstab"
+mv "$T/fstab.saved" "$R/etc/fstab"
+
+# The disk as one line, to scale: 58 cells at 80 columns for 131072 sectors;
+# the copy ends after sector 100351, in cell 45 (ceil(100352 * 58 / 131072)).
+run_csm --root "$R" --disk "$T/disk.img"
+map=$(grep '^  Map: ' <<<"$out")
+assert_match '^  Map: \[1 /=+2 swap=*\]\.+\| 64\.0 MiB$' "$map" "the disk map: /, swap, the cut, free space, the size"
+inside=${map#*[}
+inside=${inside%%]*}
+assert_eq 45 "${#inside}" "the cut sits where the plan's last sector falls"
+assert_eq yes "$(awk '{ print length <= 80 ? "yes" : "no" }' <<<"$map")" "the map fits 80 columns"
+scan map --root "$R" --disk "$T/disk.img"
+assert_eq 100351 "$(q .plan.copy.last_sector)" "the plan's last sector, as the map assumes"
+
 run_csm --root "$R" --disk "$T/disk.img" --verbose
 assert_contains "$out" "root entry: yescrypt hash (/etc/shadow:1)" "verbose: the evidence of a pass"
 
