@@ -256,6 +256,10 @@ good_system() {
     printf '\xeb\x63\x90' | dd of="$disk" conv=notrunc status=none
 }
 
+# The text of an HTML report as its reader sees it: without the <wbr> and
+# the spans that keep the words of paths whole. Usage: html_text FILE
+html_text() { sed -E 's#<wbr>##g; s#<span class="(t|hex)">##g; s#</span>##g' "$1"; }
+
 # Headless Chromium, as the machine's probe runs it: no network, no GPU,
 # a fresh profile. Usage: chrome ARGS... URL
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}

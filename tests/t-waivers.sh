@@ -59,8 +59,8 @@ assert_contains "$out" "Waived (accepted risk)" "text: the waived group"
 assert_contains "$out" "Waived (was fail): the target platform boots GPT images; approved by J. Doe" "text: reason and approver"
 assert_contains "$out" "Expired, ignored: waiver for boot.efi" "text: the expired waiver"
 assert_contains "$out" "Unused: waiver for accounts.shadow" "text: the unused waiver"
-assert_contains "$(cat "$T/w.html")" "Waived (was fail): the target platform boots GPT images. Approved by J. Doe, migration board. Expires after 2999-12-31." "html: the waiver"
-assert_contains "$(cat "$T/w.html")" "expired, ignored" "html: the expired waiver"
+assert_contains "$(html_text "$T/w.html")" "Waived (was fail): the target platform boots GPT images. Approved by J. Doe, migration board. Expires after 2999-12-31." "html: the waiver"
+assert_contains "$(html_text "$T/w.html")" "expired, ignored" "html: the expired waiver"
 
 # Broken waiver files are refused with file:line[:col], exit 4, nothing checked.
 printf '{ "waivers": [\n  { "id": "disk.partition-table", "reason": "x" },\n  { "id": "disk.partition-table" "reason": "y" }\n] }\n' >"$T/bad1.json"
