@@ -36,6 +36,8 @@ expect() {
 corrupt cut-header.qcow2 good.qcow2
 truncate -s 50 "$T/cut-header.qcow2"
 expect cut-header.qcow2 fail truncated "header"
+assert_match "is cut short \(1 problem\): " "$(q '.results[] | select(.id == "image.integrity") | .message')" \
+    "one problem, in the singular"
 qemu_info_ok "$T/cut-header.qcow2" && not_ok "qemu-img info reads a 50-byte qcow2" || ok "qemu-img info refuses it too"
 
 corrupt cut-l1.qcow2 good.qcow2

@@ -22,6 +22,7 @@ SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="$MAC", ATTR{dev_
 RULES
 scan udev --root "$R"
 assert_status network.mac-binding fail pinned
+assert_match "^1 network setting is bound to the old hardware " "$(mb message)" "one setting, in the singular"
 assert_exit 2
 assert_eq /etc/udev/rules.d/70-persistent-net.rules:3 "$(mb 'evidence[0].source')" "udev rule file:line"
 assert_contains "$(mb 'evidence[0].value')" "named eth0" "the name it pins"
