@@ -255,10 +255,9 @@ static void header(FILE *f, const struct csm_report *rep)
             rep->counts[CSM_ERROR], rep->counts[CSM_WAIVED]);
     fputs("<dl class=\"meta\">", f);
     el(f, "dt", NULL, "Host");
-    _cleanup_free_ char *host = xasprintf("%s%s%s%s%s%s", rep->host_label ? rep->host_label : rep->hostname,
+    _cleanup_free_ char *host = xasprintf("%s%s%s%s%s", rep->host_label ? rep->host_label : rep->hostname,
                                           rep->host_label ? ", hostname " : "", rep->host_label ? rep->hostname : "",
-                                          rep->machine_id ? ", machine-id " : "", rep->machine_id ? rep->machine_id : "",
-                                          "");
+                                          rep->machine_id ? ", machine-id " : "", rep->machine_id ? rep->machine_id : "");
     el(f, "dd", "host", host);
     el(f, "dt", NULL, "Target");
     _cleanup_free_ char *target =

@@ -99,8 +99,10 @@ assert_contains "$err" "--waivers $T/missing.json: No such file or directory" "a
 mkdir -p "$T/site"
 printf '[disk.partition-table]\nseverity = warning\n' >"$T/site/x.rules"
 scan policy --root "$R" --disk "$T/gpt.img" --rules "$T/site"
-assert_eq "disk.partition-table severity warning blocker $T/site/x.rules:2" \
-    "$(q '.policy.overrides[] | "\(.id) \(.key) \(.value) \(.shipped) \(.source)"')" "the override and the shipped value"
+assert_eq "disk.partition-table severity warning blocker $T/site/x.rules:2
+image.partition-table severity warning blocker $T/site/x.rules:2 (follows disk.partition-table)" \
+    "$(q '.policy.overrides[] | "\(.id) \(.key) \(.value) \(.shipped) \(.source)"')" \
+    "the override, the shipped value, and the check that follows it"
 assert_eq null "$(q .policy.waivers)" "no waiver file"
 COLUMNS=300 run_csm --root "$R" --disk "$T/gpt.img" --rules "$T/site"
 assert_contains "$out" "disk.partition-table severity = warning (shipped: blocker; set by $T/site/x.rules:2)" "text policy"
