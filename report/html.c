@@ -52,7 +52,8 @@ static const char style[] =
     "details.passed>summary h2{display:inline-block;border:none;margin:1.4rem 0 .2rem}"
     ".waiver{background:#fbefff;border-radius:6px;padding:.3rem .6rem}"
     ".refs{color:var(--muted);font-size:.88em;margin:.3rem 0 0;padding-left:1.2rem}"
-    "figure.diskmap{margin:.6rem 0}figure.diskmap svg{display:block;width:100%;height:64px;overflow:visible}"
+    "figure.diskmap{margin:.6rem 0}figure.diskmap svg{display:block;width:100%;height:52px;overflow:visible}"
+    "figure.diskmap svg.with-target{height:80px}"
     ".diskmap .disk{fill:#fff;stroke:var(--muted)}.diskmap .part{stroke:#fff;stroke-width:1}"
     ".diskmap .in{fill:var(--info)}.diskmap .out{fill:#afb8c1}.diskmap .target{fill:none;stroke:var(--ok);stroke-width:2;"
     "stroke-dasharray:6 3}.diskmap text{font-size:12px;fill:#1f2328}.diskmap text.on{fill:#fff;font-weight:600}"
@@ -439,21 +440,23 @@ static double pct(uint64_t v, uint64_t axis)
 }
 
 /* The system disk to scale: its partitions (blue: in the image, grey: left
- * out), the cut after the last sector copied, and the target disk beside
- * it when its size was given. Inline SVG: no script, nothing fetched. */
+ * out), the cut after the last sector copied, and under it the target disk
+ * when its size was given, on the same scale (a target larger than the
+ * whole disk runs to the edge and says so). Inline SVG: no script, nothing
+ * fetched. */
 static void disk_picture(FILE *f, const struct csm_plan *p)
 {
     char a[32], b[32];
-    uint64_t ss = p->sector_size ? p->sector_size : 512, sectors = p->disk_bytes / ss;
-    uint64_t axis = p->target_bytes > p->disk_bytes ? p->target_bytes / ss : sectors;
+    uint64_t ss = p->sector_size ? p->sector_size : 512, sectors = p->disk_bytes / ss, axis = sectors;
     if (!sectors)
         return;
     double cut = pct(p->last_sector + 1, axis), end = pct(sectors, axis);
     fprintf(f, "<figure class=\"diskmap\" id=\"disk-map\" data-sectors=\"%llu\" data-axis=\"%llu\" data-last-sector=\"%llu\">",
             (unsigned long long)sectors, (unsigned long long)axis, (unsigned long long)p->last_sector);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"The system disk, %s, to scale: "
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\"%s role=\"img\" aria-label=\"The system disk, %s, to scale: "
                "the image holds sectors 0 to %llu\">",
-            csm_format_size(p->disk_bytes, a, sizeof(a)), (unsigned long long)p->last_sector);
+            p->target_bytes ? " class=\"with-target\"" : "", csm_format_size(p->disk_bytes, a, sizeof(a)),
+            (unsigned long long)p->last_sector);
     fprintf(f, "<rect class=\"disk\" x=\"0\" y=\"16\" width=\"%.3f%%\" height=\"28\"/>", end);
     /* Sector 0, the MBR: drawn wider than it is, so that it shows. */
     fputs("<rect class=\"mbr\" x=\"0\" y=\"16\" width=\"4\" height=\"28\"><title>MBR (sector 0)</title></rect>", f);
@@ -489,8 +492,12 @@ static void disk_picture(FILE *f, const struct csm_plan *p)
         }
     }
     if (p->target_bytes) {
-        fprintf(f, "<rect class=\"target\" x=\"0\" y=\"50\" width=\"%.3f%%\" height=\"8\"/>",
-                pct(p->target_bytes / ss, axis));
+        double t = pct(p->target_bytes / ss, axis);
+        fprintf(f, "<rect class=\"target\" x=\"0\" y=\"52\" width=\"%.3f%%\" height=\"8\" data-bytes=\"%llu\"/>",
+                t < 100 ? t : 100, (unsigned long long)p->target_bytes);
+        fprintf(f, "<text x=\"%.3f%%\" y=\"74\" text-anchor=\"%s\">target disk %s%s</text>", t < 100 ? t : 100,
+                t > 50 ? "end" : "start", csm_format_size(p->target_bytes, a, sizeof(a)),
+                t > 100 ? ", larger than the whole disk" : "");
     }
     fprintf(f, "<line class=\"cut\" x1=\"%.3f%%\" x2=\"%.3f%%\" y1=\"12\" y2=\"48\"/>", cut, cut);
     fprintf(f, "<text class=\"cut\" x=\"%.3f%%\" y=\"10\" text-anchor=\"%s\">%s sector %llu</text>", cut,

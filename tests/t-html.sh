@@ -231,6 +231,10 @@ for table in re.findall(r'<table class="evidence rows">.*?</table>', html):
             bad += 1
 sys.exit(1 if bad else 0)
 PY
+# The target disk beside the system disk, on the same scale: 48 MiB of 64.
+run_csm --root "$R" --disk "$T/disk.img" --target-disk-size 48M -o "$T/target.html"
+assert_match '<rect class="target" x="0" y="[0-9]+" width="75\.000%"' "$(cat "$T/target.html")" "the target disk, to scale"
+assert_contains "$(cat "$T/target.html")" "target disk 48.0 MiB</text>" "and its size"
 # A4: the summary first, what passed folded.
 chrome --print-to-pdf="$T/report.pdf" --no-pdf-header-footer "file://$T/glance.html" >/dev/null
 pages=$(grep -ao '/Count [0-9]*' "$T/report.pdf" | sort -t' ' -k2 -n | tail -1 | cut -d' ' -f2)
