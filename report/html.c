@@ -75,7 +75,9 @@ static const char style[] =
     "dl.meta{grid-template-columns:1fr}dl.meta dd{margin-bottom:.2rem}}"
     "@media print{@page{size:A4;margin:14mm}body{max-width:none;font-size:9.5pt;padding:0}nav{display:none}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}h2{break-after:avoid}a{color:inherit;text-decoration:none}"
-    "pre{white-space:pre-wrap;overflow-wrap:break-word}table.summary tr{break-inside:avoid}}";
+    "pre{white-space:pre-wrap;overflow-wrap:break-word}table.summary tr{break-inside:avoid}"
+    /* Paper does not scroll: there a word too wide for its box breaks. */
+    "td,dd,p,li{overflow:visible}.t{white-space:normal;overflow-wrap:anywhere}}";
 
 static void esc_char(FILE *f, char c)
 {
@@ -308,9 +310,10 @@ static void summary_table(FILE *f, const struct csm_report *rep)
 
 /* Widths in percent of a table's columns (at most 4) for cells[row * cols
  * + col]: each column at least as wide as its longest piece, or its whole
- * text when that is short, needs across a desktop page (about 120
- * characters), the rest shared by how much text the columns hold. Words
- * never break, so a column too narrow would scroll. */
+ * text when that is short, needs across a page of about 100 characters
+ * (a desktop's has more, an A4 sheet's about that), the rest shared by how
+ * much text the columns hold. Words never break, so a column too narrow
+ * would scroll. */
 static void column_widths(const char *const *cells, size_t rows, size_t cols, double *pct)
 {
     double need[4] = { 0 }, want[4] = { 0 }, total = 0;
@@ -324,7 +327,8 @@ static void column_widths(const char *const *cells, size_t rows, size_t cols, do
             want[c] = len > want[c] ? (len < 60 ? len : 60) : want[c];
             need[c] = piece > need[c] ? piece : need[c];
         }
-        need[c] = need[c] * 100 / 120 < 60 ? need[c] * 100 / 120 : 60; /* a longer word scrolls */
+        /* At least its heading's width; a word longer than 60 scrolls. */
+        need[c] = need[c] < 9 ? 9 : need[c] < 60 ? need[c] : 60;
         want[c] = want[c] < 8 ? 8 : want[c];
         total += want[c];
     }
