@@ -138,10 +138,14 @@ static void esc_piece(FILE *f, const char *p, size_t n)
  * of file:line), or at the end of the word (n characters). */
 static size_t piece_end(const char *w, size_t n, size_t from)
 {
-    for (size_t i = from + 1; i < n; i++)
-        if ((w[i] == '/' && w[i - 1] != '/') || (w[i - 1] == '=' && w[i] != '=') ||
-            (w[i - 1] == ':' && !(w[i] >= '0' && w[i] <= '9') && w[i] != '/'))
+    bool alnum = false; /* a piece is never only punctuation: "(" of "(/mnt" */
+    for (size_t i = from + 1; i < n; i++) {
+        char c = w[i - 1];
+        alnum |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (alnum && ((w[i] == '/' && c != '/') || (c == '=' && w[i] != '=') ||
+                      (c == ':' && !(w[i] >= '0' && w[i] <= '9') && w[i] != '/')))
             return i;
+    }
     return n;
 }
 
