@@ -18,7 +18,7 @@ live_scan() { # NAME FX
         mount -t tmpfs tmpfs "$ov"
         mkdir -p "$ov/upper" "$ov/work"
         mount -t overlay overlay -o "lowerdir=/usr/lib,upperdir=$ov/upper,workdir=$ov/work" /usr/lib
-        cp -a "$fx/lib/modules" /usr/lib/modules
+        mkdir -p /usr/lib/modules && cp -a "$fx/lib/modules/." /usr/lib/modules/
         mount -t tmpfs tmpfs /boot
         cp -a "$fx/boot/." /boot/
         "$csm" -f json >"$out" 2>"$out.err" || true
