@@ -381,6 +381,40 @@ mkinitramfs_fixture() {
     esac
 }
 
+# A Debian 12 tree made by debootstrap (minbase) from the mirror this
+# machine's apt uses, once: cached in CSM_FIXTURE_CACHE (or the build
+# directory) as NAME. Prints its path; fails when debootstrap does.
+# Usage: tree=$(debootstrap_fixture NAME [PACKAGES,...])
+debootstrap_fixture() {
+    local name=$1 include=${2:-} cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures} url f
+    local tree=$cache/$name
+    mkdir -p "$cache"
+    exec 9>"$cache/$name.lock"
+    flock 9
+    if [ ! -e "$cache/$name.stamp" ]; then
+        for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -r "$f" ] || continue
+            awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
+                 /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
+        done | head -1 >"$cache/$name.mirror"
+        url=$(cat "$cache/$name.mirror")
+        url=${url:-http://deb.debian.org/debian}
+        rm -rf "$tree.tmp"
+        if ! debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$tree.tmp" "$url" \
+            >"$cache/$name.log" 2>&1; then
+            tail -5 "$cache/$name.log" >&2
+            rm -rf "$tree.tmp"
+            flock -u 9
+            return 1
+        fi
+        rm -rf "$tree"
+        mv "$tree.tmp" "$tree"
+        date >"$cache/$name.stamp"
+    fi
+    flock -u 9
+    echo "$tree"
+}
+
 # An initramfs tool in the tree, as the distribution installs it.
 mktool() {
     mkdir -p "$1/$(dirname "$2")"
