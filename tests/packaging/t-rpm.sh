@@ -23,13 +23,14 @@ done
 assert_not_contains "$files" "/usr/share/csm-precheck/rules" "no rule files the binary would not read"
 assert_eq "" "$(rpm -qp --requires "$pkg" | grep -v '^rpmlib(' || true)" "it requires nothing of the system"
 
-# rpm --root into an empty tree: the binary alone must run there.
+# rpm --root into an empty tree, its database where EL keeps it (Debian's rpm
+# defaults to ~/.rpmdb): the binary alone must run there.
 R=$T/root
-rpm --root "$R" --initdb
-if rpm --root "$R" -i "$pkg" 2>"$T/install.err"; then ok "rpm --root R -i installs it"; else
+rpm --root "$R" --dbpath /var/lib/rpm --initdb
+if rpm --root "$R" --dbpath /var/lib/rpm -i "$pkg" 2>"$T/install.err"; then ok "rpm --root R -i installs it"; else
     not_ok "rpm -i failed: $(cat "$T/install.err")"
 fi
-assert_eq "csm-precheck-$version-1" "$(rpm --root "$R" -q --qf '%{NAME}-%{VERSION}-%{RELEASE}' csm-precheck)" \
+assert_eq "csm-precheck-$version-1" "$(rpm --root "$R" --dbpath /var/lib/rpm -q --qf '%{NAME}-%{VERSION}-%{RELEASE}' csm-precheck)" \
     "the rpm database knows it"
 assert_eq "" "$(readelf -lW "$R/usr/bin/csm-precheck" | grep -i interp || true)" "the installed binary is static"
 mkdir -p "$R/tmp" && chmod 1777 "$R/tmp"
@@ -43,6 +44,6 @@ validate_json "$T/fx.json"
 J=$T/fx.json
 assert_status os.release pass
 assert_status drivers.virtio-initramfs pass present
-rpm --root "$R" -e csm-precheck
+rpm --root "$R" --dbpath /var/lib/rpm -e csm-precheck
 assert_eq "" "$(ls "$R/usr/bin" 2>/dev/null)" "rpm -e removes it"
 done_testing
