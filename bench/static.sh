@@ -3,7 +3,7 @@
 # the dynamic build, side by side in one run: the size on disk (the binary,
 # and with the shared libraries it loads), start-up (--version), and the
 # file-only image check of a qcow2 (--image, text and JSON) against
-# qemu-img info on the same file. Wall time: hyperfine's median.
+# qemu-img info on the same file (bench/image.sh's). Wall time: hyperfine's median.
 #   bench/static.sh [BUILD_DIR] [STATIC_BINARY]
 #       (default build/ and dist/csm-precheck-<version>-<arch>; files in bench/out/)
 set -euo pipefail
@@ -19,20 +19,11 @@ for c in hyperfine qemu-img sfdisk mke2fs jq ldd; do
 done
 [ -x "$static" ] || { echo "bench/static.sh: no $static (run packaging/build-static)" >&2; exit 1; }
 
-# A 4 GiB qcow2 with a real ext4 (MBR, boot code) holding /usr/include.
-img=$out/static-disk.qcow2
-if [ ! -f "$img" ]; then
-    tree=$(mktemp -d)
-    raw=$out/static-disk.raw
-    cp -a /usr/include "$tree/include"
-    truncate -s 4G "$raw"
-    printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$raw"
-    mke2fs -q -F -t ext4 -M / -L root -d "$tree" -E offset=1048576 "$raw" $((4 * 1024 * 1024 - 1024))k
-    printf '\xeb\x63\x90' | dd of="$raw" conv=notrunc status=none
-    rm -rf "$tree"
-    qemu-img convert -O qcow2 "$raw" "$img"
-    rm -f "$raw"
-fi
+# The qcow2 of bench/image.sh: a 20 GiB virtual disk with a real ext4.
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_images "$out"
+img=$out/disk.qcow2
 
 # Size: what must be on a server for each to run. The dynamic build needs
 # its shared libraries, and those it opens with dlopen for an image or

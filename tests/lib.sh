@@ -415,6 +415,16 @@ debootstrap_fixture() {
     echo "$tree"
 }
 
+# Runs one of the repository's packaging scripts (build-static, build-deb,
+# build-rpm), its output in $T/NAME.log; a failure ends the test.
+run_packaging() { # NAME
+    if (cd "$CSM_SRC" && "packaging/$1") >"$T/$1.log" 2>&1; then ok "packaging/$1 builds"; else
+        tail -30 "$T/$1.log" >&2
+        not_ok "packaging/$1 failed"
+        done_testing
+    fi
+}
+
 # An initramfs tool in the tree, as the distribution installs it.
 mktool() {
     mkdir -p "$1/$(dirname "$2")"

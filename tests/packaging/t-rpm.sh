@@ -5,11 +5,7 @@
 need_root "chroot"
 need_cmd rpm rpmbuild chroot readelf
 
-if (cd "$CSM_SRC" && packaging/build-rpm) >"$T/build.log" 2>&1; then ok "packaging/build-rpm builds"; else
-    tail -30 "$T/build.log" >&2
-    not_ok "packaging/build-rpm failed"
-    done_testing
-fi
+run_packaging build-rpm
 version=$("$CSM" --version | awk '{print $2}')
 pkg=$(ls "$CSM_SRC"/dist/csm-precheck-"$version"-1.*.rpm | grep -v -e debuginfo -e debugsource | head -1)
 assert_eq csm-precheck "$(rpm -qp --qf '%{NAME}' "$pkg")" "one package named csm-precheck"

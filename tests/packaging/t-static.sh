@@ -9,11 +9,7 @@
 need_root "chroot"
 need_cmd chroot readelf nm strace cpio
 
-(cd "$CSM_SRC" && packaging/build-static) >"$T/build.log" 2>&1 || {
-    tail -20 "$T/build.log" >&2
-    not_ok "packaging/build-static failed"
-    done_testing
-}
+run_packaging build-static
 arch=$(uname -m)
 version=$("$CSM" --version | awk '{print $2}')
 S=$CSM_SRC/dist/csm-precheck-$version-$arch
@@ -79,6 +75,12 @@ fi
 # Both builds on every fixture; the static one in the chroot, where the
 # fixtures are /fx. The reports must agree but for the time and the digest.
 normalize() { jq -S 'del(.generated_at, .digest)' "$1" | sed "s|$C/fx|/fx|g"; }
+same_report() { # expected.json actual.json what
+    if diff -u <(normalize "$1") <(normalize "$2") >"$2.diff"; then ok "$3"; else
+        head -40 "$2.diff" >&2
+        not_ok "$3: the reports differ"
+    fi
+}
 run_static_chroot() { # out args...
     local out=$1
     shift
@@ -105,12 +107,8 @@ for fx in "${fixtures[@]}"; do
         # the host's scan names the tree by its path; the chroot's by /fx/bookworm
         sed -i "s|$cache/bookworm|/fx/bookworm|g" "$T/$name.dyn.json"
     fi
-    if diff -u <(normalize "$T/$name.dyn.json") <(normalize "$T/$name.static.json") >"$T/$name.diff"; then
-        ok "$name: the static binary in an empty chroot reports what the dynamic build does"
-    else
-        head -40 "$T/$name.diff" >&2
-        not_ok "$name: the reports differ"
-    fi
+    same_report "$T/$name.dyn.json" "$T/$name.static.json" \
+        "$name: the static binary in an empty chroot reports what the dynamic build does"
 done
 # The fixtures above exercise what they should: not all of them pass.
 assert_eq 2 "$(jq .exit_code "$T/bad.static.json")" "the blocked fixture is blocked"
@@ -141,12 +139,7 @@ for name in good ir-zstd image-qcow2; do
     strace -f -qq -o "$T/$name.strace" -e trace="$new_calls" -e inject="$new_calls":error=ENOSYS \
         "$S" --no-site-rules --format json $host_args >"$T/$name.old.json" 2>"$T/$name.old.err"
     set -e
-    if diff -u <(normalize "$T/$name.dyn.json") <(normalize "$T/$name.old.json") >"$T/$name.old.diff"; then
-        ok "$name: the same report without the system calls Linux 3.10 lacks"
-    else
-        head -20 "$T/$name.old.diff" >&2
-        not_ok "$name: the report differs without the new system calls"
-    fi
+    same_report "$T/$name.dyn.json" "$T/$name.old.json" "$name: the same report without the system calls Linux 3.10 lacks"
 done
 assert_match 'openat2\(.*ENOSYS.*INJECTED' "$(cat "$T/good.strace")" "the tree scan met openat2's ENOSYS (and walked the tree itself)"
 assert_match 'memfd_create\(.*ENOSYS.*INJECTED' "$(cat "$T/image-qcow2.strace")" "the image check met memfd_create's ENOSYS"
