@@ -436,7 +436,8 @@ mktool() {
 # outside the tree (nothing, when all is well). Not counted: the loader and
 # shared libraries; what libselinux (a dependency of libmount) looks at in
 # its constructor, before main(); the sanitizer runtime's look at its own
-# process; and libkmod's private copy of the module index, which a child
+# process; the static build's allocator (mimalloc) reading the kernel's
+# overcommit policy for its own mappings; and libkmod's private copy of the module index, which a child
 # chrooted into that copy opens by paths relative to it.
 # Usage: outside_opens TREE [csm-precheck options...]
 outside_opens() {
@@ -450,6 +451,6 @@ outside_opens() {
          match($0, /chroot\("[^"]*"\) += 0/) { split($0, a, "\""); jail[$1] = a[2]; next }
          match($0, /(AT_FDCWD, |[a-z0-9]+\()"\/[^"]*"/) { split(substr($0, RSTART), a, "\""); print jail[$1] a[2] }' \
         "$T/trace" | sort -u >"$T/opened"
-    grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*)$' "$T/opened" |
+    grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*|/proc/sys/vm/overcommit_memory)$' "$T/opened" |
         grep -vxF "$CSM" | grep -vF "$tree" | grep -vE "^${TMPDIR:-/tmp}/csm-kmod\." || true
 }

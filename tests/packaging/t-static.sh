@@ -20,9 +20,11 @@ unstripped=$CSM_SRC/build-static/csm-precheck
 assert_eq "" "$(readelf -lW "$S" | grep -i interp || true)" "no PT_INTERP"
 assert_eq "" "$(readelf -dW "$S" | grep NEEDED || true)" "no DT_NEEDED"
 assert_eq "" "$(nm "$unstripped" | grep -wE 'dlopen|dlsym' || true)" "nothing calls dlopen or dlsym"
+symbol_at() { nm "$unstripped" | awk -v s="$1" '$3 == s { print $1 }'; }
+assert_eq "$(symbol_at mi_malloc)" "$(symbol_at malloc)" "malloc is mimalloc's"
 assert_eq "" "$(grep -aoE 'GLIBC_[0-9.]+|ld-linux[^ ]*' "$S" | sort -u)" "no glibc symbol version, no glibc loader"
 for lib in archive_read_new kmod_new EVP_DigestInit_ex blkid_new_probe fdisk_new_context mnt_new_table \
-    cJSON_Parse ZSTD_decompressStream LZ4_decompress_safe lzma_stream_decoder BZ2_bzDecompress inflate; do
+    cJSON_Parse ZSTD_decompressStream LZ4_decompress_safe lzma_stream_decoder BZ2_bzDecompress inflate mi_malloc; do
     assert_contains "$(nm "$unstripped" | awk '$2 == "T" { print $3 }')" "$lib" "links $lib"
 done
 assert_match "^csm-precheck $version$" "$("$S" --version)" "it runs"
