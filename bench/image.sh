@@ -17,19 +17,9 @@ for c in hyperfine qemu-img sfdisk mke2fs jq /usr/bin/time; do
     command -v "$c" >/dev/null || { echo "bench/image.sh: needs $c" >&2; exit 1; }
 done
 
-if [ ! -f "$out/disk.vhd" ]; then
-    tree=$(mktemp -d)
-    cp -a /usr/include "$tree/include"
-    cp -a /usr/share/doc "$tree/doc"
-    truncate -s 20G "$out/disk.raw"
-    printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$out/disk.raw"
-    mke2fs -q -F -t ext4 -M / -L root -d "$tree" -E offset=1048576 "$out/disk.raw" $((20 * 1024 * 1024 - 1024))k
-    printf '\xeb\x63\x90' | dd of="$out/disk.raw" conv=notrunc status=none
-    rm -rf "$tree"
-    qemu-img convert -O qcow2 "$out/disk.raw" "$out/disk.qcow2"
-    qemu-img convert -O vmdk "$out/disk.raw" "$out/disk.vmdk"
-    qemu-img convert -O vpc "$out/disk.raw" "$out/disk.vhd"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_images "$out"
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 rss_mb() { # command...: median peak RSS in MB

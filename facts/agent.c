@@ -153,7 +153,7 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
     ac->path = xstrdup(s->opts->agent_config);
     int fd = open(ac->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        FACT_FAIL(ac, -errno, "%s: %s", ac->path, strerror(errno));
+        FACT_FAIL(ac, -errno, "%s: %s", ac->path, csm_strerror(-errno));
         return ac;
     }
     char *buf;

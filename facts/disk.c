@@ -133,7 +133,7 @@ static void read_label(struct csm_disk *d, int fd)
     }
     int r = fdisk_assign_device_by_fd(cxt, fd, d->path, 1);
     if (r < 0) {
-        FACT_FAIL(d, r, "cannot read the partition table of %s with libfdisk: %s", d->path, strerror(-r));
+        FACT_FAIL(d, r, "cannot read the partition table of %s with libfdisk: %s", d->path, csm_strerror(r));
         goto done;
     }
     d->sector_size = fdisk_get_sector_size(cxt);
@@ -195,7 +195,7 @@ struct csm_disk *csm_disk_probe(const char *path)
     if (fd < 0) {
         struct csm_disk *d = xcalloc(1, sizeof(*d));
         d->path = xstrdup(path);
-        FACT_FAIL(d, -errno, "cannot open %s: %s%s", path, strerror(errno),
+        FACT_FAIL(d, -errno, "cannot open %s: %s%s", path, csm_strerror(-errno),
                   errno == EACCES && geteuid() != 0 ? " (run as root)" : "");
         return d;
     }

@@ -115,7 +115,7 @@ static void parse(struct csm_fstab *f, const char *text, size_t len)
     mnt_table_set_parser_errcb(tb, on_parse_error);
     int r = mnt_table_parse_stream(tb, fp, f->path);
     if (r < 0) {
-        FACT_FAIL(f, r, "%s cannot be parsed: %s", f->path, strerror(-r));
+        FACT_FAIL(f, r, "%s cannot be parsed: %s", f->path, csm_strerror(r));
         goto done;
     }
     const char *cursor = text;

@@ -137,7 +137,7 @@ static void probe_guest(struct csm_image_facts *im)
         im->disk_why = xasprintf("the guest disk cannot be read: %s", r == -ENODEV
                                      ? (im->info->unreadable_why ? im->info->unreadable_why
                                                                  : "the image's metadata does not allow it")
-                                     : strerror(-r));
+                                     : csm_strerror(r));
         return;
     }
     struct csm_disk_source src = { csm_image_guest_prefetch, g };

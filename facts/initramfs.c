@@ -123,7 +123,7 @@ static int open_archive(struct csm_irscan *sc)
         return -E2BIG;
     }
     if (lseek(sc->fd, sc->seg_start, SEEK_SET) < 0) {
-        set_why(sc, "cannot seek: %s", strerror(errno));
+        set_why(sc, "cannot seek: %s", csm_strerror(-errno));
         return -errno;
     }
     struct archive *raw = csm_la.archive_read_new();
@@ -179,7 +179,7 @@ static int next_segment(struct csm_irscan *sc)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_why(sc, "read error: %s", strerror(errno));
+            set_why(sc, "read error: %s", csm_strerror(-errno));
             return -errno;
         }
         if (n == 0)

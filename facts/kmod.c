@@ -183,7 +183,7 @@ static char *dump_dep_index(const char *index, size_t len, char **why)
     const char *tmp = getenv("TMPDIR");
     _cleanup_free_ char *dir = xasprintf("%s/csm-kmod.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        *why = xasprintf("cannot make a private directory for libkmod: %s", strerror(errno));
+        *why = xasprintf("cannot make a private directory for libkmod: %s", csm_strerror(-errno));
         return NULL;
     }
     _cleanup_free_ char *bin = xasprintf("%s/modules.dep.bin", dir);
@@ -193,7 +193,7 @@ static char *dump_dep_index(const char *index, size_t len, char **why)
     int in = open(bin, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int out = open(txt, O_RDWR | O_CREAT | O_EXCL, 0600); /* inherited by the child */
     if (in < 0 || out < 0 || write_all(in, index, len) < 0) {
-        *why = xasprintf("cannot write the private copy of the index: %s", strerror(errno));
+        *why = xasprintf("cannot write the private copy of the index: %s", csm_strerror(-errno));
     } else if (!(*why = run_kmod_child(dir, out, &err))) {
         if (lseek(out, 0, SEEK_SET) < 0 || (err = csm_fd_read(out, CAP_DEP_DUMP, &dump, NULL)) < 0)
             *why = xasprintf("cannot read libkmod's output: %s", csm_strerror(err ? err : -errno));

@@ -142,7 +142,7 @@ static void resolve_live(struct csm_volume *v, dev_t mounted_dev)
     int r = csm_live_extents(dev, &v->ext, &v->n_ext);
     if (r < 0 || !v->n_ext) {
         set_why(v, CSM_WHERE_UNKNOWN, "the disks under %s cannot be read from sysfs: %s", v->source,
-                strerror(r < 0 ? -r : ENODEV));
+                csm_strerror(r < 0 ? r : -ENODEV));
         return;
     }
     if (!v->device)
@@ -173,7 +173,7 @@ static void storage_live(struct csm_storage *st, const struct csm_fstab *fstab)
     struct libmnt_table *tb = NULL;
     int r = csm_live_mounts(&tb);
     if (r < 0) {
-        FACT_FAIL(st, r, "cannot read /proc/self/mountinfo: %s", strerror(-r));
+        FACT_FAIL(st, r, "cannot read /proc/self/mountinfo: %s", csm_strerror(r));
         return;
     }
     for (size_t i = 0; i < fstab->n; i++)

@@ -40,7 +40,15 @@ static int make_fd(void)
     /* No memfd (old kernel, seccomp): an unnamed file in the temporary directory. */
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-    return fd < 0 ? -errno : fd;
+    if (fd >= 0)
+        return fd;
+    /* No O_TMPFILE either (before Linux 3.11): a named one, unlinked at once. */
+    _cleanup_free_ char *name = xasprintf("%s/csm-guest.XXXXXX", dir);
+    fd = mkostemp(name, O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    unlink(name);
+    return fd;
 }
 
 static void add_error(struct csm_image_guest *g, uint64_t a, uint64_t b, int r)

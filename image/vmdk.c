@@ -456,7 +456,7 @@ static bool open_extent(struct csm_image *img, struct extent *e, size_t i, bool 
     int r = open_extent_file(img, e);
     if (r < 0) {
         img_problem(img, CSM_IMGP_DEPENDENT, 0, field, "cannot be opened: %s",
-                    r == -EPERM ? "only a file name in the descriptor's directory is looked up" : strerror(-r));
+                    r == -EPERM ? "only a file name in the descriptor's directory is looked up" : csm_strerror(r));
         return false;
     }
     if (e->type == EXT_SPARSE)

@@ -1,8 +1,33 @@
 #include "dl.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
+
+#if !CSM_DLOPEN
+/* Linked in (a static build): the tables point at the functions themselves,
+ * and every loader succeeds. */
+#define CSM_DL_INIT(name) .name = name,
+struct csm_la csm_la = { CSM_LA_SYMBOLS(CSM_DL_INIT) };
+struct csm_kmod csm_kmod = { CSM_KMOD_SYMBOLS(CSM_DL_INIT) };
+struct csm_crypto csm_crypto = { CSM_CRYPTO_SYMBOLS(CSM_DL_INIT) };
+
+int csm_la_load(void)
+{
+    return 0;
+}
+
+int csm_kmod_load(void)
+{
+    return 0;
+}
+
+int csm_crypto_load(void)
+{
+    return 0;
+}
+
+#else
+#include <dlfcn.h>
 
 struct csm_la csm_la;
 struct csm_kmod csm_kmod;
@@ -45,3 +70,4 @@ CSM_DL_LOADER(csm_kmod_load, csm_kmod, CSM_KMOD_SYMBOLS, "libkmod.so.2", "libkmo
 #define TABLE csm_crypto
 CSM_DL_LOADER(csm_crypto_load, csm_crypto, CSM_CRYPTO_SYMBOLS, "libcrypto.so.3", "libcrypto.so")
 #undef TABLE
+#endif

@@ -7,7 +7,9 @@
  * calls go through a table: csm_la.archive_read_new(), csm_kmod.kmod_new(),
  * csm_crypto.EVP_DigestInit_ex() (digests and the Ed25519 signatures of
  * reports). Each loader returns 0, or -ENOSYS when
- * the library or one of its symbols is missing. */
+ * the library or one of its symbols is missing. Built with CSM_DLOPEN=OFF
+ * (the static binary) the libraries are linked and the tables point at
+ * them: a static binary has nothing to dlopen from. */
 #pragma once
 
 #include <archive.h>

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "checks/checks.h"
 #include "exitcodes.h"
@@ -26,6 +27,7 @@ struct cli {
     struct csm_scan_options scan;
     const char *profile;
     const char *rules_dir;
+    bool no_site_rules;
     const char *format;
     const char *waivers;
     const char *sign_key;
@@ -71,7 +73,10 @@ static void usage(FILE *f)
           "Rules:\n"
           "  -p, --profile NAME          offline (image import, default) or online (agent)\n"
           "      --rules DIR             apply a site's rule files after the shipped ones:\n"
-          "                              DIR/*.rules, then DIR/<profile>/*.rules\n"
+          "                              DIR/*.rules, then DIR/<profile>/*.rules (default:\n"
+          "                              " CSM_SITE_RULES_DIR " when it exists)\n"
+          "      --no-site-rules         only the shipped rules, not " CSM_SITE_RULES_DIR "\n"
+          "                              (reproducible runs)\n"
           "      --list-checks           print the checks with their severity and exit\n"
           "  -w, --waivers FILE          accept the risk of failures listed in FILE (JSON):\n"
           "                              they show as waived and no longer move the verdict\n"
@@ -136,7 +141,8 @@ static bool label_ok(const char *s)
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE, OPT_HOST_LABEL, OPT_SIGN };
+    enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE, OPT_HOST_LABEL, OPT_SIGN,
+           OPT_NO_SITE_RULES };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
@@ -149,6 +155,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         { "sign", required_argument, NULL, OPT_SIGN },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
+        { "no-site-rules", no_argument, NULL, OPT_NO_SITE_RULES },
         { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
         { "waivers", required_argument, NULL, 'w' },
         { "quiet", no_argument, NULL, 'q' },
@@ -203,6 +210,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case OPT_RULES:
             cli->rules_dir = optarg;
+            break;
+        case OPT_NO_SITE_RULES:
+            cli->no_site_rules = true;
             break;
         case OPT_LIST_CHECKS:
             cli->list_checks = true;
@@ -275,9 +285,22 @@ static void report_rule_error(const char *file, unsigned line, unsigned col, con
         fprintf(stderr, "%s: error: %s\n", file, msg);
 }
 
+/* The site's rule directory: --rules DIR, else the default one when it
+ * exists (an unreadable one is an error, not silently skipped). */
+static const char *site_rules_dir(const struct cli *cli)
+{
+    struct stat st;
+    if (cli->rules_dir)
+        return cli->rules_dir;
+    if (cli->no_site_rules || (stat(CSM_SITE_RULES_DIR, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)))
+        return NULL;
+    return CSM_SITE_RULES_DIR;
+}
+
 static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
 {
-    _cleanup_strv_ char **names = csm_ruleset_profiles(cli->rules_dir);
+    const char *site = site_rules_dir(cli);
+    _cleanup_strv_ char **names = csm_ruleset_profiles(site);
     if (!strv_contains(names, cli->profile)) {
         _cleanup_free_ char *list = strv_join(names, ", ");
         fprintf(stderr, "csm-precheck: --profile: unknown profile '%s' (known: %s)\n", cli->profile, list);
@@ -285,11 +308,11 @@ static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
     }
     size_t n;
     struct csm_rules_section *sec = csm_checks_sections(&n);
-    int r = csm_ruleset_load(sec, n, cli->profile, cli->rules_dir, report_rule_error, NULL, rs);
+    int r = csm_ruleset_load(sec, n, cli->profile, site, report_rule_error, NULL, rs);
     free(sec);
     if (r < 0) {
         if (r != -EINVAL)
-            fprintf(stderr, "csm-precheck: --rules %s: %s\n", cli->rules_dir, csm_strerror(r));
+            fprintf(stderr, "csm-precheck: %s%s: %s\n", cli->rules_dir ? "--rules " : "", site, csm_strerror(r));
         fprintf(stderr, "csm-precheck: the rules were refused; nothing was checked\n");
         return CSM_EXIT_OPERATIONAL;
     }

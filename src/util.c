@@ -208,6 +208,38 @@ const char *csm_strerror(int neg_errno)
         return "larger than the size limit";
     case EBADMSG:
         return "binary data (a NUL byte)";
+    /* Where musl's words differ from glibc's: a report says the same
+     * whichever C library the binary was built with (the static one is musl). */
+    case EIO:
+        return "Input/output error";
+    case ENOMEM:
+        return "Cannot allocate memory";
+    case EBUSY:
+        return "Device or resource busy";
+    case EXDEV:
+        return "Invalid cross-device link";
+    case EMFILE:
+        return "Too many open files";
+    case ENOTTY:
+        return "Inappropriate ioctl for device";
+    case ESPIPE:
+        return "Illegal seek";
+    case ERANGE:
+        return "Numerical result out of range";
+    case ENAMETOOLONG:
+        return "File name too long";
+    case ELOOP:
+        return "Too many levels of symbolic links";
+    case EOVERFLOW:
+        return "Value too large for defined data type";
+    case EILSEQ:
+        return "Invalid or incomplete multibyte or wide character";
+    case EOPNOTSUPP:
+        return "Operation not supported";
+    case EUCLEAN:
+        return "Structure needs cleaning";
+    case ETIMEDOUT:
+        return "Connection timed out";
     default:
         return strerror(-neg_errno);
     }

@@ -53,8 +53,15 @@ assert_not_contains() {
     if ! grep -qF -- "$2" <<<"$1"; then ok "$3"; else not_ok "$3: '$2' found but must not be"; fi
 }
 
-# Runs the tool; sets $out (stdout), $err (stderr) and $rc.
+# Runs the tool; sets $out (stdout), $err (stderr) and $rc. A scan never
+# reads the machine's site rules (/etc/csm-precheck/rules.d): a test sees
+# only the rules it names with --rules.
 run_csm() {
+    case ${1:-} in
+    verify | diff) ;;
+    scan) set -- scan --no-site-rules "${@:2}" ;;
+    *) set -- --no-site-rules "$@" ;;
+    esac
     set +e
     out=$("$CSM" "$@" 2>"$T/.stderr")
     rc=$?
@@ -378,6 +385,50 @@ mkinitramfs_fixture() {
     esac
 }
 
+# A Debian 12 tree made by debootstrap (minbase) from the mirror this
+# machine's apt uses, once: cached in CSM_FIXTURE_CACHE (or the build
+# directory) as NAME. Prints its path; fails when debootstrap does.
+# Usage: tree=$(debootstrap_fixture NAME [PACKAGES,...])
+debootstrap_fixture() {
+    local name=$1 include=${2:-} cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures} url f
+    local tree=$cache/$name
+    mkdir -p "$cache"
+    exec 9>"$cache/$name.lock"
+    flock 9
+    if [ ! -e "$cache/$name.stamp" ]; then
+        for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -r "$f" ] || continue
+            awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
+                 /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
+        done | head -1 >"$cache/$name.mirror"
+        url=$(cat "$cache/$name.mirror")
+        url=${url:-http://deb.debian.org/debian}
+        rm -rf "$tree.tmp"
+        if ! debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$tree.tmp" "$url" \
+            >"$cache/$name.log" 2>&1; then
+            tail -5 "$cache/$name.log" >&2
+            rm -rf "$tree.tmp"
+            flock -u 9
+            return 1
+        fi
+        rm -rf "$tree"
+        mv "$tree.tmp" "$tree"
+        date >"$cache/$name.stamp"
+    fi
+    flock -u 9
+    echo "$tree"
+}
+
+# Runs one of the repository's packaging scripts (build-static, build-deb,
+# build-rpm), its output in $T/NAME.log; a failure ends the test.
+run_packaging() { # NAME
+    if (cd "$CSM_SRC" && "packaging/$1") >"$T/$1.log" 2>&1; then ok "packaging/$1 builds"; else
+        tail -30 "$T/$1.log" >&2
+        not_ok "packaging/$1 failed"
+        done_testing
+    fi
+}
+
 # An initramfs tool in the tree, as the distribution installs it.
 mktool() {
     mkdir -p "$1/$(dirname "$2")"
@@ -389,7 +440,8 @@ mktool() {
 # outside the tree (nothing, when all is well). Not counted: the loader and
 # shared libraries; what libselinux (a dependency of libmount) looks at in
 # its constructor, before main(); the sanitizer runtime's look at its own
-# process; and libkmod's private copy of the module index, which a child
+# process; the static build's allocator (mimalloc) reading the kernel's
+# overcommit policy for its own mappings; and libkmod's private copy of the module index, which a child
 # chrooted into that copy opens by paths relative to it.
 # Usage: outside_opens TREE [csm-precheck options...]
 outside_opens() {
@@ -398,11 +450,11 @@ outside_opens() {
     # LeakSanitizer cannot run under ptrace.
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         strace -f -qq -e trace=open,openat,openat2,chroot,stat,lstat,newfstatat,statx,access,readlink,readlinkat \
-        -o "$T/trace" "$CSM" --root "$tree" --format json "$@" >/dev/null 2>&1 || true
+        -o "$T/trace" "$CSM" --no-site-rules --root "$tree" --format json "$@" >/dev/null 2>&1 || true
     awk '/ = -1 /{next}
          match($0, /chroot\("[^"]*"\) += 0/) { split($0, a, "\""); jail[$1] = a[2]; next }
          match($0, /(AT_FDCWD, |[a-z0-9]+\()"\/[^"]*"/) { split(substr($0, RSTART), a, "\""); print jail[$1] a[2] }' \
         "$T/trace" | sort -u >"$T/opened"
-    grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*)$' "$T/opened" |
+    grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*|/proc/sys/vm/overcommit_memory)$' "$T/opened" |
         grep -vxF "$CSM" | grep -vF "$tree" | grep -vE "^${TMPDIR:-/tmp}/csm-kmod\." || true
 }

@@ -6,37 +6,7 @@
 need_root "debootstrap"
 need_cmd debootstrap flock
 
-cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures}
-tree=$cache/bookworm
-mkdir -p "$cache"
-
-# The mirror this machine's apt uses (deb822 or one-line sources).
-mirror() {
-    local f
-    for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -r "$f" ] || continue
-        awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
-             /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
-    done | head -1
-}
-
-exec 9>"$cache/bookworm.lock"
-flock 9
-if [ ! -e "$cache/bookworm.stamp" ]; then
-    url=$(mirror)
-    url=${url:-http://deb.debian.org/debian}
-    rm -rf "$tree.tmp"
-    if ! debootstrap --variant=minbase --include=linux-image-amd64,initramfs-tools bookworm "$tree.tmp" "$url" \
-        >"$cache/debootstrap.log" 2>&1; then
-        tail -5 "$cache/debootstrap.log" >&2
-        rm -rf "$tree.tmp"
-        skip_test "debootstrap from $url failed (no network?)"
-    fi
-    rm -rf "$tree"
-    mv "$tree.tmp" "$tree"
-    date >"$cache/bookworm.stamp"
-fi
-flock -u 9
+tree=$(debootstrap_fixture bookworm linux-image-amd64,initramfs-tools) || skip_test "debootstrap failed (no network?)"
 
 ver=$(cd "$tree/lib/modules" && ls | head -1)
 scan debian --root "$tree"

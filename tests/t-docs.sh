@@ -65,7 +65,7 @@ for a in "\$@"; do
     /mnt/img | /mnt/image) a=$R ;;
     /dev/nbd0) a=$DISK ;;
     /var/log/precheck.json) a=$W/var-log-precheck.json ;;
-    /etc/csm-precheck/site) a=$SITE ;;
+    /etc/csm-precheck/site | /etc/csm-precheck/rules.d | /srv/migration/rules) a=$SITE ;;
     /etc/csm-precheck/report.key) a=$W/report.key ;;
     /*) echo "t-docs: the example names \$a, which the test does not make" >&2; exit 99 ;;
     esac

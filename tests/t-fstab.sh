@@ -86,7 +86,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     chmod 0755 "$T" "$T/r2" "$T/r2/etc"
     chmod 0644 "$T/d2.img"
     set +e
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$CSM" --root "$T/r2" --disk "$T/d2.img" --format json >"$T/unreadable.json"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$CSM" --no-site-rules --root "$T/r2" --disk "$T/d2.img" --format json >"$T/unreadable.json"
     rc=$?
     set -e
     J=$T/unreadable.json

@@ -63,7 +63,7 @@ for i in $(seq 1 12); do truncate -s 100M "$T/bomb/usr/lib/z$i"; done
 start=$(date +%s%N)
 command -v /usr/bin/time >/dev/null && timer=(/usr/bin/time -f '%M') || timer=()
 set +e
-rss=$("${timer[@]}" "$CSM" --root "$T/r" -f json 2>&1 >"$T/bomb-many.json" | tail -1)
+rss=$("${timer[@]}" "$CSM" --no-site-rules --root "$T/r" -f json 2>&1 >"$T/bomb-many.json" | tail -1)
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 J=$T/bomb-many.json
@@ -84,7 +84,7 @@ fi
 } | zstd -q -1 -c >"$IR"
 start=$(date +%s%N)
 set +e
-rss=$("${timer[@]}" "$CSM" --root "$T/r" -f json 2>&1 >"$T/namebomb.json" | tail -1)
+rss=$("${timer[@]}" "$CSM" --no-site-rules --root "$T/r" -f json 2>&1 >"$T/namebomb.json" | tail -1)
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 J=$T/namebomb.json

@@ -41,7 +41,7 @@ done
 mount -t proc proc "$M/proc"
 mount --rbind /sys "$M/sys"
 mount --rbind /dev "$M/dev"
-chroot "$M" "$CSM" --format json --target-disk-size 1G >"$T/live.json" || true
+chroot "$M" "$CSM" --no-site-rules --format json --target-disk-size 1G >"$T/live.json" || true
 INNER
 unshare -m --propagation private bash "$T/inner.sh"
 J=$T/live.json
