@@ -25,9 +25,18 @@ complete_words() {
 }
 
 out=$(complete_words --)
-for opt in $("$CSM" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+# Every option --help defines (a line that starts with it), for the command and each subcommand.
+defined() { "$CSM" "$@" --help | sed -nE 's/^ +(-[A-Za-z], )?(--[a-z][a-z-]+).*/\2/p' | sort -u; }
+for opt in $(defined); do
     assert_contains "$out" "$opt" "-- completes $opt (from --help)"
 done
+for sub in verify diff; do
+    out=$(complete_words "$sub" --)
+    for opt in $(defined "$sub"); do
+        assert_contains "$out" "$opt" "$sub -- completes $opt (from $sub --help)"
+    done
+done
+assert_contains "$(complete_words verify --)" "--key" "verify completes --key"
 assert_eq "--no-site-rules" "$(complete_words --no-s)" "a prefix completes one option"
 assert_eq "--color=" "$(complete_words --col)" "--color takes =WHEN"
 assert_eq "$(printf 'diff\nscan\nverify')" "$(complete_words '')" "the subcommands"
