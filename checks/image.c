@@ -168,7 +168,7 @@ static const char *integrity_outcome(const bool *kinds, bool read_errors, enum c
         { CSM_IMGP_TRUNCATED, "truncated", CSM_FAIL },     { CSM_IMGP_CORRUPT, "corrupt", CSM_FAIL },
         { CSM_IMGP_ENCRYPTED, "encrypted", CSM_FAIL },     { CSM_IMGP_DEPENDENT, "dependent", CSM_FAIL },
         { CSM_IMGP_UNSUPPORTED, "unsupported", CSM_FAIL }, { CSM_IMGP_UNVERIFIED, "unverified", CSM_WARN },
-        { CSM_IMGP_UNCLEAN, "unclean", CSM_WARN },
+        { CSM_IMGP_PARTIAL, "partial", CSM_WARN },         { CSM_IMGP_UNCLEAN, "unclean", CSM_WARN },
     };
     for (size_t i = 0; i < ARRAY_SIZE(order); i++)
         if (kinds[order[i].kind]) {

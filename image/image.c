@@ -20,7 +20,7 @@
 const char *csm_image_problem_kind_name(enum csm_image_problem_kind k)
 {
     static const char *const names[] = { "truncated", "corrupt",  "unsupported", "encrypted",
-                                         "dependent", "unclean", "unverified" };
+                                         "dependent", "unclean", "unverified", "partial" };
     return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
@@ -57,8 +57,9 @@ bool img_meta_charge(struct csm_image *img, uint64_t bytes, const char *what)
         return true;
     }
     if (!img->meta_capped)
-        img_note(img, "%s past the first %llu MiB of tables were not examined (validation budget)", what,
-                 (unsigned long long)(CSM_IMAGE_META_BUDGET >> 20));
+        img_problem(img, CSM_IMGP_PARTIAL, 0, "validation budget", "%s past the first %llu MiB of tables were not "
+                    "examined: the metadata was validated only in part", what,
+                    (unsigned long long)(CSM_IMAGE_META_BUDGET >> 20));
     img->meta_capped = true;
     return false;
 }

@@ -35,8 +35,9 @@ enum csm_image_problem_kind {
     CSM_IMGP_DEPENDENT,   /* needs another file: backing file, parent, extents */
     CSM_IMGP_UNCLEAN,     /* not closed cleanly: readable, but should be checked */
     CSM_IMGP_UNVERIFIED,  /* a part that was not read (stream budget) */
+    CSM_IMGP_PARTIAL,     /* tables validated only in part (metadata budget) */
 };
-#define CSM_IMGP_KINDS (CSM_IMGP_UNVERIFIED + 1)
+#define CSM_IMGP_KINDS (CSM_IMGP_PARTIAL + 1)
 
 const char *csm_image_problem_kind_name(enum csm_image_problem_kind k);
 
@@ -101,6 +102,6 @@ const char *csm_image_name_format(const char *name);
 
 /* Caps. */
 #define CSM_IMAGE_MAX_VIRTUAL (64ULL << 40)   /* 64 TiB: more is out of range */
-#define CSM_IMAGE_META_BUDGET (32ULL << 20)   /* table bytes scanned for validation */
+#define CSM_IMAGE_META_BUDGET (128ULL << 20)  /* table bytes read for validation */
 #define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes decompressed from a package */
 #define CSM_IMAGE_MAX_PROBLEMS 32

@@ -101,7 +101,7 @@ static size_t make_qcow2(unsigned char *f, uint64_t plain_at)
     deflateEnd(&s);
     memcpy(f + 5 * CS, z, zlen);
     put_be64(f + 4 * CS, (1ULL << 62) | 5 * CS);
-    put_be64(f + 4 * CS + 8, plain_at);
+    put_be64(f + 4 * CS + 8, (1ULL << 63) | plain_at);
     memset(f + 6 * CS, 'B', CS);
     return 7 * CS;
 }
