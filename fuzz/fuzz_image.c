@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(buf);
     struct csm_image *img;
-    if (csm_image_open_fd(fd, -1, "fuzz.img", &img) < 0)
+    if (csm_image_open_fd(fd, -1, "fuzz.img", NULL, &img) < 0)
         return 0;
     read_guest(img);
     if (!strcmp(FUZZ_KIND, "probe"))

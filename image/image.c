@@ -315,7 +315,8 @@ static int open_content(struct csm_image *img)
     return 0;
 }
 
-int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **out)
+int csm_image_open_fd(int fd, int dirfd, const char *name, const struct csm_image_opts *opts,
+                      struct csm_image **out)
 {
     struct stat st;
     *out = NULL;
@@ -326,6 +327,10 @@ int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **ou
     struct csm_image *img = xcalloc(1, sizeof(*img));
     img->fd = fd;
     img->dirfd = dirfd;
+    if (opts)
+        img->opts = *opts;
+    if (!img->opts.stream_budget)
+        img->opts.stream_budget = CSM_IMAGE_STREAM_BUDGET;
     img->name = xstrdup(name);
     img->host = (struct csm_image_host){ file_pread, img, (uint64_t)st.st_size };
     img->info.file_size = (uint64_t)st.st_size;
@@ -342,7 +347,7 @@ int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **ou
     return 0;
 }
 
-int csm_image_open(const char *path, struct csm_image **out)
+int csm_image_open(const char *path, const struct csm_image_opts *opts, struct csm_image **out)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -354,7 +359,7 @@ int csm_image_open(const char *path, struct csm_image **out)
         slash[slash == dir ? 1 : 0] = '\0';
     int dirfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const char *base = slash ? strrchr(path, '/') + 1 : path;
-    int r = csm_image_open_fd(fd, dirfd, base, out);
+    int r = csm_image_open_fd(fd, dirfd, base, opts, out);
     if (r < 0) {
         close(fd);
         if (dirfd >= 0)

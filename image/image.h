@@ -74,14 +74,28 @@ struct csm_image_info {
 
 struct csm_image;
 
+/* How an image is opened; NULL or all zeros: the defaults. */
+struct csm_image_opts {
+    /* A package (tar, tar.gz, gzip) is read to its end, whatever that
+     * costs, so that its checksums and its end are verified; quick stops
+     * that reading at the stream budget (the rest is then "unverified"). */
+    bool quick;
+    uint64_t stream_budget; /* bytes one pass over a package may inflate; 0: CSM_IMAGE_STREAM_BUDGET */
+    /* Called now and then while a package is read to its end: the bytes
+     * of the file read so far, and its size; done == total at the end. */
+    void (*progress)(void *data, uint64_t done, uint64_t total);
+    void *progress_data;
+};
+
 /* Opens a file read-only (never blocks on a FIFO, refuses what is not a
  * regular file with -EMEDIUMTYPE). Problems of the content are not errors:
  * they are in the info. The directory of path is where a vmdk descriptor's
  * extent files are looked up. */
-int csm_image_open(const char *path, struct csm_image **out);
+int csm_image_open(const char *path, const struct csm_image_opts *opts, struct csm_image **out);
 /* The same on a descriptor (kept open by the caller); dirfd is where
  * extent files are looked up, -1 for nowhere. */
-int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **out);
+int csm_image_open_fd(int fd, int dirfd, const char *name, const struct csm_image_opts *opts,
+                      struct csm_image **out);
 void csm_image_free(struct csm_image *img);
 
 const struct csm_image_info *csm_image_info(const struct csm_image *img);
@@ -103,5 +117,5 @@ const char *csm_image_name_format(const char *name);
 /* Caps. */
 #define CSM_IMAGE_MAX_VIRTUAL (64ULL << 40)   /* 64 TiB: more is out of range */
 #define CSM_IMAGE_META_BUDGET (128ULL << 20)  /* table bytes read for validation */
-#define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes decompressed from a package */
+#define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes a pass over a package inflates (--quick) */
 #define CSM_IMAGE_MAX_PROBLEMS 32

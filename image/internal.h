@@ -42,6 +42,7 @@ struct csm_image {
     char *name;
     const struct csm_image_driver *drv;
     void *priv;
+    struct csm_image_opts opts;
     struct csm_package *pkg;
     uint64_t meta_spent; /* bytes of tables read for validation */
     bool meta_capped;    /* the budget ran out: a problem was recorded */

@@ -24,7 +24,7 @@ static struct csm_image *open_bytes(const char *name, const void *buf, size_t le
     fwrite(buf, 1, len, f);
     fclose(f);
     struct csm_image *img = NULL;
-    CHECK(csm_image_open(path, &img) == 0);
+    CHECK(csm_image_open(path, NULL, &img) == 0);
     return img;
 }
 
