@@ -5,11 +5,17 @@
  * modules it passes. Member data is never read, only skipped.
  *
  * Two libarchive readers are stacked: one decompresses (format "raw"), the
- * other parses cpio from what the first hands over. Between them sits the
- * one cap libarchive lacks: its cpio reader buffers a member's name whole,
- * so a header announcing a 2 GiB name over a stream of zeros would fill
- * 2 GiB of memory. The feed refuses to hand over more than the last
- * header announced (its data) plus a little for the next header. */
+ * other parses cpio from what the first hands over. Between them sits what
+ * libarchive lacks: its cpio reader buffers a member's name and a symlink's
+ * target whole, allocating what the header announces (4 GiB from one
+ * header of a 2 KiB file) before it reads. The feed reads each header as it
+ * passes and stops the stream where the kernel would: a header that is not
+ * newc, a name or a link target longer than PATH_MAX. It also refuses to
+ * hand over more than the last header announced plus a little.
+ *
+ * The scan reads a file in this process (csm_irscan_new: tests, fuzzing)
+ * or in a child process under a memory and CPU limit (csm_irscan_confined:
+ * the tool), which bounds whatever libarchive's decoders allocate. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,9 +32,22 @@
 #define READ_BLOCK (128 * 1024)
 #define MAX_SEGMENTS 16
 #define HEADER_SLACK (1024 * 1024) /* a header, its name, and read-ahead */
+#define NEWC_HEADER 110
+#define CPIO_PATH_MAX 4096         /* the kernel's PATH_MAX: names, link targets */
+
+/* The newc headers of the stream handed to the cpio reader, read as they
+ * pass: where the next one starts, and the bytes of it collected so far. */
+struct cpio_walk {
+    uint64_t next;        /* stream offset of the next header */
+    size_t have;          /* bytes of it in hdr */
+    size_t need;          /* NEWC_HEADER, then the header and its name */
+    bool done;            /* past the trailer: the rest is padding */
+    unsigned char hdr[NEWC_HEADER + CPIO_PATH_MAX];
+};
 
 struct csm_irscan {
     int fd;
+    struct cpio_walk walk;
     struct archive *raw; /* decompresses */
     struct archive *a;   /* parses cpio from raw's output */
     uint64_t fed;        /* bytes handed from raw to a */
@@ -79,6 +98,70 @@ static void close_archive(struct csm_irscan *sc)
     sc->a = sc->raw = NULL;
 }
 
+static bool hex8(const unsigned char *p, uint64_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < 8; i++) {
+        int c = p[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return false;
+        *v = *v << 4 | (uint64_t)d;
+    }
+    return true;
+}
+
+/* Checks a whole header (and its name); sets where the next one starts.
+ * NULL when it is one the kernel would unpack, else what is wrong. */
+static const char *check_header(struct cpio_walk *w, uint64_t at)
+{
+    uint64_t mode, size, namesize;
+    if (w->have < NEWC_HEADER)
+        return NULL;
+    if (memcmp(w->hdr, "070701", 6) && memcmp(w->hdr, "070702", 6))
+        return "not a newc cpio header (the kernel reads only newc)";
+    if (!hex8(w->hdr + 14, &mode) || !hex8(w->hdr + 54, &size) || !hex8(w->hdr + 94, &namesize))
+        return "a newc header with a field that is not hexadecimal";
+    if (!namesize || namesize > CPIO_PATH_MAX)
+        return "a name longer than PATH_MAX (4096 bytes)";
+    if ((mode & 0170000) == 0120000 && size > CPIO_PATH_MAX)
+        return "a symbolic link whose target is longer than PATH_MAX (4096 bytes)";
+    if (w->need == NEWC_HEADER) {
+        w->need = NEWC_HEADER + (size_t)namesize; /* the name too: is it the trailer? */
+        return NULL;
+    }
+    if (w->have < w->need)
+        return NULL;
+    w->done = namesize == 11 && memcmp(w->hdr + NEWC_HEADER, "TRAILER!!!", 11) == 0;
+    w->next = at + ((NEWC_HEADER + namesize + 3) & ~3ULL) + ((size + 3) & ~3ULL);
+    w->have = 0;
+    w->need = NEWC_HEADER;
+    return NULL;
+}
+
+/* Walks the headers in a block of the stream at offset off. */
+static const char *walk_block(struct cpio_walk *w, const unsigned char *b, size_t n, uint64_t off, uint64_t *bad)
+{
+    while (!w->done && w->next + w->have < off + n) {
+        uint64_t at = w->next, from = at + w->have;
+        if (from < off) /* a block the stream skipped: cannot happen with raw */
+            return "a gap in the stream";
+        size_t k = (size_t)(from - off), take = w->need - w->have;
+        if (take > n - k)
+            take = n - k;
+        memcpy(w->hdr + w->have, b + k, take);
+        w->have += take;
+        const char *why = check_header(w, at);
+        if (why) {
+            *bad = at;
+            return why;
+        }
+        if (w->have && w->have < w->need && take == n - k)
+            break; /* the rest of this header is in the next block */
+    }
+    return NULL;
+}
+
 static la_ssize_t feed(struct archive *a, void *data, const void **buf)
 {
     struct csm_irscan *sc = data;
@@ -98,6 +181,14 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
     if (r < ARCHIVE_WARN) {
         const char *msg = csm_la.archive_error_string(sc->raw);
         csm_la.archive_set_error(a, csm_la.archive_errno(sc->raw), "%s", msg ? msg : "decompression failed");
+        return -1;
+    }
+    uint64_t bad = 0;
+    const char *why = walk_block(&sc->walk, *buf, size, sc->fed, &bad);
+    if (why) {
+        char msg[192];
+        snprintf(msg, sizeof(msg), "cpio header at offset %llu: %s", (unsigned long long)bad, why);
+        csm_la.archive_set_error(a, EINVAL, "%s", msg);
         return -1;
     }
     sc->fed += size;
@@ -150,6 +241,9 @@ static int open_archive(struct csm_irscan *sc)
     csm_la.archive_read_support_format_cpio(sc->a);
     sc->fed = 0;
     sc->allowed = HEADER_SLACK;
+    sc->walk.next = sc->walk.have = 0;
+    sc->walk.need = NEWC_HEADER;
+    sc->walk.done = false;
     if (csm_la.archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
         set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
                 csm_la.archive_error_string(sc->a) ? csm_la.archive_error_string(sc->a) : "cannot be opened");

@@ -19,6 +19,9 @@
 #define MAX_RESTARTS 8
 #define MAX_MEMBERS 1024
 #define IO_LEN (64 * 1024)
+/* The end of the member, kept while a pass reads to it: the label probes
+ * read the end of the disk, which would otherwise cost one more pass. */
+#define TAIL_LEN (1024 * 1024)
 
 struct csm_package {
     struct csm_image *img;
@@ -39,8 +42,50 @@ struct csm_package {
     uint64_t reported;     /* file offset last given to the progress callback */
     bool watched;          /* a pass to the end: its progress is reported */
     bool verified;         /* read to its end without error (measure) */
+    unsigned char *tail;   /* TAIL_LEN bytes: the member's last, at tail_at */
+    uint64_t tail_at, tail_hi;
+    bool tail_ok;          /* a pass read them all */
     char *error;
 };
+
+/* Keeps what a block holds of the member's last TAIL_LEN bytes. While the
+ * size is not known (a gzip being measured) the buffer is a ring over the
+ * last bytes read, which a gzip holds without holes. */
+static void keep_tail(struct csm_package *p, const unsigned char *b, size_t len, uint64_t off)
+{
+    if (!p->watched || !len)
+        return;
+    if (!p->tail)
+        p->tail = xcalloc(1, TAIL_LEN);
+    if (p->size) {
+        uint64_t at = p->size > TAIL_LEN ? p->size - TAIL_LEN : 0;
+        uint64_t a = off > at ? off : at, e = off + len < p->size ? off + len : p->size;
+        if (a < e)
+            memcpy(p->tail + (a - at), b + (a - off), (size_t)(e - a));
+        p->tail_at = at;
+        return;
+    }
+    for (uint64_t o = len > TAIL_LEN ? off + len - TAIL_LEN : off; o < off + len;) {
+        size_t at = (size_t)(o % TAIL_LEN), n = TAIL_LEN - at < off + len - o ? TAIL_LEN - at : (size_t)(off + len - o);
+        memcpy(p->tail + at, b + (o - off), n);
+        o += n;
+    }
+    p->tail_hi = off + len;
+}
+
+/* After the measuring pass: the ring laid out as [size - TAIL_LEN, size). */
+static void unroll_tail(struct csm_package *p)
+{
+    if (!p->tail)
+        return;
+    unsigned char *lin = xcalloc(1, TAIL_LEN);
+    uint64_t at = p->tail_hi > TAIL_LEN ? p->tail_hi - TAIL_LEN : 0;
+    for (uint64_t o = at; o < p->tail_hi; o++)
+        lin[o - at] = p->tail[o % TAIL_LEN];
+    free(p->tail);
+    p->tail = lin;
+    p->tail_at = at;
+}
 
 /* Counts inflated bytes against the pass's limit; false past it. */
 static bool spend(struct csm_package *p, size_t len)
@@ -177,10 +222,14 @@ static int measure(struct csm_package *p)
         }
         if (!spend(p, len))
             return -E2BIG;
+        if (off >= 0)
+            keep_tail(p, b, len, (uint64_t)off);
         if (off >= 0 && (uint64_t)off + len > end)
             end = (uint64_t)off + len;
     }
     p->size = end;
+    unroll_tail(p);
+    p->tail_ok = p->tail != NULL;
     /* One member (gzip): reading it whole was the verification. */
     p->verified = csm_la.archive_format(p->a) == ARCHIVE_FORMAT_RAW;
     return 0;
@@ -205,6 +254,8 @@ static int next_block(struct csm_package *p)
     }
     if (!spend(p, len))
         return -E2BIG;
+    if (p->size)
+        keep_tail(p, b, len, (uint64_t)off);
     p->blk = b;
     p->blk_len = len;
     p->blk_off = (uint64_t)off;
@@ -227,6 +278,10 @@ static ssize_t member_pread(void *data, void *buf, size_t len, uint64_t off)
         return 0;
     if (len > p->size - off)
         len = (size_t)(p->size - off);
+    if (p->tail_ok && off >= p->tail_at) {
+        memcpy(out, p->tail + (off - p->tail_at), len);
+        return (ssize_t)len;
+    }
     if (off < p->passed) {
         int r = rewind_member(p);
         if (r < 0)
@@ -329,6 +384,9 @@ void csm_package_verify(struct csm_image *img)
     p->spent = 0;
     p->limit = img->opts.quick ? img->opts.stream_budget : UINT64_MAX;
     p->watched = true;
+    uint64_t from = p->blk ? p->blk_off : p->passed; /* the tail is whole only if the pass saw all of it */
+    if (p->blk)
+        keep_tail(p, p->blk, p->blk_len, p->blk_off);
     while (r == 0 && !p->at_eof)
         r = next_block(p);
     for (size_t i = 0; r == 0 && i < MAX_MEMBERS; i++) {
@@ -350,9 +408,12 @@ void csm_package_verify(struct csm_image *img)
         img_problem(img, error_kind(p->error), p->io_off, "package", "%s", p->error);
     else
         img_note(img, "the package was read to its end: its checksums and its end are verified");
+    p->tail_ok = r == 0 && p->tail && from <= p->tail_at;
 rewind:
     p->spent = 0;
-    p->limit = img->opts.stream_budget;
+    /* The guest reads: once verified to its end, the package may be read
+     * about twice more for them (partitions far into the disk). */
+    p->limit = img->opts.quick ? img->opts.stream_budget : img->opts.stream_budget + 2 * p->size;
     p->restarts = 0;
     if (start(p) < 0 || seek_member(p) < 0)
         img->info.readable = false;
@@ -369,6 +430,7 @@ void csm_package_free(struct csm_package *p)
         return;
     csm_la.archive_read_free(p->a);
     free(p->io);
+    free(p->tail);
     free(p->error);
     free(p);
 }

@@ -48,6 +48,8 @@ for f in big.tar.gz big.raw.gz; do
     assert_status image.integrity pass consistent
     assert_contains "$(evidence_of image.integrity)" "read to its end" "$f: verified to its end"
     assert_eq 0 "$rc" "$f: ready"
+    assert_status image.partition-table pass dos
+    assert_not_contains "$(evidence_of image.integrity)" "read budget" "$f: the end of the disk was read too"
     assert_not_contains "$(cat "$T/.stderr")" "verifying" "$f: no progress line when stderr is not a terminal"
 
     scan "$f-quick" --image "$T/$f" --quick
