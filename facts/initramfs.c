@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,8 +48,19 @@ struct cpio_walk {
     unsigned char hdr[NEWC_HEADER + CPIO_PATH_MAX];
 };
 
+/* What the confined reader's parent knows: read from the child's records. */
+struct confined {
+    pid_t pid;
+    int from;             /* the pipe from the child */
+    unsigned char buf[64 * 1024];
+    size_t len, pos;
+    char *member, *segment;
+    uint64_t bytes, entries;
+};
+
 struct csm_irscan {
     int fd;
+    struct confined *c;   /* NULL: this process reads */
     struct cpio_walk walk;
     struct archive *raw; /* decompresses */
     struct archive *a;   /* parses cpio from raw's output */
@@ -62,6 +76,7 @@ struct csm_irscan {
     struct timespec started;
 };
 
+static void reap(struct confined *c, bool kill_it, int *status);
 static void set_why(struct csm_irscan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_why(struct csm_irscan *sc, const char *fmt, ...)
 {
@@ -122,7 +137,9 @@ static const char *check_header(struct cpio_walk *w, uint64_t at)
         return "not a newc cpio header (the kernel reads only newc)";
     if (!hex8(w->hdr + 14, &mode) || !hex8(w->hdr + 54, &size) || !hex8(w->hdr + 94, &namesize))
         return "a newc header with a field that is not hexadecimal";
-    if (!namesize || namesize > CPIO_PATH_MAX)
+    if (!namesize)
+        return "a member without a name";
+    if (namesize > CPIO_PATH_MAX)
         return "a name longer than PATH_MAX (4096 bytes)";
     if ((mode & 0170000) == 0120000 && size > CPIO_PATH_MAX)
         return "a symbolic link whose target is longer than PATH_MAX (4096 bytes)";
@@ -199,6 +216,14 @@ void csm_irscan_free(struct csm_irscan *sc)
 {
     if (!sc)
         return;
+    if (sc->c) {
+        int status;
+        reap(sc->c, true, &status);
+        close(sc->c->from);
+        free(sc->c->member);
+        free(sc->c->segment);
+        free(sc->c);
+    }
     close_archive(sc);
     free(sc->segment);
     free(sc->why);
@@ -319,9 +344,13 @@ static int check_caps(struct csm_irscan *sc, struct archive_entry *e)
     return 0;
 }
 
+static int confined_next(struct csm_irscan *sc, const char **member, const char **why);
+
 int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why)
 {
     *why = NULL;
+    if (sc->c)
+        return confined_next(sc, member, why);
     while (!sc->ended) {
         int r = sc->a ? 0 : open_archive(sc);
         struct archive_entry *e = NULL;
@@ -368,17 +397,196 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
 
 const char *csm_irscan_segment(const struct csm_irscan *sc)
 {
-    return sc->segment ? sc->segment : "";
+    const char *seg = sc->c ? sc->c->segment : sc->segment;
+    return seg ? seg : "";
 }
 
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc)
 {
-    return sc->bytes_done + (sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0);
+    if (sc->c)
+        return sc->c->bytes;
+    la_int64_t n = sc->a ? csm_la.archive_filter_bytes(sc->a, 0) : 0;
+    return sc->bytes_done + (n > 0 ? (uint64_t)n : 0);
 }
 
 uint64_t csm_irscan_entries(const struct csm_irscan *sc)
 {
-    return sc->entries;
+    return sc->c ? sc->c->entries : sc->entries;
+}
+
+/* ---- the confined reader: the same scan in a child process ----
+ * Records on the pipe: a type byte, a 32-bit length, the payload.
+ * 'S' segment name; 'M' bytes, entries (64 bits each) and the member's
+ * path; 'E' the result (32 bits), bytes, entries, then why. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define CONFINE_MEMORY 0 /* ASan reserves terabytes of shadow memory and bounds allocations itself */
+#else
+#define CONFINE_MEMORY 1
+#endif
+#define CONFINED_MEMORY (1ULL << 30) /* address space of the reader */
+
+static void put(FILE *f, char type, const void *a, size_t alen, const char *text)
+{
+    uint32_t len = (uint32_t)(alen + strlen(text));
+    fputc(type, f);
+    fwrite(&len, sizeof(len), 1, f);
+    fwrite(a, 1, alen, f);
+    fputs(text, f);
+}
+
+static void __attribute__((noreturn)) confined_child(struct csm_irscan *sc, int out)
+{
+    struct rlimit mem = { CONFINED_MEMORY, CONFINED_MEMORY };
+    struct rlimit cpu = { CSM_CAP_INITRAMFS_SECONDS + 5, CSM_CAP_INITRAMFS_SECONDS + 5 };
+    if (CONFINE_MEMORY)
+        setrlimit(RLIMIT_AS, &mem);
+    setrlimit(RLIMIT_CPU, &cpu);
+    FILE *f = fdopen(out, "w");
+    if (!f)
+        _exit(3);
+    _cleanup_free_ char *seg = xstrdup("");
+    const char *member, *why;
+    int r;
+    while ((r = csm_irscan_next(sc, &member, &why)) == 0) {
+        if (!streq(seg, csm_irscan_segment(sc))) {
+            free(seg);
+            seg = xstrdup(csm_irscan_segment(sc));
+            put(f, 'S', NULL, 0, seg);
+        }
+        uint64_t n[2] = { csm_irscan_bytes(sc), csm_irscan_entries(sc) };
+        put(f, 'M', n, sizeof(n), member);
+    }
+    if (!streq(seg, csm_irscan_segment(sc)))
+        put(f, 'S', NULL, 0, csm_irscan_segment(sc));
+    struct {
+        int32_t r;
+        uint64_t bytes, entries;
+    } __attribute__((packed)) end = { r, csm_irscan_bytes(sc), csm_irscan_entries(sc) };
+    put(f, 'E', &end, sizeof(end), r < 0 && why ? why : "");
+    fflush(f);
+    _exit(ferror(f) ? 3 : 0);
+}
+
+int csm_irscan_confined(int fd, struct csm_irscan **out)
+{
+    struct csm_irscan *sc;
+    int r = csm_irscan_new(fd, &sc); /* libarchive is loaded before the fork */
+    if (r < 0)
+        return r;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        r = -errno;
+        csm_irscan_free(sc);
+        return r;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        r = -errno;
+        close(p[0]);
+        close(p[1]);
+        csm_irscan_free(sc);
+        return r;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        confined_child(sc, p[1]);
+    }
+    close(p[1]);
+    sc->c = xcalloc(1, sizeof(*sc->c));
+    sc->c->pid = pid;
+    sc->c->from = p[0];
+    *out = sc;
+    return 0;
+}
+
+/* Exactly n bytes from the child; false at its end or on error. */
+static bool take(struct confined *c, void *dst, size_t n)
+{
+    unsigned char *d = dst;
+    while (n) {
+        if (c->pos == c->len) {
+            ssize_t k = read(c->from, c->buf, sizeof(c->buf));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return false;
+            c->len = (size_t)k;
+            c->pos = 0;
+        }
+        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
+        memcpy(d, c->buf + c->pos, m);
+        c->pos += m;
+        d += m;
+        n -= m;
+    }
+    return true;
+}
+
+static void reap(struct confined *c, bool kill_it, int *status)
+{
+    *status = 0;
+    if (c->pid <= 0)
+        return;
+    if (kill_it)
+        kill(c->pid, SIGKILL);
+    while (waitpid(c->pid, status, 0) < 0 && errno == EINTR)
+        ;
+    c->pid = 0;
+}
+
+static int confined_next(struct csm_irscan *sc, const char **member, const char **why)
+{
+    struct confined *c = sc->c;
+    while (!sc->ended) {
+        unsigned char type;
+        uint32_t len;
+        if (!take(c, &type, 1) || !take(c, &len, sizeof(len)) || len > 64 * 1024)
+            break;
+        _cleanup_free_ char *rec = xmalloc(len + 1);
+        if (!take(c, rec, len))
+            break;
+        rec[len] = '\0';
+        if (type == 'S') {
+            free(c->segment);
+            c->segment = xstrdup(rec);
+        } else if (type == 'M' && len >= 16) {
+            memcpy(&c->bytes, rec, 8);
+            memcpy(&c->entries, rec + 8, 8);
+            free(c->member);
+            c->member = xstrdup(rec + 16);
+            *member = c->member;
+            return 0;
+        } else if (type == 'E' && len >= 20) {
+            int32_t r;
+            memcpy(&r, rec, 4);
+            memcpy(&c->bytes, rec + 4, 8);
+            memcpy(&c->entries, rec + 12, 8);
+            set_why(sc, "%s", rec + 20);
+            sc->ended = true;
+            int status;
+            reap(c, false, &status);
+            *why = sc->why;
+            return r;
+        } else {
+            break;
+        }
+    }
+    if (sc->ended)
+        return 1;
+    int status;
+    reap(c, true, &status);
+    sc->ended = true;
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+        set_why(sc, "the reader was stopped (%s) within its limits of %llu MiB of memory and %d s of CPU time",
+                strsignal(WTERMSIG(status)), CONFINED_MEMORY >> 20, CSM_CAP_INITRAMFS_SECONDS + 5);
+    else
+        set_why(sc, "the reader ended without a result (status %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    *why = sc->why;
+    return -EBADMSG;
 }
 
 /* ---- the fact: per kernel, shared by every check ---- */
@@ -474,7 +682,7 @@ static struct csm_initramfs *ir_open(struct csm_scan *s, const struct csm_kernel
     }
     ir->path = k->initrd;
     int fd = csm_root_openat(s->root, k->initrd, O_RDONLY | O_NONBLOCK);
-    int r = fd < 0 ? fd : csm_irscan_new(fd, &ir->scan);
+    int r = fd < 0 ? fd : csm_irscan_confined(fd, &ir->scan);
     if (r < 0) {
         FACT_FAIL(ir, r, "%s: %s", k->initrd, csm_strerror(r));
         if (fd >= 0)
