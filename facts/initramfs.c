@@ -44,7 +44,8 @@ struct cpio_walk {
     uint64_t next;        /* stream offset of the next header */
     size_t have;          /* bytes of it in hdr */
     size_t need;          /* NEWC_HEADER, then the header and its name */
-    bool done;            /* past the trailer: the rest is padding */
+    bool padding;         /* past a trailer: NULs, then another archive or the end */
+    uint64_t end;         /* where the stream handed over ends (UINT64_MAX: not yet) */
     unsigned char hdr[NEWC_HEADER + CPIO_PATH_MAX];
 };
 
@@ -85,6 +86,13 @@ static void set_why(struct csm_irscan *sc, const char *fmt, ...)
     free(sc->why);
     sc->why = xvasprintf(fmt, ap);
     va_end(ap);
+}
+
+/* Bytes the cpio reader has consumed of the current archive. */
+static uint64_t consumed(const struct csm_irscan *sc)
+{
+    la_int64_t n = sc->a ? csm_la.archive_filter_bytes(sc->a, 0) : 0;
+    return n > 0 ? (uint64_t)n : 0;
 }
 
 int csm_irscan_new(int fd, struct csm_irscan **out)
@@ -135,31 +143,56 @@ static const char *check_header(struct cpio_walk *w, uint64_t at)
         return NULL;
     if (memcmp(w->hdr, "070701", 6) && memcmp(w->hdr, "070702", 6))
         return "not a newc cpio header (the kernel reads only newc)";
-    if (!hex8(w->hdr + 14, &mode) || !hex8(w->hdr + 54, &size) || !hex8(w->hdr + 94, &namesize))
-        return "a newc header with a field that is not hexadecimal";
+    /* Every field hexadecimal, as libarchive requires: a header it would
+     * not take makes it search the stream for one, past this walk. */
+    for (size_t i = 6; i < NEWC_HEADER; i += 8)
+        if (!hex8(w->hdr + i, &mode))
+            return "a newc header with a field that is not hexadecimal";
+    hex8(w->hdr + 14, &mode);
+    hex8(w->hdr + 54, &size);
+    hex8(w->hdr + 94, &namesize);
     if (!namesize)
         return "a member without a name";
     if (namesize > CPIO_PATH_MAX)
         return "a name longer than PATH_MAX (4096 bytes)";
     if ((mode & 0170000) == 0120000 && size > CPIO_PATH_MAX)
         return "a symbolic link whose target is longer than PATH_MAX (4096 bytes)";
+    if ((mode & 0170000) != 0100000 && (mode & 0170000) != 0120000 && size)
+        return "a directory or special file that carries data"; /* libarchive would read it ahead whole */
     if (w->need == NEWC_HEADER) {
         w->need = NEWC_HEADER + (size_t)namesize; /* the name too: is it the trailer? */
         return NULL;
     }
     if (w->have < w->need)
         return NULL;
-    w->done = namesize == 11 && memcmp(w->hdr + NEWC_HEADER, "TRAILER!!!", 11) == 0;
+    w->padding = namesize == 11 && memcmp(w->hdr + NEWC_HEADER, "TRAILER!!!", 11) == 0;
     w->next = at + ((NEWC_HEADER + namesize + 3) & ~3ULL) + ((size + 3) & ~3ULL);
     w->have = 0;
     w->need = NEWC_HEADER;
     return NULL;
 }
 
-/* Walks the headers in a block of the stream at offset off. */
+/* Walks the headers in a block of the stream at offset off. After a
+ * trailer come NULs, then another cpio archive (its header starts with
+ * '0'), or what is not one (a compressed archive): the stream handed over
+ * ends there, so that libarchive does not search it for a header. */
 static const char *walk_block(struct cpio_walk *w, const unsigned char *b, size_t n, uint64_t off, uint64_t *bad)
 {
-    while (!w->done && w->next + w->have < off + n) {
+    while (w->end == UINT64_MAX && w->next + w->have < off + n) {
+        if (w->padding) {
+            uint64_t p = w->next > off ? w->next : off;
+            while (p < off + n && !b[p - off])
+                p++;
+            if (p == off + n) {
+                w->next = p;
+                break;
+            }
+            w->padding = false;
+            w->next = p;
+            if (b[p - off] != '0')
+                w->end = p;
+            continue;
+        }
         uint64_t at = w->next, from = at + w->have;
         if (from < off) /* a block the stream skipped: cannot happen with raw */
             return "a gap in the stream";
@@ -201,7 +234,11 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
         return -1;
     }
     uint64_t bad = 0;
+    if (sc->walk.end != UINT64_MAX && sc->fed >= sc->walk.end)
+        return 0;
     const char *why = walk_block(&sc->walk, *buf, size, sc->fed, &bad);
+    if (sc->walk.end < sc->fed + size)
+        size = (size_t)(sc->walk.end - sc->fed);
     if (why) {
         char msg[192];
         snprintf(msg, sizeof(msg), "cpio header at offset %llu: %s", (unsigned long long)bad, why);
@@ -268,7 +305,8 @@ static int open_archive(struct csm_irscan *sc)
     sc->allowed = HEADER_SLACK;
     sc->walk.next = sc->walk.have = 0;
     sc->walk.need = NEWC_HEADER;
-    sc->walk.done = false;
+    sc->walk.padding = false;
+    sc->walk.end = UINT64_MAX;
     if (csm_la.archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
         set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
                 csm_la.archive_error_string(sc->a) ? csm_la.archive_error_string(sc->a) : "cannot be opened");
@@ -289,8 +327,8 @@ static void name_segment(struct csm_irscan *sc)
  * Returns 1 at the end of the file, 0 when another archive follows. */
 static int next_segment(struct csm_irscan *sc)
 {
-    off_t pos = sc->seg_start + (off_t)csm_la.archive_filter_bytes(sc->a, 0);
-    sc->bytes_done += (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
+    off_t pos = sc->seg_start + (off_t)consumed(sc);
+    sc->bytes_done += consumed(sc);
     close_archive(sc);
     char buf[4096];
     for (;;) {
@@ -362,7 +400,7 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
                 /* A compressed archive is the last one the kernel unpacks in practice. */
                 r = plain ? next_segment(sc) : 1;
                 if (r == 1) {
-                    sc->bytes_done += plain ? 0 : (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
+                    sc->bytes_done += plain ? 0 : consumed(sc);
                     close_archive(sc);
                     sc->ended = true;
                 }
@@ -379,12 +417,12 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
                 /* What a may read before its next header: this member's data, then slack. */
                 uint64_t size = csm_la.archive_entry_size_is_set(e) && csm_la.archive_entry_size(e) > 0
                                     ? (uint64_t)csm_la.archive_entry_size(e) : 0;
-                sc->allowed = (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) + size + HEADER_SLACK;
+                sc->allowed = consumed(sc) + size + HEADER_SLACK;
             }
         }
         if (r < 0) {
             *why = sc->why;
-            sc->bytes_done += sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0;
+            sc->bytes_done += consumed(sc);
             close_archive(sc);
             sc->ended = true;
             return r;
@@ -405,8 +443,7 @@ uint64_t csm_irscan_bytes(const struct csm_irscan *sc)
 {
     if (sc->c)
         return sc->c->bytes;
-    la_int64_t n = sc->a ? csm_la.archive_filter_bytes(sc->a, 0) : 0;
-    return sc->bytes_done + (n > 0 ? (uint64_t)n : 0);
+    return sc->bytes_done + consumed(sc);
 }
 
 uint64_t csm_irscan_entries(const struct csm_irscan *sc)

@@ -89,6 +89,8 @@ struct qcow2 {
     uint64_t bitmap_dir, bitmap_dir_size, crypto_off, crypto_len;
     uint32_t nb_bitmaps;
     struct refmap map;
+    unsigned char *l1_chunk; /* CHUNK bytes of the L1 table, from entry l1_chunk_first */
+    uint64_t l1_chunk_first;
     unsigned char *l2;    /* one cached L2 table */
     uint64_t l2_at;       /* its host offset; 0: none */
     unsigned char *zbuf;  /* compressed input */
@@ -897,16 +899,33 @@ static int qcow2_open(struct csm_image *img)
     return 0;
 }
 
+/* An L1 entry, through a cached chunk of the table: one read per 8192
+ * entries, not one per cluster. */
+static int l1_entry(struct csm_image *img, struct qcow2 *q, uint64_t i, uint64_t *e)
+{
+    uint64_t first = i / (CHUNK / 8) * (CHUNK / 8);
+    if (!q->l1_chunk || q->l1_chunk_first != first) {
+        uint64_t n = q->l1_size - first < CHUNK / 8 ? q->l1_size - first : CHUNK / 8;
+        if (!q->l1_chunk)
+            q->l1_chunk = xmalloc(CHUNK);
+        q->l1_chunk_first = UINT64_MAX;
+        if (img_pread(img, q->l1_chunk, n * 8, q->l1_offset + first * 8) < 0)
+            return -EIO;
+        q->l1_chunk_first = first;
+    }
+    *e = be64(q->l1_chunk + (i - first) * 8);
+    return 0;
+}
+
 static int load_l2(struct csm_image *img, struct qcow2 *q, uint64_t l1_index, const unsigned char **l2)
 {
-    unsigned char e8[8];
     *l2 = NULL;
     if (l1_index >= q->l1_size)
         return 0;
-    int r = img_pread(img, e8, 8, q->l1_offset + l1_index * 8);
-    if (r < 0)
+    uint64_t e;
+    if (l1_entry(img, q, l1_index, &e) < 0)
         return -EIO;
-    uint64_t e = be64(e8), off = e & L1E_OFFSET_MASK;
+    uint64_t off = e & L1E_OFFSET_MASK;
     if (!off)
         return 0;
     if ((e & L1E_RESERVED) || off % q->cluster_size)
@@ -977,11 +996,44 @@ static int read_cluster(struct csm_image *img, struct qcow2 *q, unsigned char *b
     return 0;
 }
 
+/* How many bytes from off, up to len, lie in plain clusters that follow
+ * each other in the file as in the guest (one read for all); 0 when the
+ * cluster at off is not plain. */
+static size_t contiguous(struct csm_image *img, struct qcow2 *q, size_t len, uint64_t off)
+{
+    uint64_t cs = q->cluster_size, per_l2 = 1ULL << q->l2_bits;
+    const unsigned char *l2;
+    if (load_l2(img, q, off >> (q->cluster_bits + q->l2_bits), &l2) < 0 || !l2)
+        return 0;
+    uint64_t i = (off >> q->cluster_bits) & (per_l2 - 1), e = be64(l2 + i * 8);
+    uint64_t host = e & L2E_OFFSET_MASK, in_cluster = off & (cs - 1);
+    if ((e & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) || !host || host % cs)
+        return 0;
+    uint64_t n = cs - in_cluster;
+    while (n < len && ++i < per_l2) {
+        uint64_t next = be64(l2 + i * 8);
+        if ((next & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) || (next & L2E_OFFSET_MASK) != host + n + in_cluster)
+            break;
+        n += cs;
+    }
+    return n < len ? (size_t)n : len;
+}
+
 static size_t qcow2_piece(struct csm_image *img, void *buf, size_t len, uint64_t off, int *err)
 {
     struct qcow2 *q = img->priv;
     uint64_t in_cluster = off & (q->cluster_size - 1);
     size_t n = q->cluster_size - in_cluster < len ? (size_t)(q->cluster_size - in_cluster) : len;
+    size_t run = contiguous(img, q, len, off);
+    if (run > n) {
+        const unsigned char *l2;
+        load_l2(img, q, off >> (q->cluster_bits + q->l2_bits), &l2);
+        uint64_t e = be64(l2 + ((off >> q->cluster_bits) & ((1ULL << q->l2_bits) - 1)) * 8);
+        *err = img_pread(img, buf, run, (e & L2E_OFFSET_MASK) + in_cluster) < 0 ? -EIO : 0;
+        if (*err)
+            memset(buf, 0, run);
+        return run;
+    }
     *err = read_cluster(img, q, buf, n, off);
     return n;
 }
@@ -997,6 +1049,7 @@ static void qcow2_close(struct csm_image *img)
     if (!q)
         return;
     free(q->l2);
+    free(q->l1_chunk);
     free(q->snaps);
     free(q->map.count);
     free(q->map.use);

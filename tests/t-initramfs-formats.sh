@@ -107,6 +107,28 @@ fi
 scan symlink --root "$T/r"
 assert_status drivers.virtio-initramfs error
 assert_contains "$(reason)" "a symbolic link whose target is longer than PATH_MAX" "huge link target: refused"
+# A directory that carries 1.75 GiB of data, and a header with a field
+# that is not hexadecimal (libarchive would search on for a header): both
+# made libarchive allocate gigabytes under fuzzing.
+{
+    printf '070701%08X%08X' 1 $((040755))
+    printf '%08X' 0 0 1 0 $((0x70000000)) 0 0 0 0
+    printf '%08X%08X' 4 0
+    printf 'dir\0'
+    head -c 64K /dev/zero
+} | gzip -c >"$IR"
+scan dirdata --root "$T/r"
+assert_status drivers.virtio-initramfs error
+assert_contains "$(reason)" "a directory or special file that carries data" "a directory with data: refused"
+{
+    printf '070701%08X%08X' 1 $((0100644))
+    printf '%08X' 0 0 1 0 0 0 0
+    printf '0000-000%08X%08X%08X' 0 4 0
+    printf 'abc\0'
+} | gzip -c >"$IR"
+scan nothex --root "$T/r"
+assert_status drivers.virtio-initramfs error
+assert_contains "$(reason)" "not hexadecimal" "a field that is not hexadecimal: refused"
 # The kernel reads newc only; libarchive would also take odc.
 (cd "$T/r" && find etc -print | cpio -o -H odc --quiet) | gzip -c >"$IR"
 scan odc --root "$T/r"
