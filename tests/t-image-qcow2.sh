@@ -85,31 +85,19 @@ expect rb-empty.qcow2 fail corrupt "refcounts" "holds the header"
 qemu_finds rb-empty.qcow2
 
 # ---- metadata overlaps: tables and data pointing into the header, L1, refcount table and blocks ----
-copy l2-in-l1.qcow2
-poke_be64 "$T/l2-in-l1.qcow2" "$L1" $((COPIED | L1))
-expect l2-in-l1.qcow2 fail corrupt "metadata overlap" "the active L1 table"
-qemu_finds l2-in-l1.qcow2
-
-copy data-in-rb.qcow2
-poke_be64 "$T/data-in-rb.qcow2" "$L2" $((COPIED | RB))
-expect data-in-rb.qcow2 fail corrupt "metadata overlap" "a refcount block"
-qemu_finds data-in-rb.qcow2
-
-copy data-in-rt.qcow2
-poke_be64 "$T/data-in-rt.qcow2" "$L2" $((COPIED | RT))
-expect data-in-rt.qcow2 fail corrupt "metadata overlap" "the refcount table"
-qemu_finds data-in-rt.qcow2
-
-copy data-in-l1.qcow2
-poke_be64 "$T/data-in-l1.qcow2" "$L2" $((COPIED | L1))
-expect data-in-l1.qcow2 fail corrupt "metadata overlap" "the active L1 table"
-qemu_finds data-in-l1.qcow2
-
+# overlap NAME OFFSET ENTRY WHAT: the entry at OFFSET made to point into WHAT.
+overlap() {
+    copy "$1"
+    poke_be64 "$T/$1" "$2" "$3"
+    expect "$1" fail corrupt "metadata overlap" "$4"
+    qemu_finds "$1"
+}
+overlap l2-in-l1.qcow2 "$L1" $((COPIED | L1)) "the active L1 table"
+overlap data-in-rb.qcow2 "$L2" $((COPIED | RB)) "a refcount block"
+overlap data-in-rt.qcow2 "$L2" $((COPIED | RT)) "the refcount table"
+overlap data-in-l1.qcow2 "$L2" $((COPIED | L1)) "the active L1 table"
 # A compressed cluster (one sector) at byte 512 of the header.
-copy data-in-header.qcow2
-poke_be64 "$T/data-in-header.qcow2" "$L2" $(((1 << 62) | 512))
-expect data-in-header.qcow2 fail corrupt "metadata overlap" "the header"
-qemu_finds data-in-header.qcow2
+overlap data-in-header.qcow2 "$L2" $(((1 << 62) | 512)) "the header"
 
 # An L1 entry with flags and no offset: qemu-img check reads the header as its L2 table.
 copy l1-header.qcow2
