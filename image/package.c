@@ -53,7 +53,8 @@ struct csm_package {
  * last bytes read, which a gzip holds without holes. */
 static void keep_tail(struct csm_package *p, const unsigned char *b, size_t len, uint64_t off)
 {
-    if (!p->watched || !len)
+    /* A small member costs little to read again. */
+    if (!p->watched || !len || (p->size ? p->size : off + len) <= 4 * TAIL_LEN)
         return;
     if (!p->tail)
         p->tail = xcalloc(1, TAIL_LEN);
