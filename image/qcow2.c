@@ -580,6 +580,8 @@ static bool check_l2_tables(struct csm_image *img, struct qcow2 *q)
         }
         if (img_pread(img, l2, cs, refs[i].l2) == 0)
             scan_l2(img, q, l2, refs[i].l2, (uint64_t)refs[i].index * per_l1, j - i, active, &t);
+        else
+            complete = false; /* a package's stream that stopped */
     }
     free(refs);
     report_tally(img, q, &t);
