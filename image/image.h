@@ -5,9 +5,10 @@
  * read at any offset.
  *
  * Only metadata and the guest bytes asked for are read: the time and the
- * memory of an open do not grow with the virtual size. Every size and loop
- * taken from the file is bounded, so a hostile file costs at most
- * CSM_IMAGE_META_BUDGET bytes of reading. The file is never written.
+ * memory of an open do not grow with the virtual size (a package is the
+ * exception: it is read to its end, unless opened quick). Every size and
+ * loop taken from the file is bounded, so a hostile file costs at most
+ * CSM_IMAGE_META_BUDGET bytes of table reading. The file is never written.
  *
  * Errors are negative errno values. Library code: it never prints. */
 #pragma once
