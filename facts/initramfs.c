@@ -470,7 +470,8 @@ static void put(FILE *f, char type, const void *a, size_t alen, const char *text
     uint32_t len = (uint32_t)(alen + strlen(text));
     fputc(type, f);
     fwrite(&len, sizeof(len), 1, f);
-    fwrite(a, 1, alen, f);
+    if (alen)
+        fwrite(a, 1, alen, f);
     fputs(text, f);
 }
 
