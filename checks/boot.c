@@ -16,6 +16,9 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
         csm_result_skip(r, "data-role", "a data disk is not booted");
         return;
     }
+    /* An image shows how it boots only through its guest disk. */
+    if (s->mode == CSM_MODE_IMAGE && !csm_image_guest_disk(s, r))
+        return;
     const struct csm_efi *e = csm_facts_efi(s);
     bool efi = e->efi_signs != NULL, bios = e->bios_signs != NULL;
 

@@ -93,5 +93,9 @@ struct csm_evidence;
 struct csm_evidence *csm_partition_table_row(struct csm_result *r, const struct csm_disk *d);
 void csm_judge_partition_table(struct csm_result *r, const struct csm_disk *d, struct csm_evidence *label_row);
 
+/* In image mode, the guest disk; NULL after the result is set to a skip
+ * (the file holds no disk image) or an error (the disk could not be read). */
+const struct csm_disk *csm_image_guest_disk(struct csm_scan *s, struct csm_result *r);
+
 /* Does a device name match one of the glob patterns (fnmatch)? */
 bool csm_name_matches(char *const *patterns, const char *name);

@@ -87,8 +87,9 @@ static const char *role_disk(const struct csm_scan *s)
     return s->opts->role == CSM_ROLE_DATA ? "data disk" : "system disk";
 }
 
-/* The guest disk, or NULL after a skip (nothing to read) or an error. */
-static const struct csm_disk *guest_disk(struct csm_scan *s, struct csm_result *r)
+/* The guest disk, or NULL after a skip (nothing to read) or an error:
+ * a check of the guest never passes on a disk that was not read. */
+const struct csm_disk *csm_image_guest_disk(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_image_facts *im = csm_facts_image(s);
     csm_result_var(r, "file", "%s", im->path);
@@ -168,7 +169,7 @@ static const char *integrity_outcome(const bool *kinds, bool read_errors, enum c
         { CSM_IMGP_TRUNCATED, "truncated", CSM_FAIL },     { CSM_IMGP_CORRUPT, "corrupt", CSM_FAIL },
         { CSM_IMGP_ENCRYPTED, "encrypted", CSM_FAIL },     { CSM_IMGP_DEPENDENT, "dependent", CSM_FAIL },
         { CSM_IMGP_UNSUPPORTED, "unsupported", CSM_FAIL }, { CSM_IMGP_UNVERIFIED, "unverified", CSM_WARN },
-        { CSM_IMGP_UNCLEAN, "unclean", CSM_WARN },
+        { CSM_IMGP_PARTIAL, "partial", CSM_WARN },         { CSM_IMGP_UNCLEAN, "unclean", CSM_WARN },
     };
     for (size_t i = 0; i < ARRAY_SIZE(order); i++)
         if (kinds[order[i].kind]) {
@@ -213,6 +214,10 @@ void csm_check_image_integrity(struct csm_scan *s, struct csm_result *r)
     if (in->allocated_known)
         csm_result_evidence(r, "checked", "header, tables and every allocation entry");
     csm_result_var(r, "count", "%zu", in->n_problems + in->n_dropped + strv_length(im->read_errors));
+    if (!in->readable && !in->n_problems) {
+        csm_result_error(r, "%s", in->unreadable_why ? in->unreadable_why : "the guest disk cannot be read");
+        return;
+    }
     enum csm_status st;
     const char *outcome = integrity_outcome(kinds, im->read_errors != NULL, &st);
     csm_result_set(r, st, outcome);
@@ -284,7 +289,7 @@ static bool any_past_end(const struct csm_image_facts *im, struct csm_result *r)
 
 void csm_check_image_partition_table(struct csm_scan *s, struct csm_result *r)
 {
-    const struct csm_disk *d = guest_disk(s, r);
+    const struct csm_disk *d = csm_image_guest_disk(s, r);
     const struct csm_image_facts *im = csm_facts_image(s);
     char size[32];
     if (!d)
@@ -354,7 +359,7 @@ static bool duplicate_uuids(struct csm_result *r, const struct csm_disk *d)
 
 void csm_check_image_filesystems(struct csm_scan *s, struct csm_result *r)
 {
-    const struct csm_disk *d = guest_disk(s, r);
+    const struct csm_disk *d = csm_image_guest_disk(s, r);
     const struct csm_image_facts *im = csm_facts_image(s);
     if (!d)
         return;
@@ -413,7 +418,7 @@ void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r)
         csm_result_skip(r, "data-role", "a data disk is not booted");
         return;
     }
-    const struct csm_disk *d = guest_disk(s, r);
+    const struct csm_disk *d = csm_image_guest_disk(s, r);
     const struct csm_image_facts *im = csm_facts_image(s);
     bool cut = false;
     if (!d)
@@ -431,6 +436,17 @@ void csm_check_image_bootable(struct csm_scan *s, struct csm_result *r)
     bool esp = false;
     for (size_t i = 0; i < d->n_parts; i++)
         esp |= d->parts[i].esp;
+    if (d->label && streq(d->label, "gpt") && !gpt_ok) {
+        /* It may boot with BIOS (boot code in the protective MBR, a BIOS
+         * boot partition): the offline service refuses GPT all the same. */
+        for (size_t i = 0; i < d->n_parts; i++)
+            if (d->parts[i].bios_boot)
+                csm_result_evidence(r, "BIOS boot", "partition %zu is a BIOS boot partition", d->parts[i].partno);
+        csm_evidence_problem(mbr, "a GPT disk, which the offline migration service does not accept");
+        csm_result_list(r, "problems", "a GPT partition table");
+        csm_result_set(r, CSM_FAIL, "gpt");
+        return;
+    }
     if ((!d->label || !streq(d->label, "dos")) && !gpt_ok) {
         csm_evidence_problem(mbr, "the image has no MBR partition table to boot from");
         csm_result_list(r, "problems", "no MBR partition table (%s)", d->label ? d->label : "none");

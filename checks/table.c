@@ -10,7 +10,7 @@
 const struct csm_check csm_checks[] = {
     { "disk.partition-table", "", "disk size label disk_id fstype partnums", CSM_NEEDS_DISK,
       csm_check_disk_partition_table },
-    { "boot.efi", "", "signs", CSM_ALSO_IMAGE, csm_check_boot_efi },
+    { "boot.efi", "", "signs file", CSM_ALSO_IMAGE, csm_check_boot_efi },
     { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root },
     { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume },
     { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks },

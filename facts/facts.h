@@ -418,9 +418,13 @@ int csm_initramfs_has(const struct csm_initramfs *ir, const char *module, const 
 
 /* The stream reader behind it, on any open file (tests, fuzzing, bench).
  * next() returns 0 with the member's path, 1 at the end, -errno on error
- * with a message in *why (owned by the reader). */
+ * with a message in *why (owned by the reader). new() reads in this
+ * process; confined() in a child process under a limit of memory (1 GiB of
+ * address space) and CPU time, which bounds what libarchive and its
+ * decoders may allocate for a hostile file. */
 struct csm_irscan;
 int csm_irscan_new(int fd, struct csm_irscan **out);
+int csm_irscan_confined(int fd, struct csm_irscan **out);
 int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why);
 const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current archive */
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);

@@ -158,6 +158,12 @@ static void probe_guest(struct csm_image_facts *im)
     }
 }
 
+static void image_progress(void *data, uint64_t done, uint64_t total)
+{
+    const struct csm_scan *s = data;
+    s->opts->progress(s->opts->image, done, total);
+}
+
 const struct csm_image_facts *csm_facts_image(struct csm_scan *s)
 {
     if (s->facts->image)
@@ -169,7 +175,12 @@ const struct csm_image_facts *csm_facts_image(struct csm_scan *s)
         FACT_FAIL(im, -EINVAL, "no --image given");
         return im;
     }
-    int r = csm_image_open(im->path, &im->img);
+    struct csm_image_opts o = { .quick = s->opts->quick };
+    if (s->opts->progress) {
+        o.progress = image_progress;
+        o.progress_data = s;
+    }
+    int r = csm_image_open(im->path, &o, &im->img);
     if (r < 0) {
         FACT_FAIL(im, r, "cannot open %s: %s", im->path, csm_strerror(r));
         return im;

@@ -5,17 +5,26 @@
  * modules it passes. Member data is never read, only skipped.
  *
  * Two libarchive readers are stacked: one decompresses (format "raw"), the
- * other parses cpio from what the first hands over. Between them sits the
- * one cap libarchive lacks: its cpio reader buffers a member's name whole,
- * so a header announcing a 2 GiB name over a stream of zeros would fill
- * 2 GiB of memory. The feed refuses to hand over more than the last
- * header announced (its data) plus a little for the next header. */
+ * other parses cpio from what the first hands over. Between them sits what
+ * libarchive lacks: its cpio reader buffers a member's name and a symlink's
+ * target whole, allocating what the header announces (4 GiB from one
+ * header of a 2 KiB file) before it reads. The feed reads each header as it
+ * passes and stops the stream where the kernel would: a header that is not
+ * newc, a name or a link target longer than PATH_MAX. It also refuses to
+ * hand over more than the last header announced plus a little.
+ *
+ * The scan reads a file in this process (csm_irscan_new: tests, fuzzing)
+ * or in a child process under a memory and CPU limit (csm_irscan_confined:
+ * the tool), which bounds whatever libarchive's decoders allocate. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,9 +35,34 @@
 #define READ_BLOCK (128 * 1024)
 #define MAX_SEGMENTS 16
 #define HEADER_SLACK (1024 * 1024) /* a header, its name, and read-ahead */
+#define NEWC_HEADER 110
+#define CPIO_PATH_MAX 4096         /* the kernel's PATH_MAX: names, link targets */
+
+/* The newc headers of the stream handed to the cpio reader, read as they
+ * pass: where the next one starts, and the bytes of it collected so far. */
+struct cpio_walk {
+    uint64_t next;        /* stream offset of the next header */
+    size_t have;          /* bytes of it in hdr */
+    size_t need;          /* NEWC_HEADER, then the header and its name */
+    bool padding;         /* past a trailer: NULs, then another archive or the end */
+    uint64_t end;         /* where the stream handed over ends (UINT64_MAX: not yet) */
+    unsigned char hdr[NEWC_HEADER + CPIO_PATH_MAX];
+};
+
+/* What the confined reader's parent knows: read from the child's records. */
+struct confined {
+    pid_t pid;
+    int from;             /* the pipe from the child */
+    unsigned char buf[64 * 1024];
+    size_t len, pos;
+    char *member, *segment;
+    uint64_t bytes, entries;
+};
 
 struct csm_irscan {
     int fd;
+    struct confined *c;   /* NULL: this process reads */
+    struct cpio_walk walk;
     struct archive *raw; /* decompresses */
     struct archive *a;   /* parses cpio from raw's output */
     uint64_t fed;        /* bytes handed from raw to a */
@@ -43,6 +77,7 @@ struct csm_irscan {
     struct timespec started;
 };
 
+static void reap(struct confined *c, bool kill_it, int *status);
 static void set_why(struct csm_irscan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_why(struct csm_irscan *sc, const char *fmt, ...)
 {
@@ -51,6 +86,13 @@ static void set_why(struct csm_irscan *sc, const char *fmt, ...)
     free(sc->why);
     sc->why = xvasprintf(fmt, ap);
     va_end(ap);
+}
+
+/* Bytes the cpio reader has consumed of the current archive. */
+static uint64_t consumed(const struct csm_irscan *sc)
+{
+    la_int64_t n = sc->a ? csm_la.archive_filter_bytes(sc->a, 0) : 0;
+    return n > 0 ? (uint64_t)n : 0;
 }
 
 int csm_irscan_new(int fd, struct csm_irscan **out)
@@ -79,6 +121,97 @@ static void close_archive(struct csm_irscan *sc)
     sc->a = sc->raw = NULL;
 }
 
+static bool hex8(const unsigned char *p, uint64_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < 8; i++) {
+        int c = p[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return false;
+        *v = *v << 4 | (uint64_t)d;
+    }
+    return true;
+}
+
+/* Checks a whole header (and its name); sets where the next one starts.
+ * NULL when it is one the kernel would unpack, else what is wrong. */
+static const char *check_header(struct cpio_walk *w, uint64_t at)
+{
+    uint64_t mode, size, namesize;
+    if (w->have < NEWC_HEADER)
+        return NULL;
+    if (memcmp(w->hdr, "070701", 6) && memcmp(w->hdr, "070702", 6))
+        return "not a newc cpio header (the kernel reads only newc)";
+    /* Every field hexadecimal, as libarchive requires: a header it would
+     * not take makes it search the stream for one, past this walk. */
+    for (size_t i = 6; i < NEWC_HEADER; i += 8)
+        if (!hex8(w->hdr + i, &mode))
+            return "a newc header with a field that is not hexadecimal";
+    hex8(w->hdr + 14, &mode);
+    hex8(w->hdr + 54, &size);
+    hex8(w->hdr + 94, &namesize);
+    if (!namesize)
+        return "a member without a name";
+    if (namesize > CPIO_PATH_MAX)
+        return "a name longer than PATH_MAX (4096 bytes)";
+    if ((mode & 0170000) == 0120000 && size > CPIO_PATH_MAX)
+        return "a symbolic link whose target is longer than PATH_MAX (4096 bytes)";
+    if ((mode & 0170000) != 0100000 && (mode & 0170000) != 0120000 && size)
+        return "a directory or special file that carries data"; /* libarchive would read it ahead whole */
+    if (w->need == NEWC_HEADER) {
+        w->need = NEWC_HEADER + (size_t)namesize; /* the name too: is it the trailer? */
+        return NULL;
+    }
+    if (w->have < w->need)
+        return NULL;
+    w->padding = namesize == 11 && memcmp(w->hdr + NEWC_HEADER, "TRAILER!!!", 11) == 0;
+    w->next = at + ((NEWC_HEADER + namesize + 3) & ~3ULL) + ((size + 3) & ~3ULL);
+    w->have = 0;
+    w->need = NEWC_HEADER;
+    return NULL;
+}
+
+/* Walks the headers in a block of the stream at offset off. After a
+ * trailer come NULs, then another cpio archive (its header starts with
+ * '0'), or what is not one (a compressed archive): the stream handed over
+ * ends there, so that libarchive does not search it for a header. */
+static const char *walk_block(struct cpio_walk *w, const unsigned char *b, size_t n, uint64_t off, uint64_t *bad)
+{
+    while (w->end == UINT64_MAX && w->next + w->have < off + n) {
+        if (w->padding) {
+            uint64_t p = w->next > off ? w->next : off;
+            while (p < off + n && !b[p - off])
+                p++;
+            if (p == off + n) {
+                w->next = p;
+                break;
+            }
+            w->padding = false;
+            w->next = p;
+            if (b[p - off] != '0')
+                w->end = p;
+            continue;
+        }
+        uint64_t at = w->next, from = at + w->have;
+        if (from < off) /* a block the stream skipped: cannot happen with raw */
+            return "a gap in the stream";
+        size_t k = (size_t)(from - off), take = w->need - w->have;
+        if (take > n - k)
+            take = n - k;
+        memcpy(w->hdr + w->have, b + k, take);
+        w->have += take;
+        const char *why = check_header(w, at);
+        if (why) {
+            *bad = at;
+            return why;
+        }
+        if (w->have && w->have < w->need && take == n - k)
+            break; /* the rest of this header is in the next block */
+    }
+    return NULL;
+}
+
 static la_ssize_t feed(struct archive *a, void *data, const void **buf)
 {
     struct csm_irscan *sc = data;
@@ -100,6 +233,18 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
         csm_la.archive_set_error(a, csm_la.archive_errno(sc->raw), "%s", msg ? msg : "decompression failed");
         return -1;
     }
+    uint64_t bad = 0;
+    if (sc->walk.end != UINT64_MAX && sc->fed >= sc->walk.end)
+        return 0;
+    const char *why = walk_block(&sc->walk, *buf, size, sc->fed, &bad);
+    if (sc->walk.end < sc->fed + size)
+        size = (size_t)(sc->walk.end - sc->fed);
+    if (why) {
+        char msg[192];
+        snprintf(msg, sizeof(msg), "cpio header at offset %llu: %s", (unsigned long long)bad, why);
+        csm_la.archive_set_error(a, EINVAL, "%s", msg);
+        return -1;
+    }
     sc->fed += size;
     return (la_ssize_t)size;
 }
@@ -108,6 +253,14 @@ void csm_irscan_free(struct csm_irscan *sc)
 {
     if (!sc)
         return;
+    if (sc->c) {
+        int status;
+        reap(sc->c, true, &status);
+        close(sc->c->from);
+        free(sc->c->member);
+        free(sc->c->segment);
+        free(sc->c);
+    }
     close_archive(sc);
     free(sc->segment);
     free(sc->why);
@@ -150,6 +303,10 @@ static int open_archive(struct csm_irscan *sc)
     csm_la.archive_read_support_format_cpio(sc->a);
     sc->fed = 0;
     sc->allowed = HEADER_SLACK;
+    sc->walk.next = sc->walk.have = 0;
+    sc->walk.need = NEWC_HEADER;
+    sc->walk.padding = false;
+    sc->walk.end = UINT64_MAX;
     if (csm_la.archive_read_open(sc->a, sc, NULL, feed, NULL) != ARCHIVE_OK) {
         set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
                 csm_la.archive_error_string(sc->a) ? csm_la.archive_error_string(sc->a) : "cannot be opened");
@@ -170,8 +327,8 @@ static void name_segment(struct csm_irscan *sc)
  * Returns 1 at the end of the file, 0 when another archive follows. */
 static int next_segment(struct csm_irscan *sc)
 {
-    off_t pos = sc->seg_start + (off_t)csm_la.archive_filter_bytes(sc->a, 0);
-    sc->bytes_done += (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
+    off_t pos = sc->seg_start + (off_t)consumed(sc);
+    sc->bytes_done += consumed(sc);
     close_archive(sc);
     char buf[4096];
     for (;;) {
@@ -225,9 +382,13 @@ static int check_caps(struct csm_irscan *sc, struct archive_entry *e)
     return 0;
 }
 
+static int confined_next(struct csm_irscan *sc, const char **member, const char **why);
+
 int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why)
 {
     *why = NULL;
+    if (sc->c)
+        return confined_next(sc, member, why);
     while (!sc->ended) {
         int r = sc->a ? 0 : open_archive(sc);
         struct archive_entry *e = NULL;
@@ -239,7 +400,7 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
                 /* A compressed archive is the last one the kernel unpacks in practice. */
                 r = plain ? next_segment(sc) : 1;
                 if (r == 1) {
-                    sc->bytes_done += plain ? 0 : (uint64_t)csm_la.archive_filter_bytes(sc->a, 0);
+                    sc->bytes_done += plain ? 0 : consumed(sc);
                     close_archive(sc);
                     sc->ended = true;
                 }
@@ -256,12 +417,12 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
                 /* What a may read before its next header: this member's data, then slack. */
                 uint64_t size = csm_la.archive_entry_size_is_set(e) && csm_la.archive_entry_size(e) > 0
                                     ? (uint64_t)csm_la.archive_entry_size(e) : 0;
-                sc->allowed = (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) + size + HEADER_SLACK;
+                sc->allowed = consumed(sc) + size + HEADER_SLACK;
             }
         }
         if (r < 0) {
             *why = sc->why;
-            sc->bytes_done += sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0;
+            sc->bytes_done += consumed(sc);
             close_archive(sc);
             sc->ended = true;
             return r;
@@ -274,17 +435,196 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
 
 const char *csm_irscan_segment(const struct csm_irscan *sc)
 {
-    return sc->segment ? sc->segment : "";
+    const char *seg = sc->c ? sc->c->segment : sc->segment;
+    return seg ? seg : "";
 }
 
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc)
 {
-    return sc->bytes_done + (sc->a ? (uint64_t)csm_la.archive_filter_bytes(sc->a, 0) : 0);
+    if (sc->c)
+        return sc->c->bytes;
+    return sc->bytes_done + consumed(sc);
 }
 
 uint64_t csm_irscan_entries(const struct csm_irscan *sc)
 {
-    return sc->entries;
+    return sc->c ? sc->c->entries : sc->entries;
+}
+
+/* ---- the confined reader: the same scan in a child process ----
+ * Records on the pipe: a type byte, a 32-bit length, the payload.
+ * 'S' segment name; 'M' bytes, entries (64 bits each) and the member's
+ * path; 'E' the result (32 bits), bytes, entries, then why. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define CONFINE_MEMORY 0 /* ASan reserves terabytes of shadow memory and bounds allocations itself */
+#else
+#define CONFINE_MEMORY 1
+#endif
+#define CONFINED_MEMORY (1ULL << 30) /* address space of the reader */
+
+static void put(FILE *f, char type, const void *a, size_t alen, const char *text)
+{
+    uint32_t len = (uint32_t)(alen + strlen(text));
+    fputc(type, f);
+    fwrite(&len, sizeof(len), 1, f);
+    if (alen)
+        fwrite(a, 1, alen, f);
+    fputs(text, f);
+}
+
+static void __attribute__((noreturn)) confined_child(struct csm_irscan *sc, int out)
+{
+    struct rlimit mem = { CONFINED_MEMORY, CONFINED_MEMORY };
+    struct rlimit cpu = { CSM_CAP_INITRAMFS_SECONDS + 5, CSM_CAP_INITRAMFS_SECONDS + 5 };
+    if (CONFINE_MEMORY)
+        setrlimit(RLIMIT_AS, &mem);
+    setrlimit(RLIMIT_CPU, &cpu);
+    FILE *f = fdopen(out, "w");
+    if (!f)
+        _exit(3);
+    _cleanup_free_ char *seg = xstrdup("");
+    const char *member, *why;
+    int r;
+    while ((r = csm_irscan_next(sc, &member, &why)) == 0) {
+        if (!streq(seg, csm_irscan_segment(sc))) {
+            free(seg);
+            seg = xstrdup(csm_irscan_segment(sc));
+            put(f, 'S', NULL, 0, seg);
+        }
+        uint64_t n[2] = { csm_irscan_bytes(sc), csm_irscan_entries(sc) };
+        put(f, 'M', n, sizeof(n), member);
+    }
+    if (!streq(seg, csm_irscan_segment(sc)))
+        put(f, 'S', NULL, 0, csm_irscan_segment(sc));
+    struct {
+        int32_t r;
+        uint64_t bytes, entries;
+    } __attribute__((packed)) end = { r, csm_irscan_bytes(sc), csm_irscan_entries(sc) };
+    put(f, 'E', &end, sizeof(end), r < 0 && why ? why : "");
+    fflush(f);
+    _exit(ferror(f) ? 3 : 0);
+}
+
+int csm_irscan_confined(int fd, struct csm_irscan **out)
+{
+    struct csm_irscan *sc;
+    int r = csm_irscan_new(fd, &sc); /* libarchive is loaded before the fork */
+    if (r < 0)
+        return r;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        r = -errno;
+        csm_irscan_free(sc);
+        return r;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        r = -errno;
+        close(p[0]);
+        close(p[1]);
+        csm_irscan_free(sc);
+        return r;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        confined_child(sc, p[1]);
+    }
+    close(p[1]);
+    sc->c = xcalloc(1, sizeof(*sc->c));
+    sc->c->pid = pid;
+    sc->c->from = p[0];
+    *out = sc;
+    return 0;
+}
+
+/* Exactly n bytes from the child; false at its end or on error. */
+static bool take(struct confined *c, void *dst, size_t n)
+{
+    unsigned char *d = dst;
+    while (n) {
+        if (c->pos == c->len) {
+            ssize_t k = read(c->from, c->buf, sizeof(c->buf));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return false;
+            c->len = (size_t)k;
+            c->pos = 0;
+        }
+        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
+        memcpy(d, c->buf + c->pos, m);
+        c->pos += m;
+        d += m;
+        n -= m;
+    }
+    return true;
+}
+
+static void reap(struct confined *c, bool kill_it, int *status)
+{
+    *status = 0;
+    if (c->pid <= 0)
+        return;
+    if (kill_it)
+        kill(c->pid, SIGKILL);
+    while (waitpid(c->pid, status, 0) < 0 && errno == EINTR)
+        ;
+    c->pid = 0;
+}
+
+static int confined_next(struct csm_irscan *sc, const char **member, const char **why)
+{
+    struct confined *c = sc->c;
+    while (!sc->ended) {
+        unsigned char type;
+        uint32_t len;
+        if (!take(c, &type, 1) || !take(c, &len, sizeof(len)) || len > 64 * 1024)
+            break;
+        _cleanup_free_ char *rec = xmalloc(len + 1);
+        if (!take(c, rec, len))
+            break;
+        rec[len] = '\0';
+        if (type == 'S') {
+            free(c->segment);
+            c->segment = xstrdup(rec);
+        } else if (type == 'M' && len >= 16) {
+            memcpy(&c->bytes, rec, 8);
+            memcpy(&c->entries, rec + 8, 8);
+            free(c->member);
+            c->member = xstrdup(rec + 16);
+            *member = c->member;
+            return 0;
+        } else if (type == 'E' && len >= 20) {
+            int32_t r;
+            memcpy(&r, rec, 4);
+            memcpy(&c->bytes, rec + 4, 8);
+            memcpy(&c->entries, rec + 12, 8);
+            set_why(sc, "%s", rec + 20);
+            sc->ended = true;
+            int status;
+            reap(c, false, &status);
+            *why = sc->why;
+            return r;
+        } else {
+            break;
+        }
+    }
+    if (sc->ended)
+        return 1;
+    int status;
+    reap(c, true, &status);
+    sc->ended = true;
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+        set_why(sc, "the reader was stopped (%s) within its limits of %llu MiB of memory and %d s of CPU time",
+                strsignal(WTERMSIG(status)), CONFINED_MEMORY >> 20, CSM_CAP_INITRAMFS_SECONDS + 5);
+    else
+        set_why(sc, "the reader ended without a result (status %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    *why = sc->why;
+    return -EBADMSG;
 }
 
 /* ---- the fact: per kernel, shared by every check ---- */
@@ -380,7 +720,7 @@ static struct csm_initramfs *ir_open(struct csm_scan *s, const struct csm_kernel
     }
     ir->path = k->initrd;
     int fd = csm_root_openat(s->root, k->initrd, O_RDONLY | O_NONBLOCK);
-    int r = fd < 0 ? fd : csm_irscan_new(fd, &ir->scan);
+    int r = fd < 0 ? fd : csm_irscan_confined(fd, &ir->scan);
     if (r < 0) {
         FACT_FAIL(ir, r, "%s: %s", k->initrd, csm_strerror(r));
         if (fd >= 0)

@@ -15,6 +15,7 @@
 #define MAX_RANGES 1024
 #define MAX_ERRORS 16
 #define MAX_EBRS 128
+#define COPY_LEN (64 * 1024) /* one read of the image, one write of the copy */
 
 struct range {
     uint64_t start, end;
@@ -117,7 +118,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 static void copy_range(struct csm_image_guest *g, uint64_t a, uint64_t b)
 {
     while (a < b) {
-        size_t n = b - a < CSM_GUEST_HEAD ? (size_t)(b - a) : (size_t)CSM_GUEST_HEAD;
+        size_t n = b - a < COPY_LEN ? (size_t)(b - a) : COPY_LEN;
         if (g->fetched + n > CSM_GUEST_FETCH_BUDGET) {
             if (!g->budget_noted)
                 add_error(g, a, b, -E2BIG);
@@ -223,7 +224,7 @@ int csm_image_guest_open(struct csm_image *img, struct csm_image_guest **out)
     g->img = img;
     g->fd = fd;
     g->size = in->virtual_size;
-    g->buf = xmalloc(CSM_GUEST_HEAD);
+    g->buf = xmalloc(COPY_LEN);
 
     unsigned char mbr[512] = { 0 };
     csm_image_guest_fetch(g, 0, CSM_GUEST_DISK_HEAD);

@@ -20,7 +20,7 @@
 const char *csm_image_problem_kind_name(enum csm_image_problem_kind k)
 {
     static const char *const names[] = { "truncated", "corrupt",  "unsupported", "encrypted",
-                                         "dependent", "unclean", "unverified" };
+                                         "dependent", "unclean", "unverified", "partial" };
     return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
@@ -57,8 +57,9 @@ bool img_meta_charge(struct csm_image *img, uint64_t bytes, const char *what)
         return true;
     }
     if (!img->meta_capped)
-        img_note(img, "%s past the first %llu MiB of tables were not examined (validation budget)", what,
-                 (unsigned long long)(CSM_IMAGE_META_BUDGET >> 20));
+        img_problem(img, CSM_IMGP_PARTIAL, 0, "validation budget", "%s past the first %llu MiB of tables were not "
+                    "examined: the metadata was validated only in part", what,
+                    (unsigned long long)(CSM_IMAGE_META_BUDGET >> 20));
     img->meta_capped = true;
     return false;
 }
@@ -314,7 +315,8 @@ static int open_content(struct csm_image *img)
     return 0;
 }
 
-int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **out)
+int csm_image_open_fd(int fd, int dirfd, const char *name, const struct csm_image_opts *opts,
+                      struct csm_image **out)
 {
     struct stat st;
     *out = NULL;
@@ -325,6 +327,10 @@ int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **ou
     struct csm_image *img = xcalloc(1, sizeof(*img));
     img->fd = fd;
     img->dirfd = dirfd;
+    if (opts)
+        img->opts = *opts;
+    if (!img->opts.stream_budget)
+        img->opts.stream_budget = CSM_IMAGE_STREAM_BUDGET;
     img->name = xstrdup(name);
     img->host = (struct csm_image_host){ file_pread, img, (uint64_t)st.st_size };
     img->info.file_size = (uint64_t)st.st_size;
@@ -341,7 +347,7 @@ int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **ou
     return 0;
 }
 
-int csm_image_open(const char *path, struct csm_image **out)
+int csm_image_open(const char *path, const struct csm_image_opts *opts, struct csm_image **out)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -353,7 +359,7 @@ int csm_image_open(const char *path, struct csm_image **out)
         slash[slash == dir ? 1 : 0] = '\0';
     int dirfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const char *base = slash ? strrchr(path, '/') + 1 : path;
-    int r = csm_image_open_fd(fd, dirfd, base, out);
+    int r = csm_image_open_fd(fd, dirfd, base, opts, out);
     if (r < 0) {
         close(fd);
         if (dirfd >= 0)

@@ -5,9 +5,10 @@
  * read at any offset.
  *
  * Only metadata and the guest bytes asked for are read: the time and the
- * memory of an open do not grow with the virtual size. Every size and loop
- * taken from the file is bounded, so a hostile file costs at most
- * CSM_IMAGE_META_BUDGET bytes of reading. The file is never written.
+ * memory of an open do not grow with the virtual size (a package is the
+ * exception: it is read to its end, unless opened quick). Every size and
+ * loop taken from the file is bounded, so a hostile file costs at most
+ * CSM_IMAGE_META_BUDGET bytes of table reading. The file is never written.
  *
  * Errors are negative errno values. Library code: it never prints. */
 #pragma once
@@ -35,8 +36,9 @@ enum csm_image_problem_kind {
     CSM_IMGP_DEPENDENT,   /* needs another file: backing file, parent, extents */
     CSM_IMGP_UNCLEAN,     /* not closed cleanly: readable, but should be checked */
     CSM_IMGP_UNVERIFIED,  /* a part that was not read (stream budget) */
+    CSM_IMGP_PARTIAL,     /* tables validated only in part (metadata budget) */
 };
-#define CSM_IMGP_KINDS (CSM_IMGP_UNVERIFIED + 1)
+#define CSM_IMGP_KINDS (CSM_IMGP_PARTIAL + 1)
 
 const char *csm_image_problem_kind_name(enum csm_image_problem_kind k);
 
@@ -73,14 +75,28 @@ struct csm_image_info {
 
 struct csm_image;
 
+/* How an image is opened; NULL or all zeros: the defaults. */
+struct csm_image_opts {
+    /* A package (tar, tar.gz, gzip) is read to its end, whatever that
+     * costs, so that its checksums and its end are verified; quick stops
+     * that reading at the stream budget (the rest is then "unverified"). */
+    bool quick;
+    uint64_t stream_budget; /* bytes one pass over a package may inflate; 0: CSM_IMAGE_STREAM_BUDGET */
+    /* Called now and then while a package is read to its end: the bytes
+     * of the file read so far, and its size; done == total at the end. */
+    void (*progress)(void *data, uint64_t done, uint64_t total);
+    void *progress_data;
+};
+
 /* Opens a file read-only (never blocks on a FIFO, refuses what is not a
  * regular file with -EMEDIUMTYPE). Problems of the content are not errors:
  * they are in the info. The directory of path is where a vmdk descriptor's
  * extent files are looked up. */
-int csm_image_open(const char *path, struct csm_image **out);
+int csm_image_open(const char *path, const struct csm_image_opts *opts, struct csm_image **out);
 /* The same on a descriptor (kept open by the caller); dirfd is where
  * extent files are looked up, -1 for nowhere. */
-int csm_image_open_fd(int fd, int dirfd, const char *name, struct csm_image **out);
+int csm_image_open_fd(int fd, int dirfd, const char *name, const struct csm_image_opts *opts,
+                      struct csm_image **out);
 void csm_image_free(struct csm_image *img);
 
 const struct csm_image_info *csm_image_info(const struct csm_image *img);
@@ -101,6 +117,6 @@ const char *csm_image_name_format(const char *name);
 
 /* Caps. */
 #define CSM_IMAGE_MAX_VIRTUAL (64ULL << 40)   /* 64 TiB: more is out of range */
-#define CSM_IMAGE_META_BUDGET (32ULL << 20)   /* table bytes scanned for validation */
-#define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes decompressed from a package */
+#define CSM_IMAGE_META_BUDGET (128ULL << 20)  /* table bytes read for validation */
+#define CSM_IMAGE_STREAM_BUDGET (1ULL << 30)  /* bytes a pass over a package inflates (--quick) */
 #define CSM_IMAGE_MAX_PROBLEMS 32

@@ -42,9 +42,10 @@ struct csm_image {
     char *name;
     const struct csm_image_driver *drv;
     void *priv;
+    struct csm_image_opts opts;
     struct csm_package *pkg;
     uint64_t meta_spent; /* bytes of tables read for validation */
-    bool meta_capped;    /* the budget ran out: a note was added */
+    bool meta_capped;    /* the budget ran out: a problem was recorded */
 };
 
 /* Exact read of the image's own bytes: 0, -ENODATA when the range passes
@@ -62,7 +63,7 @@ void img_problem(struct csm_image *img, enum csm_image_problem_kind kind, uint64
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void img_note(struct csm_image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Charges bytes of table reading against CSM_IMAGE_META_BUDGET; false (and
- * one note naming what) once the budget is spent. */
+ * one CSM_IMGP_PARTIAL problem naming what) once the budget is spent. */
 bool img_meta_charge(struct csm_image *img, uint64_t bytes, const char *what);
 
 /* A copy of s fit to print: at most max bytes, control and non-ASCII bytes

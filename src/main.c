@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -65,6 +66,9 @@ static void usage(FILE *f)
           "      --role ROLE             what the image becomes: system (default), the\n"
           "                              instance's system disk, which must boot; or data, a\n"
           "                              block-storage data disk\n"
+          "      --quick                 read a tar/tar.gz/gz package only up to 1 GiB of\n"
+          "                              inflated data instead of to its end: its checksums and\n"
+          "                              its end are then not verified (a warning)\n"
           "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
           "                              list every data disk (read on this host, not under --root)\n"
           "      --host-label NAME       the name the report goes by (in a fleet, in a diff), kept\n"
@@ -139,10 +143,36 @@ static bool label_ok(const char *s)
     return n && n <= 128 && s[0] != ' ' && s[n - 1] != ' ';
 }
 
+/* A progress line on a terminal's stderr, redrawn a few times a second and
+ * wiped at the end: nothing of it reaches a report. */
+static void show_progress(const char *what, uint64_t done, uint64_t total)
+{
+    static struct timespec last;
+    static int shown;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (done >= total) {
+        if (shown)
+            fprintf(stderr, "\r%*s\r", shown, "");
+        shown = 0;
+        return;
+    }
+    if (shown && (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 250)
+        return;
+    last = now;
+    char a[32], b[32];
+    int n = fprintf(stderr, "\rcsm-precheck: verifying %s: %s of %s (%d%%)", what, csm_format_size(done, a, sizeof(a)),
+                    csm_format_size(total, b, sizeof(b)), (int)(total ? done * 100 / total : 0));
+    if (n - 1 < shown)
+        fprintf(stderr, "%*s", shown - (n - 1), "");
+    shown = n - 1 > shown ? n - 1 : shown;
+    fflush(stderr);
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
     enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE, OPT_HOST_LABEL, OPT_SIGN,
-           OPT_NO_SITE_RULES };
+           OPT_NO_SITE_RULES, OPT_QUICK };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
@@ -153,6 +183,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         { "role", required_argument, NULL, OPT_ROLE },
         { "host-label", required_argument, NULL, OPT_HOST_LABEL },
         { "sign", required_argument, NULL, OPT_SIGN },
+        { "quick", no_argument, NULL, OPT_QUICK },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "no-site-rules", no_argument, NULL, OPT_NO_SITE_RULES },
@@ -193,6 +224,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             else
                 return usage_error("--role: expected system or data, not '%s'", optarg);
             cli->role_given = true;
+            break;
+        case OPT_QUICK:
+            cli->scan.quick = true;
             break;
         case 'p':
             cli->profile = optarg;
@@ -264,6 +298,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return usage_error("--image checks an image file; it does not go with --root or --disk");
     if (cli->role_given && !cli->scan.image)
         return usage_error("--role goes with --image");
+    if (cli->scan.quick && !cli->scan.image)
+        return usage_error("--quick goes with --image");
+    if (isatty(STDERR_FILENO))
+        cli->scan.progress = show_progress;
     if (cli->scan.disk && !cli->scan.root)
         return usage_error("--disk goes with --root; a live scan finds its own disk");
     bool json = cli->format && streq(cli->format, "json");

@@ -31,6 +31,10 @@ struct csm_scan_options {
     const char *image;         /* --image */
     enum csm_role role;        /* --role */
     const char *host_label;    /* --host-label: the name a fleet knows the system by */
+    bool quick;                /* --quick: a package is verified within a budget, not to its end */
+    /* Set when someone watches (stderr is a terminal): a long read, such
+     * as a package verified to its end, reports how far it got. */
+    void (*progress)(const char *what, uint64_t done, uint64_t total);
 };
 
 struct csm_facts; /* facts/facts.h */

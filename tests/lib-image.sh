@@ -33,6 +33,8 @@ evidence_of() { q ".results[] | select(.id == \"$1\") | .evidence[] | \"\(.label
 
 # Writes bytes (printf escapes) at an offset of a file.
 poke() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+# Writes a big-endian 64-bit number at an offset.
+poke_be64() { poke "$1" "$2" "$(printf '%016x' "$(($3))" | sed 's/../\\x&/g')"; }
 # Reads a big-endian 64-bit number at an offset.
 peek_be64() { od -An -tx1 -j "$2" -N8 "$1" | tr -d ' \n' | { read -r h; echo $((16#$h)); }; }
 

@@ -172,6 +172,29 @@ printf '\x7fELF\x02\x01\x01' >"$T/prog"
 head -c 4096 /dev/zero >>"$T/prog"
 CHECK=image.format expect prog fail refused "content"
 
+# ---- boot.efi never passes on a guest disk that was not read ----
+printf 'Bochs Virtual HD Image\0' >"$T/bochs.img"
+truncate -s 1M "$T/bochs.img"
+head -c 1000 "$T/dyn.vhd" >"$T/cut-start.vhd"
+for f in cut-start.vhd cut-header.qcow2 cut-l1.qcow2 disk.vhdx bochs.img empty.img random.img; do
+    scan_safe "$f" --image "$T/$f"
+    st=$(q '.results[] | select(.id == "boot.efi") | .status')
+    case $st in
+    skip | error) ok "$f: boot.efi is $st" ;;
+    *) not_ok "$f: boot.efi is $st on a guest disk that was not read" ;;
+    esac
+    assert_match '^.{8,}' "$(q '.results[] | select(.id == "boot.efi") | .reason')" "$f: boot.efi says why"
+    for id in image.partition-table image.filesystems image.bootable; do
+        assert_match '^(skip|error)$' "$(q ".results[] | select(.id == \"$id\") | .status")" "$f: $id does not pass"
+    done
+done
+scan_safe cut-start.vhd --image "$T/cut-start.vhd"
+assert_status boot.efi error
+assert_contains "$(q '.results[] | select(.id == "boot.efi") | .reason')" "footer" "cut-start.vhd: the reason names the missing footer"
+assert_status image.integrity fail truncated
+scan_safe disk.vhdx --image "$T/disk.vhdx"
+assert_status boot.efi skip no-image
+
 # ---- operational errors and usage ----
 run_csm --image "$T/missing.qcow2"
 assert_exit 4 "a missing file is an operational error"

@@ -37,8 +37,28 @@ assert_status image.filesystems pass found
 assert_eq "$DATA_UUID" "$(q '.image.partitions[0].uuid')" "data UUID through the GPT"
 scan gptsys --image "$T/data.qcow2"
 assert_status image.partition-table fail gpt
-assert_status image.bootable fail no-mbr
+assert_status image.bootable fail gpt
 assert_exit 2
+
+# ---- a GPT system disk that boots with BIOS: boot code in the protective MBR, a BIOS boot partition ----
+mkdisk "$T/biosgpt.raw" 64 'label: gpt
+start=2048, size=1M, type=21686148-6449-6E6F-744E-656564454649
+size=60M, type=linux
+'
+truncate -s 60M "$T/bg.fs"
+mke2fs -q -F -t ext4 -U "$ROOT_UUID" -M / "$T/bg.fs"
+put_fs "$T/biosgpt.raw" "$T/bg.fs" 4096
+printf 'ëc' | dd of="$T/biosgpt.raw" conv=notrunc status=none
+scan biosgpt --image "$T/biosgpt.raw"
+assert_status boot.efi pass bios
+assert_contains "$(evidence_of boot.efi)" "partition 1 of $T/biosgpt.raw is a BIOS boot partition" "boot.efi: the BIOS boot partition"
+assert_status image.bootable fail gpt
+assert_contains "$(q '.results[] | select(.id == "image.bootable") | .message')" "GPT disk" "image.bootable names GPT"
+assert_not_contains "$(q '.results[] | select(.id == "image.bootable") | .message')" "no MBR partition table" \
+    "image.bootable does not say there is no MBR partition table"
+assert_contains "$(evidence_of image.bootable)" "partition 1 is a BIOS boot partition" "image.bootable: the BIOS boot partition"
+assert_contains "$(q '.results[] | select(.id == "image.bootable") | .remediation.hint')" "online migration agent" \
+    "image.bootable: the ways out"
 scan gptonline --image "$T/data.qcow2" --profile online
 assert_eq info "$(q '.results[] | select(.id == "image.partition-table") | .severity')" "GPT is info online"
 

@@ -78,7 +78,7 @@ fi
 # would buffer the name whole; the reader refuses it at once, in little memory.
 {
     printf '070701%08X%08X' 1 $((0100644))
-    printf '%08X' 0 0 1 0 0 0 0 0 0 0
+    printf '%08X' 0 0 1 0 0 0 0 0 0
     printf '%08X%08X' $((1 << 30)) 0
     head -c 1100M /dev/zero
 } | zstd -q -1 -c >"$IR"
@@ -89,9 +89,51 @@ set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 J=$T/namebomb.json
 assert_status drivers.virtio-initramfs error
-assert_contains "$(reason)" "hostile name size" "huge member name: refused"
+assert_contains "$(reason)" "a name longer than PATH_MAX" "huge member name: refused"
 [ "$ms" -lt 10000 ] && ok "huge member name: ended in ${ms} ms" || not_ok "huge member name took ${ms} ms"
 if [ ${#timer[@]} -gt 0 ]; then
     [ "$rss" -lt 65536 ] && ok "huge member name: peak RSS ${rss} KiB" || not_ok "huge member name: peak RSS ${rss} KiB"
+fi
+
+# hostile NAME MODE SIZE REASON: one newc header of that mode and data size
+# over zeros, which libarchive would read ahead whole (found by fuzzing from
+# 2 KiB files): the reader refuses it with REASON.
+hostile() {
+    {
+        printf '070701%08X%08X' 1 "$2"
+        printf '%08X' 0 0 1 0 "$3" 0 0 0 0
+        printf '%08X%08X' 2 0
+        printf 'x\0'
+        head -c 64K /dev/zero
+    } | gzip -c >"$IR"
+    scan "$1" --root "$T/r"
+    assert_status drivers.virtio-initramfs error
+    assert_contains "$(reason)" "$4" "$1: refused"
+}
+hostile symlink $((0120777)) $((0xF0000000)) "a symbolic link whose target is longer than PATH_MAX"
+hostile dirdata $((040755)) $((0x70000000)) "a directory or special file that carries data"
+# A field that is not hexadecimal: libarchive would search on for a header.
+{
+    printf '070701%08X%08X' 1 $((0100644))
+    printf '%08X' 0 0 1 0 0 0 0
+    printf '0000-000%08X%08X%08X' 0 4 0
+    printf 'abc\0'
+} | gzip -c >"$IR"
+scan nothex --root "$T/r"
+assert_status drivers.virtio-initramfs error
+assert_contains "$(reason)" "not hexadecimal" "a field that is not hexadecimal: refused"
+# The kernel reads newc only; libarchive would also take odc.
+(cd "$T/r" && find etc -print | cpio -o -H odc --quiet) | gzip -c >"$IR"
+scan odc --root "$T/r"
+assert_status drivers.virtio-initramfs error
+assert_contains "$(reason)" "not a newc cpio header" "an odc archive: the kernel would not unpack it"
+
+# libarchive reads in a child process under a memory and a CPU limit.
+if command -v strace >/dev/null; then
+    strace -f -e trace=prlimit64,setrlimit -o "$T/limits" "$CSM" --root "$T/r" -f json >/dev/null 2>&1 || true
+    assert_contains "$(grep RLIMIT_CPU "$T/limits")" "rlim_cur=65" "the initramfs reader has a CPU limit"
+    if [ -z "${ASAN_OPTIONS:-}" ]; then # ASan bounds allocations itself
+        assert_contains "$(grep RLIMIT_AS "$T/limits")" "rlim_cur=1048576*1024" "the initramfs reader has a memory limit of 1 GiB"
+    fi
 fi
 done_testing

@@ -77,7 +77,7 @@ fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0
 printf '\xeb\x63\x90' | dd of="$T/gpt.img" conv=notrunc status=none
 scan gpt-image --image "$T/gpt.img"
 assert_status image.partition-table fail gpt
-assert_status image.bootable fail no-mbr
+assert_status image.bootable fail gpt
 assert_exit 2 "a GPT image blocks with the shipped rules"
 scan gpt-image-site --image "$T/gpt.img" --rules "$S"
 assert_status image.partition-table fail gpt
@@ -91,7 +91,7 @@ assert_exit 1 "a GPT image is a warning where the site accepts GPT"
 printf '[image.partition-table]\nseverity = blocker\n' >"$S/11-images.rules"
 scan gpt-image-own --image "$T/gpt.img" --rules "$S"
 assert_eq blocker "$(q '.results[] | select(.id=="image.partition-table") | .severity')" "a site's own image severity wins"
-assert_status image.bootable fail no-mbr
+assert_status image.bootable fail gpt
 rm "$S/11-images.rules"
 run_csm --list-checks --rules "$S" --format json
 assert_eq warning "$(jq -r '.checks[] | select(.id=="image.partition-table") | .severity' <<<"$out")" "listed as it applies"

@@ -24,7 +24,7 @@ static struct csm_image *open_bytes(const char *name, const void *buf, size_t le
     fwrite(buf, 1, len, f);
     fclose(f);
     struct csm_image *img = NULL;
-    CHECK(csm_image_open(path, &img) == 0);
+    CHECK(csm_image_open(path, NULL, &img) == 0);
     return img;
 }
 
@@ -101,7 +101,7 @@ static size_t make_qcow2(unsigned char *f, uint64_t plain_at)
     deflateEnd(&s);
     memcpy(f + 5 * CS, z, zlen);
     put_be64(f + 4 * CS, (1ULL << 62) | 5 * CS);
-    put_be64(f + 4 * CS + 8, plain_at);
+    put_be64(f + 4 * CS + 8, (1ULL << 63) | plain_at);
     memset(f + 6 * CS, 'B', CS);
     return 7 * CS;
 }
