@@ -34,6 +34,8 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
     }
     for (size_t i = 0; e->bios_signs && e->bios_signs[i]; i++)
         csm_result_evidence(r, "BIOS", "%s", e->bios_signs[i]);
+    for (size_t i = 0; e->errors && e->errors[i]; i++)
+        csm_evidence_problem(csm_result_evidence(r, "unreadable", "%s", e->errors[i]), "cannot be read");
 
     if (e->live_booted == 1)
         csm_result_set(r, CSM_FAIL, "efi");
@@ -43,6 +45,8 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "efi");
     else if (efi)
         csm_result_set(r, CSM_WARN, "hybrid");
+    else if (e->errors)
+        csm_result_error(r, "no EFI trace was found, but not every place of one could be read: %s", e->errors[0]);
     else {
         if (!bios && s->mode == CSM_MODE_IMAGE)
             csm_result_evidence(r, "EFI", "no EFI System Partition in the image");
@@ -205,6 +209,9 @@ void csm_check_boot_grub_root(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "disable-uuid");
     } else if (noroot) {
         csm_result_set(r, CSM_WARN, "no-root");
+    } else if (b->errors) {
+        csm_result_error(r, "the entries read are fine, but not every boot loader configuration could be read: %s",
+                         b->errors[0]);
     } else {
         csm_result_set(r, CSM_PASS, NULL);
     }
