@@ -34,6 +34,7 @@ struct csm_fstab {
     unsigned *bad_lines;
     char **bad_text; /* the text of each bad line, cut at 200 bytes */
     size_t n_bad;
+    bool unconfigured; /* debootstrap's "# UNCONFIGURED FSTAB FOR BASE SYSTEM" placeholder */
 };
 const struct csm_fstab *csm_facts_fstab(struct csm_scan *s);
 /* The entry for a mount point, or NULL. */
@@ -144,6 +145,7 @@ enum csm_where {
     CSM_WHERE_OTHER,   /* on another disk */
     CSM_WHERE_MISSING, /* names a device that does not exist (live) */
     CSM_WHERE_UNKNOWN, /* cannot be told (why says why) */
+    CSM_WHERE_REMOVABLE, /* an optical or removable drive, noauto: mounted by hand, not at boot */
 };
 
 struct csm_extent {

@@ -46,6 +46,10 @@ assert_contains "$(q '.results[] | select(.id == "boot.default-kernel") | .messa
 assert_status drivers.virtio-kernel pass available
 assert_status drivers.virtio-initramfs pass present
 assert_status drivers.initramfs-tooling pass present
+# debootstrap leaves "# UNCONFIGURED FSTAB FOR BASE SYSTEM": no entry, not even /.
+assert_status fstab.other-disks error
+assert_contains "$(q '.results[] | select(.id == "fstab.other-disks") | .reason')" "never configured" \
+    "the placeholder fstab establishes nothing"
 ev=$(q '.results[] | select(.id == "drivers.virtio-initramfs") | .evidence[] | [.value, .source // ""] | join(" ")')
 for m in virtio_blk virtio_pci virtio_ring virtio; do
     assert_match "$m: in the initramfs /boot/initrd.img-$ver:usr/lib/modules/$ver/kernel/drivers/[a-z]+/$m.ko" "$ev" "real initramfs holds $m"
