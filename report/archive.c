@@ -39,6 +39,17 @@ static cJSON *load_report(const char *path, char **why)
         *why = xasprintf("%s: cannot read: %s", path, csm_strerror(r));
         return NULL;
     }
+    /* JSON is UTF-8 (RFC 8259), and so is every report this tool writes:
+     * a byte that is not is a damaged or forged file, never intact. */
+    size_t bad = memchr(text, '\0', len) ? (size_t)((char *)memchr(text, '\0', len) - text) : csm_utf8_invalid(text, len);
+    if (bad != SIZE_MAX) {
+        unsigned line, col;
+        csm_text_position(text, bad, &line, &col);
+        *why = xasprintf("%s:%u:%u: not a JSON report: %s (byte 0x%02x)", path, line, col,
+                         text[bad] ? "invalid UTF-8" : "a NUL byte", (unsigned char)text[bad]);
+        free(text);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root || !cJSON_IsObject(root)) {

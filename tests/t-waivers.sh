@@ -87,6 +87,29 @@ assert_contains "$err" "$T/bad2.json:4: error: \"disk.partiton-table\" is not a 
 assert_contains "$err" "$T/bad2.json:5: error: a waiver needs \"reason\"" "missing reason, with its line"
 assert_contains "$err" "$T/bad2.json:5: error: \"expires\" must be a date YYYY-MM-DD" "bad date"
 assert_contains "$err" "$T/bad2.json:9: error: unknown key \"aproved_by\"" "unknown key"
+# Days that do not exist; a key given twice (cJSON would answer with the first).
+for day in 2027-02-30 2027-02-29 2027-04-31 2027-13-01 2027-1-011; do
+    printf '{ "waivers": [\n  { "id": "boot.efi", "reason": "r", "expires": "%s" }\n] }\n' "$day" >"$T/day.json"
+    run_csm --root "$R" --waivers "$T/day.json"
+    assert_exit 4 "$day is refused"
+    assert_contains "$err" "$T/day.json:2: error: \"expires\" must be a date YYYY-MM-DD, not \"$day\"" "$day: file:line"
+done
+printf '{ "waivers": [\n  { "id": "boot.efi", "reason": "r", "expires": "2028-02-29" }\n] }\n' >"$T/leap.json"
+run_csm --root "$R" --waivers "$T/leap.json"
+assert_match "^[0-3]$" "$rc" "2028-02-29 is a day"
+printf '{ "waivers": [\n  { "id": "boot.efi", "reason": "r" },\n  { "id": "boot.efi", "reason": "r",\n    "id": "disk.partition-table" }\n] }\n' >"$T/dup.json"
+run_csm --root "$R" --waivers "$T/dup.json"
+assert_exit 4
+assert_contains "$err" "$T/dup.json:3: error: duplicate key \"id\"" "a duplicate id, with its line"
+printf '{ "waivers": [ { "id": "boot.efi", "reason": "r" } ], "waivers": [] }\n' >"$T/dup2.json"
+run_csm --root "$R" --waivers "$T/dup2.json"
+assert_exit 4
+assert_contains "$err" "duplicate key \"waivers\"" "a duplicate waivers array"
+# Not UTF-8 (a Latin-1 reason): refused at its line and column, not copied into the report.
+printf '{ "waivers": [\n  { "id": "boot.efi", "reason": "caf\xe9 au lait" }\n] }\n' >"$T/latin1.json"
+run_csm --root "$R" --waivers "$T/latin1.json"
+assert_exit 4
+assert_contains "$err" "$T/latin1.json:2:37: error: invalid UTF-8 (byte 0xe9)" "the byte's line and column"
 printf '[]' >"$T/bad3.json"
 run_csm --root "$R" --waivers "$T/bad3.json"
 assert_exit 4
