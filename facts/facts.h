@@ -628,7 +628,8 @@ struct csm_agent_config {
 };
 /* NULL when no --agent-config was given. */
 const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s);
-/* Parses the text of a user.json (also for the tests and the fuzzer). */
+/* Parses the text of a user.json (also for the tests and the fuzzer); text[len]
+ * is a NUL byte. */
 void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_t len);
 void csm_agent_config_free(struct csm_agent_config *ac);
 

@@ -362,16 +362,29 @@ int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, 
     int ret = r->write(rep, f, &plain);
     if (fflush(f) != 0 || ferror(f))
         ret = ret < 0 ? ret : -EIO;
-    if (ret == 0 && fsync(fd) < 0)
-        ret = -errno;
     /* mkstemp creates 0600; a report is not secret. */
     if (ret == 0 && fchmod(fd, 0644 & ~umask_get()) < 0)
+        ret = -errno;
+    if (ret == 0 && fsync(fd) < 0)
         ret = -errno;
     if (fclose(f) != 0 && ret == 0)
         ret = -errno;
     if (ret == 0 && rename(tmp, path) < 0)
         ret = -errno;
-    if (ret < 0)
+    if (ret < 0) {
         unlink(tmp);
+        return ret;
+    }
+    /* The rename is an entry of the directory: until the directory is
+     * synced, a power cut may leave the old report, or none. */
+    _cleanup_free_ char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) < 0)
+        ret = -errno;
+    if (dfd >= 0)
+        close(dfd);
     return ret;
 }

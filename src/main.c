@@ -64,7 +64,8 @@ static void usage(FILE *f)
           "                              instance's system disk, which must boot; or data, a\n"
           "                              block-storage data disk\n"
           "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
-          "                              list every data disk (read on this host, not under --root)\n"
+          "                              list every data disk (read on this host, not under --root;\n"
+          "                              not with --image)\n"
           "      --host-label NAME       the name the report goes by (in a fleet, in a diff), kept\n"
           "                              beside the hostname the system itself has, if any\n"
           "\n"
@@ -102,7 +103,8 @@ static void usage(FILE *f)
           "   1  warnings only\n"
           "   2  blocked: at least one blocker failed\n"
           "   3  incomplete: no blocker failed, but a blocker could not be evaluated\n"
-          "   4  operational error: bad rule file, unreadable --root or --image, unwritable\n"
+          "   4  operational error: bad rule, waiver or agent config file, unreadable\n"
+          "      --root, --disk or --image, a library that cannot be loaded, unwritable\n"
           "      output\n"
           "  64  usage error\n",
           f);
@@ -252,6 +254,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (cli->scan.image && (cli->scan.root || cli->scan.disk))
         return usage_error("--image checks an image file; it does not go with --root or --disk");
+    if (cli->scan.image && cli->scan.agent_config)
+        return usage_error("--agent-config goes with a scan of a system (live or --root): an image file has no "
+                           "mounts to compare with DataDisks");
     if (cli->role_given && !cli->scan.image)
         return usage_error("--role goes with --image");
     if (cli->scan.disk && !cli->scan.root)
@@ -410,11 +415,8 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     struct csm_scan s;
     int r = csm_scan_init(&s, &cli->scan, rs);
     if (r < 0) {
-        if (cli->scan.image)
-            fprintf(stderr, "csm-precheck: --image %s: %s\n", cli->scan.image, csm_strerror(r));
-        else
-            fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/",
-                    csm_strerror(r));
+        fprintf(stderr, "csm-precheck: %s\n", s.error ? s.error : csm_strerror(r));
+        free(s.error);
         csm_waivers_free(ws);
         csm_key_free(key);
         return CSM_EXIT_OPERATIONAL;
