@@ -152,7 +152,7 @@ static char *run_kmod_child(const char *dir, int out, int *err)
     /* Loaded here: the child, chrooted into the copy, could not find it. */
     *err = csm_kmod_load();
     if (*err < 0)
-        return xasprintf("libkmod.so.2 cannot be loaded");
+        return xstrdup(csm_dl_error() ? csm_dl_error() : "libkmod.so.2 cannot be loaded");
     pid_t pid = fork();
     if (pid < 0) {
         *err = -errno;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "exitcodes.h"
 #include "report.h"
 #include "root.h"
@@ -251,6 +252,14 @@ static void verify_one(const char *path, const struct csm_key *trusted, struct v
         v->recorded = xstrdup(want);
         v->computed = csm_report_json_digest(root);
         v->digest = v->computed && streq(v->computed, want) ? "intact" : "modified";
+        if (!v->computed) { /* no libcrypto: nothing can be told */
+            v->error = xasprintf("%s: cannot compute the digest: %s", path,
+                                 csm_dl_error() ? csm_dl_error() : "libcrypto failed");
+            v->code = CSM_EXIT_OPERATIONAL;
+            cJSON_Delete(digest);
+            cJSON_Delete(root);
+            return;
+        }
     }
     check_signature(root, trusted, v);
     check_consistency(root, v);

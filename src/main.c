@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "checks/checks.h"
+#include "dl.h"
 #include "exitcodes.h"
 #include "kv.h"
 #include "report/report.h"
@@ -384,7 +385,8 @@ static int load_waivers(const struct cli *cli, struct csm_waivers **ws)
         return CSM_EXIT_OPERATIONAL;
     }
     if (r < 0) {
-        fprintf(stderr, "csm-precheck: --waivers %s: %s\n", cli->waivers, csm_strerror(r));
+        fprintf(stderr, "csm-precheck: --waivers %s: %s\n", cli->waivers,
+                r == -ELIBACC && csm_dl_error() ? csm_dl_error() : csm_strerror(r));
         return CSM_EXIT_OPERATIONAL;
     }
     return 0;
@@ -435,8 +437,19 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     }
     struct csm_render_opts o = stdout_opts(cli);
     const struct csm_renderer *out = csm_renderer_find(cli->format ? cli->format : "text");
-    if (out->write(&rep, stdout, &o) < 0 || fflush(stdout) != 0)
+    r = out->write(&rep, stdout, &o);
+    if (r == 0 && fflush(stdout) != 0)
+        r = -errno;
+    if (r < 0) {
+        fprintf(stderr, "csm-precheck: the report cannot be written: %s\n", csm_strerror(r));
         code = CSM_EXIT_OPERATIONAL;
+    }
+    /* A library that could not be loaded (file descriptors used up, a
+     * broken installation) left something unchecked or unwritten. */
+    if (csm_dl_error()) {
+        fprintf(stderr, "csm-precheck: %s\n", csm_dl_error());
+        code = CSM_EXIT_OPERATIONAL;
+    }
 
     csm_report_clear(&rep);
     csm_scan_done(&s);

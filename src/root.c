@@ -314,6 +314,8 @@ static int open_read(const struct csm_root *r, const char *path, int flags)
             int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             e = dfd < 0 ? -errno : dfd;
         } else if (e == 0) {
+            close(fd); /* one descriptor fewer while the file is reopened */
+            fd = -1;
             int rfd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
             e = rfd < 0 ? -errno : fstat(rfd, &got) < 0 ? -errno : rfd;
             if (e >= 0 && (got.st_dev != st.st_dev || got.st_ino != st.st_ino)) {

@@ -483,14 +483,27 @@ static void compute_digests(const struct csm_ruleset *crs)
     if (rs->digest)
         return;
     struct csm_sha256 *whole = csm_sha256_new();
+    char **each = NULL;
+    bool all = true;
     for (size_t i = 0; rs->files && rs->files[i]; i++) {
         char header[32];
         int n = snprintf(header, sizeof(header), "%zu\n", rs->texts[i].len);
-        strv_push(&rs->file_digests, csm_sha256_hex(rs->texts[i].data, rs->texts[i].len));
+        char *hex = csm_sha256_hex(rs->texts[i].data, rs->texts[i].len);
+        all = all && hex;
+        if (hex)
+            strv_push(&each, hex);
         csm_sha256_update(whole, header, (size_t)n);
         csm_sha256_update(whole, rs->texts[i].data, rs->texts[i].len);
     }
     rs->digest = csm_sha256_finish(whole);
+    /* Without libcrypto there are none: the renderers that need them refuse. */
+    if (all && rs->digest) {
+        rs->file_digests = each;
+    } else {
+        strv_free(each);
+        free(rs->digest);
+        rs->digest = NULL;
+    }
 }
 
 static int parse_site_file(struct parser *p, const char *path)

@@ -208,6 +208,8 @@ const char *csm_strerror(int neg_errno)
         return "larger than the size limit";
     case EBADMSG:
         return "binary data (a NUL byte)";
+    case ELIBACC:
+        return "a library it needs cannot be loaded";
     case EREMOTE:
         return "on procfs, sysfs or another kernel filesystem mounted in the tree: the host's, not read";
     default:

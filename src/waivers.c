@@ -191,6 +191,11 @@ int csm_waivers_load(const char *path, const char *today, bool (*known)(const ch
     struct csm_waivers *ws = xcalloc(1, sizeof(*ws));
     ws->path = csm_utf8_fix(xstrdup(path)); /* a file name need not be UTF-8; the report is */
     ws->sha256 = csm_sha256_hex(text, len);
+    if (!ws->sha256) {
+        free(text);
+        csm_waivers_free(ws);
+        return -ELIBACC;
+    }
     struct loader l = { .path = path, .text = text, .errfn = errfn, .data = data };
     size_t bad = csm_utf8_invalid(text, len);
     if (memchr(text, '\0', len)) {
