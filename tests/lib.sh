@@ -7,15 +7,25 @@ set -euo pipefail
 : "${CSM_SRC:?}"
 SCHEMA="$CSM_SRC/report/report.schema.json"
 PYTHON=/usr/bin/python3
-T=$(mktemp -d "${TMPDIR:-/tmp}/csm-test.XXXXXX")
 cleanup_hooks=()
 cleanup() {
     local h
     for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
     rm -rf "$T"
 }
-trap cleanup EXIT
 on_exit() { cleanup_hooks+=("$1"); }
+# A helper script a test runs in a namespace or a chroot sources this file
+# too: CSM_TEST_DIR hands it the test's $T, which only the test removes.
+if [ -n "${CSM_TEST_DIR:-}" ]; then
+    T=$CSM_TEST_DIR
+else
+    T=$(mktemp -d "${TMPDIR:-/tmp}/csm-test.XXXXXX")
+    trap cleanup EXIT
+    # Killed (ctest's Ctrl-C, a timeout's TERM): exit, so the EXIT trap runs.
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+fi
 
 failures=0
 ok() { printf 'ok   %s\n' "$*"; }
@@ -105,6 +115,28 @@ assert_status() { # id status [outcome]
 assert_exit() { assert_eq "$1" "$rc" "${2:-exit code}"; }
 
 # ---- fixtures ----
+
+# A loop device over FILE (losetup options before it), in $LOOP; detached at
+# the end. It is also set to detach by itself once nothing holds it (the
+# kernel's autoclear), and this shell holds it: a test killed with SIGKILL,
+# where no trap runs, leaves no loop device behind either.
+# Usage: loop_attach [losetup options...] FILE
+loop_attach() {
+    LOOP=$(losetup -f --show "$@") || return 1
+    on_exit "losetup -d $LOOP"
+    local fd
+    exec {fd}<"$LOOP"
+    "$PYTHON" - "$LOOP" <<'PY' || true
+import fcntl, struct, sys
+LOOP_GET_STATUS64, LOOP_SET_STATUS64, LO_FLAGS_AUTOCLEAR = 0x4C05, 0x4C04, 4
+with open(sys.argv[1], "rb") as dev:
+    info = bytearray(232)  # struct loop_info64; lo_flags at offset 52
+    fcntl.ioctl(dev, LOOP_GET_STATUS64, info)
+    flags = struct.unpack_from("I", info, 52)[0] | LO_FLAGS_AUTOCLEAR
+    struct.pack_into("I", info, 52, flags)
+    fcntl.ioctl(dev, LOOP_SET_STATUS64, bytes(info))
+PY
+}
 
 # A system tree with the files every check reads, owned and moded as a
 # distribution installs them (git keeps neither owners nor modes).

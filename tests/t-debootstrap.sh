@@ -4,7 +4,7 @@
 # build directory); skipped without root or without the Debian mirror.
 . "$CSM_SRC/tests/lib.sh"
 need_root "debootstrap"
-need_cmd debootstrap flock
+need_cmd debootstrap flock unshare timeout
 
 cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures}
 tree=$cache/bookworm
@@ -20,14 +20,33 @@ mirror() {
     done | head -1
 }
 
+# What a killed run left mounted under the half-made tree (proc, sys and dev,
+# which debootstrap mounts into its target), before runs made it in a
+# private mount namespace: unmounted, deepest first, or rm -rf fails on it.
+unmount_stale() {
+    local m
+    awk -v top="$tree.tmp/" 'index($2, top) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
+        umount -l "$m" 2>/dev/null || true
+    done
+}
+
 exec 9>"$cache/bookworm.lock"
 flock 9
 if [ ! -e "$cache/bookworm.stamp" ]; then
     url=$(mirror)
     url=${url:-http://deb.debian.org/debian}
+    unmount_stale
     rm -rf "$tree.tmp"
-    if ! debootstrap --variant=minbase --include=linux-image-amd64,initramfs-tools bookworm "$tree.tmp" "$url" \
-        >"$cache/debootstrap.log" 2>&1; then
+    # In a private mount namespace, the mounts debootstrap makes die with it
+    # however it ends; its own time limit (a loaded 2-core machine takes
+    # five minutes, a slow mirror more) stays inside ctest's, so a run that
+    # takes too long still ends through the traps that clean up.
+    timeout "${CSM_DEBOOTSTRAP_SECONDS:-1500}" unshare -m --propagation private \
+        debootstrap --variant=minbase --include=linux-image-amd64,initramfs-tools bookworm "$tree.tmp" "$url" \
+        >"$cache/debootstrap.log" 2>&1 &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null" # killed itself: timeout passes the signal on
+    if ! wait "$pid"; then
         tail -5 "$cache/debootstrap.log" >&2
         rm -rf "$tree.tmp"
         skip_test "debootstrap from $url failed (no network?)"
