@@ -184,12 +184,19 @@ static int cmp_newest_first(const void *a, const void *b)
     return strverscmp(((const struct csm_kernel *)b)->version, ((const struct csm_kernel *)a)->version);
 }
 
-/* The version a /vmlinuz-style link points at, or NULL. */
+/* The version a /vmlinuz-style link points at, or NULL; a link that is
+ * there but cannot be read is noted in the kernels' errors. */
 static char *link_version(struct csm_scan *s, const char *link)
 {
     char *target = NULL;
-    if (csm_root_readlink(s->root, link, &target) < 0)
+    int r = csm_root_readlink(s->root, link, &target);
+    if (r == -EINVAL) /* not a link */
         return NULL;
+    if (r < 0) {
+        if (s->facts->kernels)
+            csm_fact_unreadable(&s->facts->kernels->errors, link, r);
+        return NULL;
+    }
     char *ver = csm_kernel_version_of(target);
     free(target);
     return ver;
