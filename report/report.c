@@ -257,7 +257,7 @@ static void fix_utf8(struct csm_report *rep)
     FIX(p->reason), FIX(p->disk), FIX(p->label), FIX(p->whole_why);
     for (size_t i = 0; i < p->n_parts; i++)
         FIX(p->parts[i].device), FIX(p->parts[i].type), FIX(p->parts[i].fstype), FIX(p->parts[i].uuid),
-            FIX(p->parts[i].why);
+            FIX(p->parts[i].mount), FIX(p->parts[i].why);
     fix_strv(p->commands);
     fix_strv(p->notes);
     struct csm_report_image *im = rep->image;
