@@ -6,11 +6,9 @@
  * mount point or device field. The report says which shape was read. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "util.h"
@@ -199,16 +197,9 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
         return s->facts->agent_config;
     struct csm_agent_config *ac = s->facts->agent_config = xcalloc(1, sizeof(*ac));
     ac->path = xstrdup(s->opts->agent_config);
-    int fd = open(ac->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        int e = -errno;
-        FACT_FAIL(ac, e, "%s: %s", ac->path, strerror(-e));
-        return ac;
-    }
     char *buf;
     size_t len;
-    int r = csm_fd_read(fd, CAP_AGENT_CONFIG, &buf, &len);
-    close(fd);
+    int r = csm_file_read(ac->path, CAP_AGENT_CONFIG, &buf, &len);
     if (r < 0) {
         FACT_FAIL(ac, r, "%s: %s", ac->path, csm_strerror(r));
         return ac;

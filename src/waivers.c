@@ -2,13 +2,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "digest.h"
 #include "root.h"
@@ -178,13 +176,9 @@ static void parse(struct loader *l, struct csm_waivers *ws, bool (*known)(const 
 int csm_waivers_load(const char *path, const char *today, bool (*known)(const char *id), csm_waivers_errfn errfn,
                      void *data, struct csm_waivers **out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
     char *text;
     size_t len;
-    int r = csm_fd_read(fd, WAIVER_FILE_CAP, &text, &len);
-    close(fd);
+    int r = csm_file_read(path, WAIVER_FILE_CAP, &text, &len);
     if (r < 0)
         return r;
 
