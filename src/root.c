@@ -317,11 +317,11 @@ static int open_read(const struct csm_root *r, const char *path, int flags)
             close(fd); /* one descriptor fewer while the file is reopened */
             fd = -1;
             int rfd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-            e = rfd < 0 ? -errno : fstat(rfd, &got) < 0 ? -errno : rfd;
-            if (e >= 0 && (got.st_dev != st.st_dev || got.st_ino != st.st_ino)) {
-                close(rfd);
+            e = rfd < 0 || fstat(rfd, &got) < 0 ? -errno : rfd;
+            if (e >= 0 && (got.st_dev != st.st_dev || got.st_ino != st.st_ino))
                 e = -EAGAIN; /* replaced in between: look again */
-            }
+            if (e < 0 && rfd >= 0)
+                close(rfd);
         }
         if (fd >= 0)
             close(fd);
