@@ -1,6 +1,7 @@
 /* boot.efi, boot.grub-root, boot.resume */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -37,6 +38,8 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
     }
     for (size_t i = 0; e->bios_signs && e->bios_signs[i]; i++)
         csm_result_evidence(r, "BIOS", "%s", e->bios_signs[i]);
+    for (size_t i = 0; e->errors && e->errors[i]; i++)
+        csm_evidence_problem(csm_result_evidence(r, "unreadable", "%s", e->errors[i]), "cannot be read");
 
     if (e->live_booted == 1)
         csm_result_set(r, CSM_FAIL, "efi");
@@ -46,6 +49,8 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "efi");
     else if (efi)
         csm_result_set(r, CSM_WARN, "hybrid");
+    else if (e->errors)
+        csm_result_error(r, "no EFI trace was found, but not every place of one could be read: %s", e->errors[0]);
     else {
         if (!bios && s->mode == CSM_MODE_IMAGE)
             csm_result_evidence(r, "EFI", "no EFI System Partition in the image");
@@ -59,6 +64,7 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
  * and, where known, its partition. */
 struct root_id {
     const char *uuid, *label, *partuuid, *partlabel;
+    bool partition_known; /* the partition under / was read from the disk */
 };
 
 static struct root_id root_identity(struct csm_scan *s)
@@ -77,6 +83,7 @@ static struct root_id root_identity(struct csm_scan *s)
             id.label = p->label;
             id.partuuid = p->partuuid;
             id.partlabel = p->partlabel;
+            id.partition_known = true;
         }
     }
     return id;
@@ -145,9 +152,55 @@ static void grub_root_entry(struct csm_result *r, const struct csm_boot_entry *e
     }
 }
 
+/* Is grub 2.06 or later installed: 1 yes, 0 no, -1 not known (no package
+ * database, or no grub package in it). */
+static int grub_206_or_later(struct csm_scan *s, const char **version)
+{
+    static const char *const names[] = { "grub-common", "grub2-common", "grub-pc", "grub-efi-amd64", "grub2-tools" };
+    const struct csm_packages *pk = csm_facts_packages(s);
+    for (size_t i = 0; !pk->err && i < ARRAY_SIZE(names); i++) {
+        const char *v = csm_package_version(pk, names[i]);
+        if (!v)
+            continue;
+        *version = v;
+        const char *colon = strchr(v, ':'); /* the epoch */
+        char *end;
+        unsigned long major = strtoul(colon ? colon + 1 : v, &end, 10);
+        unsigned long minor = *end == '.' ? strtoul(end + 1, NULL, 10) : 0;
+        return major > 2 || (major == 2 && minor >= 6);
+    }
+    return -1;
+}
+
+/* With GRUB_DISABLE_LINUX_UUID=true, what root= grub-mkconfig writes, as
+ * its 10_linux decides: an LVM root by its /dev/mapper path whatever the
+ * setting; root=PARTUUID= when GRUB_DISABLE_LINUX_PARTUUID is set and not
+ * "true" (unset means true) on grub 2.06 and later, if / is on a partition
+ * that has one; the kernel's device name otherwise. NULL when that is a
+ * device name, else why it is stable. */
+static char *grub_root_without_uuid(struct csm_scan *s, const struct csm_bootcfg *b, const struct root_id *id)
+{
+    const struct csm_volume *v = csm_storage_find(csm_facts_storage(s), "/");
+    _cleanup_free_ char *vg = NULL, *lv = NULL;
+    if (v && (startswith(v->source, "/dev/mapper/") || csm_lvm_split_name(v->source, &vg, &lv)))
+        return xasprintf("/ is %s, a device-mapper volume: grub names it by its /dev/mapper path, which moves with it",
+                         v->source);
+    const struct csm_kv *pu = csm_kv_get(&b->defaults, "GRUB_DISABLE_LINUX_PARTUUID");
+    if (!pu || streq(pu->value, "true"))
+        return NULL;
+    const char *version = NULL;
+    if (grub_206_or_later(s, &version) == 0)
+        return NULL; /* older grub-mkconfig does not know the setting */
+    if (id->partition_known && !id->partuuid)
+        return NULL;
+    return xasprintf("GRUB_DISABLE_LINUX_PARTUUID=%s (%s:%u): grub-mkconfig%s%s writes root=PARTUUID=%s", pu->value,
+                     pu->file, pu->line, version ? " of grub " : " (2.06 and later)", version ? version : "",
+                     id->partuuid ? id->partuuid : "<the root partition's>");
+}
+
 /* /etc/default/grub: what the next grub-mkconfig will write. */
-static void grub_defaults(struct csm_result *r, const struct csm_bootcfg *b, char *const *unstable,
-                          const struct root_id *id, unsigned *bad, bool *disable_uuid)
+static void grub_defaults(struct csm_scan *s, struct csm_result *r, const struct csm_bootcfg *b,
+                          char *const *unstable, const struct root_id *id, unsigned *bad, bool *disable_uuid)
 {
     static const char *const keys[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -168,7 +221,10 @@ static void grub_defaults(struct csm_result *r, const struct csm_bootcfg *b, cha
     if (kv) {
         struct csm_evidence *ev = csm_result_evidence(r, "GRUB_DISABLE_LINUX_UUID", "%s", kv->value);
         csm_evidence_source(ev, "%s:%u", kv->file, kv->line);
-        if (streq(kv->value, "true")) {
+        _cleanup_free_ char *stable = streq(kv->value, "true") ? grub_root_without_uuid(s, b, id) : NULL;
+        if (stable) {
+            csm_evidence_note(ev, "%s", stable);
+        } else if (streq(kv->value, "true")) {
             csm_evidence_problem(ev, "grub-mkconfig will write root=/dev/... instead of root=UUID=...");
             *disable_uuid = true;
         }
@@ -191,7 +247,7 @@ void csm_check_boot_grub_root(struct csm_scan *s, struct csm_result *r)
     for (size_t i = 0; i < b->n; i++)
         if (b->e[i].kernel)
             grub_root_entry(r, &b->e[i], unstable, &id, &bad, &mismatch, &noroot);
-    grub_defaults(r, b, unstable, &id, &bad, &disable_uuid);
+    grub_defaults(s, r, b, unstable, &id, &bad, &disable_uuid);
     csm_result_var(r, "count", "%u", bad + mismatch);
 
     if (!b->n && b->errors) {
@@ -208,6 +264,9 @@ void csm_check_boot_grub_root(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "disable-uuid");
     } else if (noroot) {
         csm_result_set(r, CSM_WARN, "no-root");
+    } else if (b->errors) {
+        csm_result_error(r, "the entries read are fine, but not every boot loader configuration could be read: %s",
+                         b->errors[0]);
     } else {
         csm_result_set(r, CSM_PASS, NULL);
     }

@@ -166,8 +166,13 @@ void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r)
         csm_result_list(r, "problems", "/boot spans %zu disks", count_disks(boot));
     if (boot && boot->n_ext && root->n_ext && !streq(boot->ext[0].disk, root->ext[0].disk))
         csm_result_list(r, "problems", "/boot is on %s but / on %s", boot->ext[0].disk, root->ext[0].disk);
-    csm_result_set(r, csm_vars_get(&r->vars, "problems") ? CSM_FAIL : CSM_PASS,
-                   csm_vars_get(&r->vars, "problems") ? "spans" : "one-disk");
+    if (csm_vars_get(&r->vars, "problems"))
+        csm_result_set(r, CSM_FAIL, "spans");
+    else if (!st->disk_path) /* device names in fstab can tell disks apart, not show that one holds it all */
+        csm_result_skip(r, "no-disk", "no --disk given: fstab names %s for /, but no disk was examined",
+                        root->source);
+    else
+        csm_result_set(r, CSM_PASS, "one-disk");
 }
 
 void csm_check_disk_capacity(struct csm_scan *s, struct csm_result *r)

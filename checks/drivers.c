@@ -68,13 +68,23 @@ void csm_check_boot_default_kernel(struct csm_scan *s, struct csm_result *r)
     csm_result_var(r, "source", "%s", ks->def_source ? ks->def_source : "");
     csm_result_var(r, "problem", "%s", ks->def_problem ? ks->def_problem : "");
 
-    if (!ks->n) {
+    for (size_t i = 0; ks->errors && ks->errors[i]; i++)
+        csm_evidence_note(csm_result_evidence(r, "unreadable", "%s", ks->errors[i]), "cannot be read");
+    if (!ks->n && ks->errors) {
+        csm_result_error(r, "which kernels are installed cannot be told: %s", ks->errors[0]);
+    } else if (!ks->n) {
         csm_evidence_problem(csm_result_evidence(r, "searched", "/lib/modules, /usr/lib/modules, /boot/vmlinuz-*"),
                              "no kernel is installed");
         csm_result_set(r, CSM_FAIL, "none");
+    } else if (!ks->def && ks->errors) {
+        csm_result_error(r, "the default kernel %s was not found, and not everything could be read: %s",
+                         ks->def_version ? ks->def_version : "", ks->errors[0]);
     } else if (!ks->def) {
         csm_evidence_problem(csm_result_evidence(r, "default kernel", "%s", ks->def_version), "not installed");
         csm_result_set(r, CSM_FAIL, "not-installed");
+    } else if (!ks->def->image && ks->errors) {
+        csm_result_error(r, "the image of kernel %s was not found, and not everything could be read: %s",
+                         ks->def_version, ks->errors[0]);
     } else if (!ks->def->image) {
         csm_evidence_problem(csm_result_evidence(r, "default kernel", "%s", ks->def_version),
                              "no /boot/vmlinuz-%s", ks->def_version);
@@ -91,6 +101,10 @@ static const struct csm_kernel *default_kernel(struct csm_scan *s, struct csm_re
 {
     const struct csm_kernels *ks = csm_facts_kernels(s);
     csm_result_var(r, "kernel", "%s", ks->def_version ? ks->def_version : "");
+    if (!ks->n && ks->errors) {
+        csm_result_error(r, "which kernels are installed cannot be told: %s", ks->errors[0]);
+        return NULL;
+    }
     if (!ks->n) {
         csm_result_skip(r, "no-kernel", "no kernel is installed in the tree (see boot.default-kernel)");
         return NULL;
@@ -419,9 +433,10 @@ void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *
 {
     static const char *const tools[] = { "update-initramfs", "mkinitramfs", "dracut", "mkinitrd" };
     unsigned found = 0;
+    _cleanup_strv_ char **errors = NULL;
     lists_init(r, "tools");
     for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
-        _cleanup_free_ char *path = csm_facts_program(s, tools[i]);
+        _cleanup_free_ char *path = csm_facts_program(s, tools[i], &errors);
         struct stat st;
         if (!path || csm_root_stat(s->root, path, true, &st) < 0 || !(st.st_mode & 0111))
             continue;
@@ -429,27 +444,47 @@ void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *
         csm_result_evidence(r, "tool", "%s", path);
         found++;
     }
-    if (!found)
+    if (!found && errors) {
+        for (size_t i = 0; errors[i]; i++)
+            csm_evidence_problem(csm_result_evidence(r, "unreadable", "%s", errors[i]), "cannot be read");
+    } else if (!found) {
         csm_evidence_problem(csm_result_evidence(r, "tool", "none"),
                              "no update-initramfs, mkinitramfs, dracut or mkinitrd in /usr/sbin, /usr/bin, /sbin");
+    }
 
     const struct csm_kernel *def = default_kernel(s, r);
     if (!def)
         return;
-    bool dep = false;
+    int dep = 0;
+    _cleanup_free_ char *dep_why = NULL;
     if (def->moddir) {
         _cleanup_free_ char *path = xasprintf("%s/modules.dep", def->moddir);
         struct stat st;
-        dep = csm_root_stat(s->root, path, true, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+        int e = csm_root_stat(s->root, path, true, &st);
+        dep = e == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
         struct csm_evidence *ev = csm_result_evidence(r, "modules.dep", "%s", path);
-        if (!dep)
+        if (e < 0 && !csm_root_absent(e)) {
+            dep = -1;
+            dep_why = xasprintf("%s: %s", path, csm_strerror(e));
+            csm_evidence_problem(ev, "cannot be read: %s", csm_strerror(e));
+        } else if (!dep) {
             csm_evidence_problem(ev, "missing or empty: modprobe and the initramfs tools cannot find modules");
+        }
+    } else if (def->moddir_why) {
+        dep = -1;
+        dep_why = xstrdup(def->moddir_why);
+        csm_evidence_problem(csm_result_evidence(r, "modules.dep", "/lib/modules/%s", def->version),
+                             "%s", def->moddir_why);
     } else {
         csm_evidence_problem(csm_result_evidence(r, "modules.dep", "/lib/modules/%s", def->version),
                              "the default kernel has no module directory");
     }
-    if (!found)
+    if (!found && errors)
+        csm_result_error(r, "whether an initramfs tool is installed cannot be told: %s", errors[0]);
+    else if (!found)
         csm_result_set(r, CSM_FAIL, "no-tool");
+    else if (dep < 0)
+        csm_result_error(r, "whether kernel %s has modules.dep cannot be told: %s", def->version, dep_why);
     else if (!dep)
         csm_result_set(r, CSM_FAIL, "no-modules-dep");
     else

@@ -7,8 +7,9 @@
 #include "util.h"
 
 /* A missing fstab mounts nothing: the checks pass on that, with the fact
- * as evidence; an unreadable one is an error. */
-static const struct csm_fstab *fstab_or_report(struct csm_scan *s, struct csm_result *r)
+ * as evidence; an unreadable one is an error. One without entries (not
+ * even /) establishes nothing about the disks: an error when need_entries. */
+static const struct csm_fstab *fstab_or_report(struct csm_scan *s, struct csm_result *r, bool need_entries)
 {
     const struct csm_fstab *f = csm_facts_fstab(s);
     if (f->err == -ENOENT) {
@@ -25,6 +26,14 @@ static const struct csm_fstab *fstab_or_report(struct csm_scan *s, struct csm_re
                                                      i < strv_length(f->bad_text) ? f->bad_text[i] : "?");
         csm_evidence_source(e, "%s:%u", f->path, f->bad_lines[i]);
         csm_evidence_note(e, "not an fstab entry: mount and systemd skip it too");
+    }
+    if (need_entries && !f->n) {
+        csm_result_evidence(r, "fstab", "%s has no entries%s", f->path,
+                            f->unconfigured ? " (\"# UNCONFIGURED FSTAB\", as debootstrap leaves it)" : "");
+        csm_result_error(r, "%s has no entries, not even /: %s", f->path,
+                         f->unconfigured ? "the tree was never configured as an installed system"
+                                         : "what the system mounts at boot is not written there");
+        return NULL;
     }
     return f;
 }
@@ -44,7 +53,7 @@ static bool soft(const struct csm_fstab_entry *e)
 
 void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
 {
-    if (!fstab_or_report(s, r))
+    if (!fstab_or_report(s, r, true))
         return;
     const struct csm_storage *st = csm_facts_storage(s);
     if (st->err && csm_scan_live(s)) {
@@ -60,6 +69,10 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         struct csm_evidence *ev = entry_row(r, v->fstab);
         if (v->where == CSM_WHERE_SYSTEM) {
             csm_evidence_note(ev, "on the system disk");
+            continue;
+        }
+        if (v->where == CSM_WHERE_REMOVABLE) {
+            csm_evidence_note(ev, "%s", v->why);
             continue;
         }
         if (v->where == CSM_WHERE_UNKNOWN) {
@@ -94,7 +107,7 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
 
 void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r)
 {
-    const struct csm_fstab *f = fstab_or_report(s, r);
+    const struct csm_fstab *f = fstab_or_report(s, r, true);
     if (!f)
         return;
     const struct csm_storage *st = csm_facts_storage(s);
@@ -106,6 +119,13 @@ void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r)
         if (e->pseudo || e->net || e->bind)
             continue;
         struct csm_evidence *ev = entry_row(r, e);
+        const struct csm_volume *v = NULL;
+        for (size_t k = 0; k < st->n && !v; k++)
+            v = st->v[k].fstab == e ? &st->v[k] : NULL;
+        if (v && v->where == CSM_WHERE_REMOVABLE) {
+            csm_evidence_note(ev, "%s", v->why);
+            continue;
+        }
         if (!csm_name_matches(unstable, e->source)) {
             csm_evidence_note(ev, "%s", e->tag ? "stable name" : "not a kernel disk name");
             continue;
@@ -129,7 +149,7 @@ void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r)
 
 void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r)
 {
-    const struct csm_fstab *f = fstab_or_report(s, r);
+    const struct csm_fstab *f = fstab_or_report(s, r, false);
     if (!f)
         return;
     char *const *types = csm_check_param(r, "types");

@@ -229,11 +229,11 @@ static const char *const dhcp_programs[] = { "dhclient", "dhcpcd", "udhcpc", "Ne
 static const char *const dhcp_paths[] = { "/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd",
                                           "/usr/lib/wicked/bin/wickedd-dhcp4" };
 
-static bool dhcp_clients(struct csm_scan *s, struct csm_result *r)
+static bool dhcp_clients(struct csm_scan *s, struct csm_result *r, char ***errors)
 {
     bool any = false;
     for (size_t i = 0; i < ARRAY_SIZE(dhcp_programs); i++) {
-        _cleanup_free_ char *p = csm_facts_program(s, dhcp_programs[i]);
+        _cleanup_free_ char *p = csm_facts_program(s, dhcp_programs[i], errors);
         if (p) {
             csm_evidence_source(csm_result_evidence(r, "DHCP client", "%s", dhcp_programs[i]), "%s", p);
             csm_result_list(r, "clients", "%s", dhcp_programs[i]);
@@ -243,7 +243,11 @@ static bool dhcp_clients(struct csm_scan *s, struct csm_result *r)
     for (size_t i = 0; i < ARRAY_SIZE(dhcp_paths); i++) {
         const char *name = strrchr(dhcp_paths[i], '/') + 1;
         const struct csm_var *seen = csm_vars_get(&r->vars, "clients");
-        if (!(seen && strv_contains(seen->values, name)) && csm_root_exists(s->root, dhcp_paths[i])) {
+        if (seen && strv_contains(seen->values, name))
+            continue;
+        int found = csm_root_probe(s->root, dhcp_paths[i], 0);
+        csm_fact_unreadable(errors, dhcp_paths[i], found);
+        if (found == 1) {
             csm_evidence_source(csm_result_evidence(r, "DHCP client", "%s", name), "%s", dhcp_paths[i]);
             csm_result_list(r, "clients", "%s", name);
             any = true;
@@ -253,11 +257,13 @@ static bool dhcp_clients(struct csm_scan *s, struct csm_result *r)
 }
 
 /* NetworkManager brings up every Ethernet NIC without a profile by DHCP. */
-static bool nm_auto(struct csm_scan *s, struct csm_result *r)
+static bool nm_auto(struct csm_scan *s, struct csm_result *r, char ***errors)
 {
     struct csm_unit_status st;
     csm_facts_unit_status(s, "NetworkManager.service", &st);
     bool on = st.state == CSM_UNIT_ENABLED || st.state == CSM_UNIT_PRESET;
+    if (st.error)
+        strv_pushf(errors, "NetworkManager.service: %s", st.error);
     if (on) {
         struct csm_evidence *e = csm_result_evidence(r, "NetworkManager", "enabled");
         csm_evidence_source(e, "%s", st.source ? st.source : "NetworkManager.service");
@@ -268,14 +274,17 @@ static bool nm_auto(struct csm_scan *s, struct csm_result *r)
 }
 
 /* Without net.ifnames=0 a systemd system names the virtio NIC by its slot. */
-static bool predictable(struct csm_scan *s, struct csm_result *r)
+static bool predictable(struct csm_scan *s, struct csm_result *r, char ***errors)
 {
     static const char *const rules[] = { "/usr/lib/udev/rules.d/80-net-setup-link.rules",
                                          "/lib/udev/rules.d/80-net-setup-link.rules" };
     const char *rule = NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(rules) && !rule; i++)
-        if (csm_root_exists(s->root, rules[i]))
+    for (size_t i = 0; i < ARRAY_SIZE(rules) && !rule; i++) {
+        int found = csm_root_probe(s->root, rules[i], 0);
+        csm_fact_unreadable(errors, rules[i], found);
+        if (found == 1)
             rule = rules[i];
+    }
     const struct csm_bootcfg *b = csm_facts_bootcfg(s);
     const char *without = NULL;
     for (size_t i = 0; i < b->n && rule; i++) {
@@ -316,10 +325,16 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
 
     for (size_t k = 0; k < nc->n; k++)
         one_config(&n, &nc->i[k]);
-    bool client = dhcp_clients(s, r);
-    if (!n.dhcp && nm_auto(s, r))
+    /* What could not be looked at: the configuration files, and the
+     * programs and units absence is concluded from. */
+    _cleanup_strv_ char **errors = strv_copy(nc->errors);
+    bool client = dhcp_clients(s, r, &errors);
+    if (!n.dhcp && nm_auto(s, r, &errors))
         n.dhcp = true;
-    if (!client) {
+    if (!client && strv_length(errors) > strv_length(nc->errors)) {
+        csm_evidence_problem(csm_result_evidence(r, "DHCP client", "cannot be told"), "%s",
+                             errors[strv_length(nc->errors)]);
+    } else if (!client) {
         struct csm_evidence *e = csm_result_evidence(r, "DHCP client", "none");
         note(&n, e, true, "no-dhcp-client", "no DHCP client (dhclient, dhcpcd, udhcpc, NetworkManager, "
                                             "systemd-networkd, wicked) is installed");
@@ -329,7 +344,7 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
         struct csm_evidence *e = csm_result_evidence(r, n.provided[0], "no DHCP configuration reaches it");
         note(&n, e, !ci, "no-eth0", "no configuration brings up %s by DHCP%s", n.provided[0],
              ci ? " (cloud-init may write a configuration at the first boot)" : "");
-    } else if (n.dhcp_literal && predictable(s, r)) {
+    } else if (n.dhcp_literal && predictable(s, r, &errors)) {
         struct csm_evidence *e = r->evidence[r->n_evidence - 1];
         note(&n, e, false, "predictable",
              "the kernel command line lacks net.ifnames=0: the virtio NIC will be named by its slot (ens3, "
@@ -346,6 +361,8 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_WARN, worst(n.warns));
     else if (nc->errors)
         csm_result_error(r, "not every network configuration file could be read: %s", nc->errors[0]);
+    else if (errors)
+        csm_result_error(r, "not everything the network needs at boot could be looked at: %s", errors[0]);
     else
         csm_result_set(r, CSM_PASS, "ok");
     strv_free(n.fails);

@@ -7,6 +7,10 @@
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_osrel *o = csm_facts_osrel(s);
+    /* The report's host names come from the tree: say why one is missing. */
+    const struct csm_identity *id = csm_facts_identity(s);
+    for (size_t i = 0; id->errors && id->errors[i]; i++)
+        csm_evidence_note(csm_result_evidence(r, "identity", "not read"), "%s", id->errors[i]);
     if (o->err) {
         csm_result_error(r, "%s", o->why);
         return;

@@ -21,7 +21,8 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_packages *pk = csm_facts_packages(s);
     const struct csm_package *p = pk->err ? NULL : csm_package_find(pk, "rsync");
-    _cleanup_free_ char *prog = csm_facts_program(s, "rsync");
+    _cleanup_strv_ char **errors = NULL;
+    _cleanup_free_ char *prog = csm_facts_program(s, "rsync", &errors);
 
     if (p)
         csm_evidence_source(csm_result_evidence(r, "package", "rsync %s", p->version), "%s:%u", pk->db, p->line);
@@ -37,6 +38,11 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_PASS, "installed");
         return;
     }
+    if (errors) {
+        unreadable(r, errors);
+        csm_result_error(r, "whether rsync is installed cannot be told: %s", errors[0]);
+        return;
+    }
     csm_evidence_problem(csm_result_evidence(r, "program", "no rsync in /usr/bin, /bin, /usr/sbin, /sbin, "
                                                           "/usr/local/bin, /usr/local/sbin"),
                          "the online migration agent copies the system with rsync");
@@ -45,6 +51,8 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
 
 /* ---- software.cloud-init ---- */
 
+/* Whether anything of cloud-init is there: a package entry, its program,
+ * its units. */
 static bool ci_installed(struct csm_scan *s, struct csm_result *r, const struct csm_cloudinit *ci)
 {
     const struct csm_packages *pk = csm_facts_packages(s);
@@ -143,12 +151,28 @@ void csm_check_software_cloud_init(struct csm_scan *s, struct csm_result *r)
     const struct csm_cloudinit *ci = csm_facts_cloudinit(s);
     const char *outcome = NULL;
 
-    if (!ci_installed(s, r, ci)) {
+    bool installed = ci_installed(s, r, ci);
+    if (!installed && ci->program_errors) {
+        unreadable(r, ci->program_errors);
+        csm_result_error(r, "whether cloud-init is installed cannot be told: %s", ci->program_errors[0]);
+        return;
+    }
+    if (!installed) {
         csm_evidence_problem(csm_result_evidence(r, "cloud-init", "not installed"),
                              "no package entry, no cloud-init program, no cloud-init units");
         csm_result_list(r, "problems", "cloud-init is not installed");
         csm_result_set(r, CSM_FAIL, "missing");
         return;
+    }
+    /* The units start the program: a package entry or units without it
+     * run nothing at boot. */
+    if (!ci->program && ci->program_errors) {
+        unreadable(r, ci->program_errors);
+    } else if (!ci->program) {
+        struct csm_evidence *e = csm_result_evidence(r, "program", "no cloud-init in /usr/bin, /bin, /usr/sbin, /sbin, "
+                                                                 "/usr/local/bin, /usr/local/sbin");
+        csm_result_problem(r, e, &outcome, "no-program", "the cloud-init program is missing (%s)",
+                           ci->pkg ? "the package is recorded as installed" : "its units are there");
     }
     ci_enabled(r, ci, &outcome);
     ci_datasources(r, ci, &outcome);
@@ -158,6 +182,8 @@ void csm_check_software_cloud_init(struct csm_scan *s, struct csm_result *r)
                           "not valid YAML (tab indentation or an unterminated list): cloud-init ignores it too");
     if (outcome)
         csm_result_set(r, CSM_FAIL, outcome);
+    else if (!ci->program)
+        csm_result_error(r, "whether the cloud-init program is there cannot be told: %s", ci->program_errors[0]);
     else if (ci->errors)
         csm_result_error(r, "the cloud-init configuration cannot be read whole: %s", ci->errors[0]);
     else

@@ -6,11 +6,9 @@
  * mount point or device field. The report says which shape was read. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "util.h"
@@ -23,33 +21,65 @@ static const char *const path_fields[] = { "MountPoint", "Mountpoint", "MountPat
                                             "Dir",        "Directory",  "Device",    "DevicePath", "DiskPath",
                                             "Disk" };
 
-static void where(const char *text, const char *at, unsigned *line, unsigned *col)
+/* Where the member named key (as written) starts in the text: its n-th
+ * appearance as a key, quoted and followed by ':'. cJSON keeps no
+ * positions; a string value equal to the key does not match. */
+static void key_position(const char *text, const char *key, unsigned nth, unsigned *line, unsigned *col)
 {
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at && *p; p++) {
-        if (*p == '\n') {
-            ++*line;
-            *col = 1;
-        } else {
-            ++*col;
-        }
+    _cleanup_free_ char *quoted = xasprintf("\"%s\"", key);
+    const char *at = text;
+    for (const char *p = text; (p = strstr(p, quoted)); p += strlen(quoted)) {
+        const char *after = p + strlen(quoted);
+        after += strspn(after, " \t\r\n");
+        if (*after != ':')
+            continue;
+        at = p;
+        if (--nth == 0)
+            break;
     }
+    csm_text_position(text, (size_t)(at - text), line, col);
 }
 
-/* Depth-first: the first member named DataDisks (any case), with its path. */
-static const cJSON *find_datadisks(const cJSON *o, int depth, char **path)
+/* The first byte of the text that is not valid in a user.json: a NUL, a
+ * byte that is not UTF-8, or a \u0000 escape, which cJSON would decode to a
+ * string cut short. NULL when there is none. */
+static const char *bad_byte(const char *text, size_t len, const char **what)
+{
+    const char *nul = memchr(text, '\0', len);
+    size_t bad = csm_utf8_invalid(text, nul ? (size_t)(nul - text) : len);
+    if (bad != SIZE_MAX)
+        return *what = "invalid UTF-8", text + bad;
+    if (nul)
+        return *what = "a NUL byte", nul;
+    bool in_string = false;
+    for (const char *p = text; p < text + len; p++) {
+        if (*p == '"')
+            in_string = !in_string;
+        else if (in_string && *p == '\\' && p + 1 < text + len && p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0)
+            return *what = "a NUL character (\\u0000) in a string", p;
+        else if (in_string && *p == '\\')
+            p++;
+    }
+    return NULL;
+}
+
+/* Depth-first: the first member named DataDisks (any case), with its path.
+ * Two of them in one object are ambiguous: *twice names the second. */
+static const cJSON *find_datadisks(const cJSON *o, int depth, char **path, const char **twice)
 {
     if (!o || depth > MAX_SEARCH_DEPTH || !cJSON_IsObject(o))
         return NULL;
     for (const cJSON *c = o->child; c; c = c->next)
         if (c->string && strcasecmp(c->string, "DataDisks") == 0) {
+            for (const cJSON *d = c->next; d && !*twice; d = d->next)
+                if (d->string && strcasecmp(d->string, "DataDisks") == 0)
+                    *twice = d->string;
             *path = xstrdup(c->string);
             return c;
         }
     for (const cJSON *c = o->child; c; c = c->next) {
         char *sub = NULL;
-        const cJSON *f = find_datadisks(c, depth + 1, &sub);
+        const cJSON *f = find_datadisks(c, depth + 1, &sub, twice);
         if (f) {
             *path = xasprintf("%s.%s", c->string ? c->string : "?", sub);
             free(sub);
@@ -111,33 +141,49 @@ static void read_list(struct csm_agent_config *ac, const cJSON *list)
 
 void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_t len)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     const char *name = ac->path ? ac->path : "user.json";
+    unsigned line, col;
+    const char *what = NULL, *bad = bad_byte(text, len, &what);
+    if (bad) {
+        csm_text_position(text, (size_t)(bad - text), &line, &col);
+        FACT_FAIL(ac, -EBADMSG, "%s:%u:%u: %s", name, line, col, what);
+        return;
+    }
+    /* The text is NUL-terminated here: anything after the value but blanks
+     * is refused (trailing garbage), as cJSON does with that option. */
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
     if (!root) {
-        unsigned line, col;
         const char *at = end ? end : text;
-        where(text, at, &line, &col);
-        FACT_FAIL(ac, -EBADMSG, "%s:%u:%u: not valid JSON (near \"%.20s\")", name, line, col,
-                  (size_t)(at - text) < len ? at : "end of file");
+        csm_text_position(text, (size_t)(at - text), &line, &col);
+        const char *near = (size_t)(at - text) < len ? at : "end of file";
+        size_t n = strcspn(near, "\r\n");
+        FACT_FAIL(ac, -EBADMSG, "%s:%u:%u: not valid JSON (near \"%.*s\")", name, line, col, (int)(n > 20 ? 20 : n),
+                  near);
         return;
     }
     if (!cJSON_IsObject(root)) {
-        FACT_FAIL(ac, -EBADMSG, "%s: the top level is not a JSON object", name);
+        FACT_FAIL(ac, -EBADMSG, "%s:1:1: the top level is not a JSON object", name);
         cJSON_Delete(root);
         return;
     }
-    const cJSON *dd = find_datadisks(root, 0, &ac->key_path);
+    const char *twice = NULL;
+    const cJSON *dd = find_datadisks(root, 0, &ac->key_path, &twice);
     ac->has_datadisks = dd != NULL;
-    if (!dd || cJSON_IsNull(dd))
+    if (twice) {
+        key_position(text, twice, streq(twice, dd->string) ? 2 : 1, &line, &col);
+        FACT_FAIL(ac, -EBADMSG, "%s:%u:%u: DataDisks appears twice in one object", name, line, col);
+    } else if (!dd || cJSON_IsNull(dd)) {
         ac->shape = xstrdup(dd ? "null" : "absent");
-    else if (cJSON_IsArray(dd))
+    } else if (cJSON_IsArray(dd)) {
         read_list(ac, dd);
-    else if (cJSON_IsString(dd) && *dd->valuestring) {
+    } else if (cJSON_IsString(dd) && *dd->valuestring) {
         ac->shape = xstrdup("a single string");
         add_disk(ac, dd->valuestring, NULL);
-    } else
-        FACT_FAIL(ac, -EBADMSG, "%s: %s is neither a list nor a string", name, ac->key_path);
+    } else {
+        key_position(text, dd->string, 1, &line, &col);
+        FACT_FAIL(ac, -EBADMSG, "%s:%u:%u: %s is neither a list nor a string", name, line, col, ac->key_path);
+    }
     cJSON_Delete(root);
 }
 
@@ -151,15 +197,9 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
         return s->facts->agent_config;
     struct csm_agent_config *ac = s->facts->agent_config = xcalloc(1, sizeof(*ac));
     ac->path = xstrdup(s->opts->agent_config);
-    int fd = open(ac->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        FACT_FAIL(ac, -errno, "%s: %s", ac->path, csm_strerror(-errno));
-        return ac;
-    }
     char *buf;
     size_t len;
-    int r = csm_fd_read(fd, CAP_AGENT_CONFIG, &buf, &len);
-    close(fd);
+    int r = csm_file_read(ac->path, CAP_AGENT_CONFIG, &buf, &len);
     if (r < 0) {
         FACT_FAIL(ac, r, "%s: %s", ac->path, csm_strerror(r));
         return ac;

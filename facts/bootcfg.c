@@ -291,7 +291,9 @@ static void read_defaults(struct csm_scan *s, struct csm_bootcfg *b)
     _cleanup_strv_ char **paths = NULL;
     char **dropins = NULL;
     strv_push(&paths, xstrdup("/etc/default/grub"));
-    if (csm_root_list(s->root, "/etc/default/grub.d", &dropins) == 0)
+    int r = csm_root_list(s->root, "/etc/default/grub.d", &dropins);
+    csm_fact_unreadable(&b->errors, "/etc/default/grub.d", r);
+    if (r == 0)
         for (size_t i = 0; dropins && dropins[i]; i++)
             if (endswith(dropins[i], ".cfg"))
                 strv_pushf(&paths, "/etc/default/grub.d/%s", dropins[i]);
@@ -331,7 +333,8 @@ static void read_loader_conf(struct csm_scan *s, struct csm_bootcfg *b)
 static void read_efi_grub_configs(struct csm_scan *s, struct csm_bootcfg *b, struct seen *seen)
 {
     char **vendors = NULL;
-    if (csm_root_list(s->root, "/boot/efi/EFI", &vendors) < 0)
+    if (csm_fact_unreadable(&b->errors, "/boot/efi/EFI", csm_root_list(s->root, "/boot/efi/EFI", &vendors)) ||
+        !vendors)
         return;
     for (size_t i = 0; vendors && vendors[i]; i++) {
         char *path = xasprintf("/boot/efi/EFI/%s/grub.cfg", vendors[i]);
@@ -364,7 +367,9 @@ const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
     read_efi_grub_configs(s, b, &seen);
 
     char **bls = NULL;
-    if (csm_root_list(s->root, "/boot/loader/entries", &bls) == 0)
+    int r = csm_root_list(s->root, "/boot/loader/entries", &bls);
+    csm_fact_unreadable(&b->errors, "/boot/loader/entries", r);
+    if (r == 0)
         for (size_t i = 0; bls && i < strv_length(bls) && i < 1024; i++) {
             if (!endswith(bls[i], ".conf"))
                 continue;

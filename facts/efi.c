@@ -43,19 +43,24 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
         strv_pushf(&e->efi_signs, "/etc/fstab:%u mounts %s (%s)", esp->line, esp->target, esp->fstype);
 
     char **vendors = NULL;
-    if (csm_root_list(s->root, "/boot/efi/EFI", &vendors) == 0 && vendors) {
+    int r = csm_root_list(s->root, "/boot/efi/EFI", &vendors);
+    csm_fact_unreadable(&e->errors, "/boot/efi/EFI", r);
+    if (r == 0 && vendors) {
         _cleanup_free_ char *list = strv_join(vendors, ", ");
         strv_pushf(&e->efi_signs, "/boot/efi/EFI holds %s", list);
     }
     strv_free(vendors);
 
-    for (size_t i = 0; i < ARRAY_SIZE(efi_dirs); i++)
-        if (csm_root_is(s->root, efi_dirs[i], S_IFDIR))
+    for (size_t i = 0; i < ARRAY_SIZE(efi_dirs); i++) {
+        r = csm_root_probe(s->root, efi_dirs[i], S_IFDIR);
+        csm_fact_unreadable(&e->errors, efi_dirs[i], r);
+        if (r == 1)
             strv_pushf(&e->efi_signs, "grub is installed for EFI (%s)", efi_dirs[i]);
+    }
     for (size_t i = 0; i < ARRAY_SIZE(bios_dirs); i++)
-        if (csm_root_is(s->root, bios_dirs[i], S_IFDIR))
+        if (csm_root_probe(s->root, bios_dirs[i], S_IFDIR) == 1)
             strv_pushf(&e->bios_signs, "grub is installed for BIOS (%s)", bios_dirs[i]);
-    if (csm_root_exists(s->root, "/boot/grub/stage2"))
+    if (csm_root_probe(s->root, "/boot/grub/stage2", 0) == 1)
         strv_pushf(&e->bios_signs, "grub legacy is installed (/boot/grub/stage2)");
 
     const struct csm_packages *pk = csm_facts_packages(s);
@@ -85,5 +90,6 @@ void csm_efi_free(struct csm_efi *e)
         return;
     strv_free(e->efi_signs);
     strv_free(e->bios_signs);
+    strv_free(e->errors);
     free(e);
 }

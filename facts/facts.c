@@ -3,6 +3,16 @@
 #include "internal.h"
 #include "util.h"
 
+bool csm_fact_unreadable(char ***errors, const char *path, int err)
+{
+    if (err >= 0 || csm_root_absent(err))
+        return false;
+    _cleanup_free_ char *why = xasprintf("%s: %s", path, csm_strerror(err));
+    if (!strv_contains(*errors, why))
+        strv_push(errors, xstrdup(why));
+    return true;
+}
+
 struct csm_facts *csm_facts_new(void)
 {
     return xcalloc(1, sizeof(struct csm_facts));

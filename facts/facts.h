@@ -34,6 +34,7 @@ struct csm_fstab {
     unsigned *bad_lines;
     char **bad_text; /* the text of each bad line, cut at 200 bytes */
     size_t n_bad;
+    bool unconfigured; /* debootstrap's "# UNCONFIGURED FSTAB FOR BASE SYSTEM" placeholder */
 };
 const struct csm_fstab *csm_facts_fstab(struct csm_scan *s);
 /* The entry for a mount point, or NULL. */
@@ -62,6 +63,7 @@ const char *csm_family_name(enum csm_family f);
 struct csm_identity {
     char *hostname;   /* never NULL; "unknown" when not found */
     char *machine_id; /* NULL when not found */
+    char **errors;    /* /etc/hostname or /etc/machine-id exist but were not read: why */
 };
 const struct csm_identity *csm_facts_identity(struct csm_scan *s);
 
@@ -143,6 +145,7 @@ enum csm_where {
     CSM_WHERE_OTHER,   /* on another disk */
     CSM_WHERE_MISSING, /* names a device that does not exist (live) */
     CSM_WHERE_UNKNOWN, /* cannot be told (why says why) */
+    CSM_WHERE_REMOVABLE, /* an optical or removable drive, noauto: mounted by hand, not at boot */
 };
 
 struct csm_extent {
@@ -297,6 +300,7 @@ struct csm_efi {
     int live_booted;  /* live: 1 /sys/firmware/efi exists, 0 not; -1 not known */
     char **efi_signs;  /* what points at EFI boot */
     char **bios_signs; /* what points at BIOS boot */
+    char **errors;     /* places of EFI traces that could not be looked at */
 };
 const struct csm_efi *csm_facts_efi(struct csm_scan *s);
 
@@ -315,6 +319,9 @@ struct csm_kernel {
     char *config; /* /boot/config-<ver>, NULL when absent */
     char *initrd; /* its initramfs (initrd.img-<ver>, initramfs-<ver>.img, initrd-<ver>), NULL when none */
     char **seen;  /* where the version was found, for evidence */
+    /* Set when the one above is NULL because it could not be looked at
+     * ("/lib/modules/<ver>: Permission denied"), not because it is absent. */
+    char *moddir_why, *config_why, *initrd_why;
 };
 
 enum csm_default_how {
@@ -328,6 +335,7 @@ enum csm_default_how {
 struct csm_kernels {
     int err;
     char *why;
+    char **errors; /* directories and files that could not be looked at: more kernels may be installed */
     struct csm_kernel *k; /* newest first */
     size_t n;
     const struct csm_kernel *def; /* the kernel that boots by default; NULL when none is installed
@@ -432,10 +440,12 @@ uint64_t csm_irscan_entries(const struct csm_irscan *sc);
 void csm_irscan_free(struct csm_irscan *sc);
 
 /* ---- programs and systemd units in the tree (facts/software.c) ---- */
-/* The path of a program in the tree's bin and sbin directories, or NULL. */
-char *csm_facts_program(struct csm_scan *s, const char *name);
+/* The path of a program in the tree's bin and sbin directories, or NULL;
+ * then what could not be looked at ("path: why") is added to *errors
+ * (errors may be NULL): absent is not the same as unreadable. */
+char *csm_facts_program(struct csm_scan *s, const char *name, char ***errors);
 /* The path of a unit file in /etc, /usr/lib or /lib systemd/system, or NULL. */
-char *csm_facts_unit_file(struct csm_scan *s, const char *unit);
+char *csm_facts_unit_file(struct csm_scan *s, const char *unit, char ***errors);
 
 struct csm_unit_link {
     char *unit;
@@ -467,6 +477,7 @@ struct csm_unit_status {
     enum csm_unit_state state;
     char *file;   /* the unit file or init script */
     char *source; /* the link, the preset file:line, the mask */
+    char *error;  /* what could not be read, so the state may be wrong ("path: why"); NULL */
 };
 /* unit is "name.service" or "name.target"; for a service without a unit
  * file the SysV script /etc/init.d/name is looked at too. */
@@ -495,6 +506,7 @@ struct csm_cloudinit {
     const struct csm_package *pkg;  /* from the package database, or NULL */
     bool pkg_db;                    /* a package database was read */
     char *program;                  /* /usr/bin/cloud-init */
+    char **program_errors;          /* no program found, but these places could not be looked at */
     char *config;                   /* /etc/cloud/cloud.cfg, when it exists */
     struct csm_unit_status units[5]; /* CSM_CLOUDINIT_UNITS, in boot order */
     char *disabled_file;            /* /etc/cloud/cloud-init.disabled */
@@ -620,7 +632,8 @@ struct csm_agent_config {
 };
 /* NULL when no --agent-config was given. */
 const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s);
-/* Parses the text of a user.json (also for the tests and the fuzzer). */
+/* Parses the text of a user.json (also for the tests and the fuzzer); text[len]
+ * is a NUL byte. */
 void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_t len);
 void csm_agent_config_free(struct csm_agent_config *ac);
 
@@ -652,6 +665,11 @@ struct csm_image_facts {
     int root, boot, lvm;          /* indexes into disk->parts, -1: none */
 };
 const struct csm_image_facts *csm_facts_image(struct csm_scan *s);
+
+/* Adds "path: why" to *errors when err (of a csm_root_* call on path) says
+ * the path could not be examined, rather than that it does not exist; true
+ * then. 0, -ENOENT and -ENOTDIR add nothing. */
+bool csm_fact_unreadable(char ***errors, const char *path, int err);
 
 struct csm_facts *csm_facts_new(void);
 void csm_facts_free(struct csm_facts *f);

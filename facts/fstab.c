@@ -149,6 +149,7 @@ const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
         return f;
     }
     parse(f, buf, len);
+    f->unconfigured = strstr(buf, "# UNCONFIGURED FSTAB") != NULL;
     free(buf);
     return f;
 }

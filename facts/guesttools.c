@@ -110,6 +110,8 @@ static const struct product *product_of_module(const char *name, bool forced)
 static void scan_packages(struct csm_scan *s, struct csm_guest_tools *gt)
 {
     const struct csm_packages *pk = csm_facts_packages(s);
+    if (pk->err && !csm_root_absent(pk->err))
+        strv_push(&gt->errors, xstrdup(pk->why));
     if (pk->err)
         return;
     for (size_t i = 0; i < ARRAY_SIZE(products); i++)
@@ -125,13 +127,15 @@ static void scan_pattern(struct csm_scan *s, struct csm_guest_tools *gt, const s
 {
     const char *slash = strrchr(path, '/');
     if (!strchr(slash, '*')) {
-        if (csm_root_exists(s->root, path))
+        int r = csm_root_probe(s->root, path, 0);
+        csm_fact_unreadable(&gt->errors, path, r);
+        if (r == 1)
             add_evidence(gt, p, CSM_GT_FILE, xstrdup(path), xstrdup(path));
         return;
     }
     _cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
     char **names = NULL;
-    if (csm_root_list(s->root, dir, &names) < 0)
+    if (csm_fact_unreadable(&gt->errors, dir, csm_root_list(s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)
         if (fnmatch(slash + 1, names[i], 0) == 0) {
@@ -153,6 +157,8 @@ static void scan_files_units(struct csm_scan *s, struct csm_guest_tools *gt)
             if (st.state != CSM_UNIT_ABSENT)
                 add_evidence(gt, p, CSM_GT_UNIT, xasprintf("%s (%s)", p->units[k], csm_unit_state_name(st.state)),
                              xstrdup(st.source ? st.source : st.file ? st.file : p->units[k]));
+            else if (st.error)
+                strv_pushf(&gt->errors, "%s: %s", p->units[k], st.error);
             csm_unit_status_clear(&st);
         }
     }
@@ -169,7 +175,8 @@ struct walk {
 static void walk_modules(struct walk *w, const char *dir, int depth)
 {
     char **names = NULL;
-    if (depth > MAX_MODULE_DEPTH || w->files > MAX_MODULE_FILES || csm_root_list(w->s->root, dir, &names) < 0)
+    if (depth > MAX_MODULE_DEPTH || w->files > MAX_MODULE_FILES ||
+        csm_fact_unreadable(&w->gt->errors, dir, csm_root_list(w->s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
@@ -203,7 +210,7 @@ static void scan_modules(struct csm_scan *s, struct csm_guest_tools *gt)
     for (size_t bi = 0; bi < ARRAY_SIZE(bases) && bases[bi]; bi++) {
         char **kernels = NULL;
         strv_pushf(&gt->searched, "%s/*/{extra,misc,updates,weak-updates}", bases[bi]);
-        if (csm_root_list(s->root, bases[bi], &kernels) < 0)
+        if (csm_fact_unreadable(&gt->errors, bases[bi], csm_root_list(s->root, bases[bi], &kernels)) || !kernels)
             continue;
         for (size_t k = 0; kernels && kernels[k] && k < 256; k++)
             for (size_t d = 0; d < ARRAY_SIZE(subdirs); d++) {
@@ -277,7 +284,7 @@ static void scan_config_file(struct csm_scan *s, struct csm_guest_tools *gt, con
     char *buf;
     size_t len;
     int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
-    if (r == -ENOENT || r == -ENOTDIR)
+    if (csm_root_absent(r))
         return;
     if (r < 0) {
         strv_pushf(&gt->errors, "%s: %s", path, csm_strerror(r));
@@ -303,7 +310,7 @@ static void scan_config_file(struct csm_scan *s, struct csm_guest_tools *gt, con
 static void scan_config_dir(struct csm_scan *s, struct csm_guest_tools *gt, const char *dir, const char *kind)
 {
     char **names = NULL;
-    if (csm_root_list(s->root, dir, &names) < 0)
+    if (csm_fact_unreadable(&gt->errors, dir, csm_root_list(s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)
         if (endswith(names[i], ".conf")) {

@@ -713,6 +713,10 @@ static void ir_read(struct csm_initramfs *ir, char **wanted)
 static struct csm_initramfs *ir_open(struct csm_scan *s, const struct csm_kernel *k)
 {
     struct csm_initramfs *ir = xcalloc(1, sizeof(*ir));
+    if (!k->initrd && k->initrd_why) {
+        FACT_FAIL(ir, -ENODATA, "%s", k->initrd_why);
+        return ir;
+    }
     if (!k->initrd) {
         FACT_FAIL(ir, -ENOENT, "no initramfs for %s (/boot/initrd.img-%s, /boot/initramfs-%s.img, /boot/initrd-%s)",
                   k->version, k->version, k->version, k->version);

@@ -63,10 +63,12 @@ int csm_live_extents(dev_t dev, struct csm_extent **ext, size_t *n);
 /* The device a tag (UUID=, LABEL=, ...) names on this system, or NULL. */
 char *csm_live_tag_device(const char *tag, const char *value);
 char *csm_live_fs_uuid(const char *device);
-bool csm_live_efi_booted(void);
+/* 1 booted by EFI firmware, 0 not, -1 cannot be told. */
+int csm_live_efi_booted(void);
 /* The running kernel's release (uname -r). */
 char *csm_live_kernel_release(void);
-/* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled. */
+/* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled,
+ * -1 cannot be told. */
 int csm_live_selinux(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

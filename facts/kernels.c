@@ -58,9 +58,11 @@ const struct csm_kernel *csm_kernels_find(const struct csm_kernels *ks, const ch
     return kernel_get((struct csm_kernels *)ks, version, false);
 }
 
-static bool is_dir(struct csm_scan *s, const char *path, struct stat *st)
+/* 1 a directory, 0 not (absent, or another type), -errno cannot be told. */
+static int is_dir(struct csm_scan *s, const char *path, struct stat *st)
 {
-    return csm_root_stat(s->root, path, true, st) == 0 && S_ISDIR(st->st_mode);
+    int e = csm_root_stat(s->root, path, true, st);
+    return e < 0 ? (csm_root_absent(e) ? 0 : e) : S_ISDIR(st->st_mode);
 }
 
 /* /lib/modules/<ver>: with merged /usr, /lib/modules and /usr/lib/modules
@@ -71,17 +73,19 @@ static void find_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
     ino_t seen_ino = 0;
     for (size_t r = 0; r < ARRAY_SIZE(module_roots); r++) {
         struct stat st;
-        if (!is_dir(s, module_roots[r], &st) || (st.st_dev == seen_dev && st.st_ino == seen_ino))
+        int d = is_dir(s, module_roots[r], &st);
+        csm_fact_unreadable(&ks->errors, module_roots[r], d);
+        if (d != 1 || (st.st_dev == seen_dev && st.st_ino == seen_ino))
             continue;
         seen_dev = st.st_dev;
         seen_ino = st.st_ino;
         char **names = NULL;
-        if (csm_root_list(s->root, module_roots[r], &names) < 0)
+        if (csm_fact_unreadable(&ks->errors, module_roots[r], csm_root_list(s->root, module_roots[r], &names)))
             continue;
         for (size_t i = 0; names && names[i]; i++) {
             _cleanup_free_ char *dir = xasprintf("%s/%s", module_roots[r], names[i]);
             struct stat dst;
-            if (!is_dir(s, dir, &dst))
+            if (is_dir(s, dir, &dst) != 1)
                 continue;
             struct csm_kernel *k = kernel_get(ks, names[i], true);
             if (!k || k->moddir)
@@ -105,17 +109,33 @@ static bool is_initrd_name(const char *name, const char *ver)
     return false;
 }
 
+/* A regular file of /boot whose name was listed; an error that leaves it
+ * open is noted in *why. */
+static bool boot_file(struct csm_scan *s, const char *path, char **why)
+{
+    int r = csm_root_probe(s->root, path, S_IFREG);
+    if (r < 0 && !*why)
+        *why = xasprintf("%s: %s", path, csm_strerror(r));
+    return r == 1;
+}
+
 static void find_boot_files(struct csm_scan *s, struct csm_kernels *ks)
 {
     char **names = NULL;
-    if (csm_root_list(s->root, "/boot", &names) < 0)
+    if (csm_fact_unreadable(&ks->errors, "/boot", csm_root_list(s->root, "/boot", &names)))
         return;
     for (size_t i = 0; names && names[i]; i++) {
         _cleanup_free_ char *path = xasprintf("/boot/%s", names[i]);
         _cleanup_free_ char *ver = csm_kernel_version_of(names[i]);
+        _cleanup_free_ char *why = NULL;
         /* RHEL's rescue kernel carries a generic initramfs of its own. */
-        if (!ver || strstr(ver, "-rescue-") || endswith(ver, ".old") || !csm_root_is(s->root, path, S_IFREG))
+        if (!ver || strstr(ver, "-rescue-") || endswith(ver, ".old"))
             continue;
+        if (!boot_file(s, path, &why)) {
+            if (why)
+                strv_push(&ks->errors, xstrdup(why));
+            continue;
+        }
         struct csm_kernel *k = kernel_get(ks, ver, true);
         if (!k || k->image)
             continue;
@@ -127,12 +147,36 @@ static void find_boot_files(struct csm_scan *s, struct csm_kernels *ks)
             struct csm_kernel *k = &ks->k[j];
             _cleanup_free_ char *path = xasprintf("/boot/%s", names[i]);
             if (!k->config && startswith(names[i], "config-") && streq(names[i] + 7, k->version) &&
-                csm_root_is(s->root, path, S_IFREG))
+                boot_file(s, path, &k->config_why))
                 k->config = xstrdup(path);
-            else if (!k->initrd && is_initrd_name(names[i], k->version) && csm_root_is(s->root, path, S_IFREG))
+            else if (!k->initrd && is_initrd_name(names[i], k->version) && boot_file(s, path, &k->initrd_why))
                 k->initrd = xstrdup(path);
         }
     strv_free(names);
+}
+
+/* A kernel seen in /boot whose module directory was not listed: look for
+ * it by name, so an unreadable /lib/modules is told from a missing one. */
+static void probe_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
+{
+    for (size_t i = 0; i < ks->n; i++) {
+        struct csm_kernel *k = &ks->k[i];
+        for (size_t r = 0; r < ARRAY_SIZE(module_roots) && !k->moddir; r++) {
+            _cleanup_free_ char *dir = xasprintf("%s/%s", module_roots[r], k->version);
+            struct stat st;
+            int d = is_dir(s, dir, &st);
+            if (d == 1) {
+                k->moddir = xstrdup(dir);
+                strv_push(&k->seen, xstrdup(dir));
+            } else if (d < 0 && !k->moddir_why) {
+                k->moddir_why = xasprintf("%s: %s", dir, csm_strerror(d));
+            }
+        }
+        if (k->moddir) {
+            free(k->moddir_why);
+            k->moddir_why = NULL;
+        }
+    }
 }
 
 static int cmp_newest_first(const void *a, const void *b)
@@ -140,12 +184,19 @@ static int cmp_newest_first(const void *a, const void *b)
     return strverscmp(((const struct csm_kernel *)b)->version, ((const struct csm_kernel *)a)->version);
 }
 
-/* The version a /vmlinuz-style link points at, or NULL. */
+/* The version a /vmlinuz-style link points at, or NULL; a link that is
+ * there but cannot be read is noted in the kernels' errors. */
 static char *link_version(struct csm_scan *s, const char *link)
 {
     char *target = NULL;
-    if (csm_root_readlink(s->root, link, &target) < 0)
+    int r = csm_root_readlink(s->root, link, &target);
+    if (r == -EINVAL) /* not a link */
         return NULL;
+    if (r < 0) {
+        if (s->facts->kernels)
+            csm_fact_unreadable(&s->facts->kernels->errors, link, r);
+        return NULL;
+    }
     char *ver = csm_kernel_version_of(target);
     free(target);
     return ver;
@@ -421,6 +472,7 @@ const struct csm_kernels *csm_facts_kernels(struct csm_scan *s)
 
     find_module_dirs(s, ks);
     find_boot_files(s, ks);
+    probe_module_dirs(s, ks);
     if (ks->n)
         qsort(ks->k, ks->n, sizeof(*ks->k), cmp_newest_first);
     s->facts->kmods = xcalloc(ks->n + 1, sizeof(*s->facts->kmods));
@@ -441,10 +493,14 @@ void csm_kernels_free(struct csm_kernels *ks)
         free(ks->k[i].moddir);
         free(ks->k[i].config);
         free(ks->k[i].initrd);
+        free(ks->k[i].moddir_why);
+        free(ks->k[i].config_why);
+        free(ks->k[i].initrd_why);
         strv_free(ks->k[i].seen);
     }
     free(ks->k);
     free(ks->why);
+    strv_free(ks->errors);
     free(ks->def_version);
     free(ks->def_source);
     strv_free(ks->trail);

@@ -42,6 +42,7 @@ struct csm_kmods {
     char *builtin_source;  /* modules.builtin, when read */
     char **builtin;        /* "name\tline", sorted */
     char *config;          /* /boot/config-<ver>, when read */
+    char *other_problem;   /* modules.builtin or the config exists but could not be read: why */
 };
 
 char *csm_module_name(const char *name_or_path)
@@ -151,7 +152,7 @@ static char *run_kmod_child(const char *dir, int out, int *err)
     /* Loaded here: the child, chrooted into the copy, could not find it. */
     *err = csm_kmod_load();
     if (*err < 0)
-        return xasprintf("libkmod.so.2 cannot be loaded");
+        return xstrdup(csm_dl_error() ? csm_dl_error() : "libkmod.so.2 cannot be loaded");
     pid_t pid = fork();
     if (pid < 0) {
         *err = -errno;
@@ -235,8 +236,12 @@ static void load_builtin(struct csm_scan *s, const struct csm_kernel *k, struct 
 {
     _cleanup_free_ char *path = xasprintf("%s/modules.builtin", k->moddir);
     char *buf;
-    if (csm_root_read(s->root, path, CSM_CAP_MODULES_INDEX, &buf, NULL) < 0)
+    int r = csm_root_read(s->root, path, CSM_CAP_MODULES_INDEX, &buf, NULL);
+    if (r < 0) {
+        if (!csm_root_absent(r) && !km->other_problem)
+            km->other_problem = xasprintf("%s: %s", path, csm_strerror(r));
         return;
+    }
     km->builtin_source = xstrdup(path);
     unsigned lineno = 0;
     size_t n = 0;
@@ -268,10 +273,13 @@ static struct csm_kmods *kmods_of(struct csm_scan *s, const struct csm_kernel *k
         load_dep(s, k, km);
         load_builtin(s, k, km);
     } else {
-        km->dep_problem = xasprintf("no /lib/modules/%s", k->version);
+        km->dep_problem = k->moddir_why ? xstrdup(k->moddir_why) : xasprintf("no /lib/modules/%s", k->version);
     }
-    if (k->config)
-        csm_root_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &km->config, NULL);
+    int r = k->config ? csm_root_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &km->config, NULL) : 0;
+    if (r < 0 && !km->other_problem)
+        km->other_problem = xasprintf("%s: %s", k->config, csm_strerror(r));
+    else if (!k->config && k->config_why && !km->other_problem)
+        km->other_problem = xstrdup(k->config_why);
     return km;
 }
 
@@ -329,9 +337,10 @@ static void fill_module(struct csm_scan *s, const struct csm_kernel *k, const st
                         struct csm_modinfo *out)
 {
     out->path = e->relpath[0] == '/' ? xstrdup(e->relpath) : xasprintf("%s/%s", k->moddir, e->relpath);
-    struct stat st;
-    bool present = csm_root_stat(s->root, out->path, true, &st) == 0 && S_ISREG(st.st_mode);
-    out->state = present ? CSM_MOD_MODULE : CSM_MOD_NOFILE;
+    int present = csm_root_probe(s->root, out->path, S_IFREG);
+    out->state = present == 1 ? CSM_MOD_MODULE : present == 0 ? CSM_MOD_NOFILE : CSM_MOD_UNKNOWN;
+    if (present < 0)
+        out->note = xasprintf("%s: %s", out->path, csm_strerror(present));
     out->source = xasprintf("%s/modules.dep", k->moddir);
     _cleanup_strv_ char **deps = csm_split_words(e->deps);
     for (size_t i = 0; deps && deps[i]; i++)
@@ -354,7 +363,7 @@ int csm_kernel_module(struct csm_scan *s, const struct csm_kernel *k, const char
     const struct kmod_entry *e = km->n ? bsearch(&key, km->e, km->n, sizeof(*km->e), cmp_entry) : NULL;
     if (e) {
         fill_module(s, k, e, out);
-        return 0;
+        return out->state == CSM_MOD_UNKNOWN ? -ENODATA : 0;
     }
     _cleanup_free_ char *sym = config_symbol(norm);
     unsigned line = 0;
@@ -373,10 +382,11 @@ int csm_kernel_module(struct csm_scan *s, const struct csm_kernel *k, const char
             out->source = xstrdup(km->dep_source);
     } else {
         out->state = CSM_MOD_UNKNOWN;
-        out->note = km->dep_problem ? xstrdup(km->dep_problem)
-                                    : xasprintf("neither %s/modules.builtin nor /boot/config-%s tells whether it "
-                                                "is built in",
-                                                k->moddir, k->version);
+        out->note = km->dep_problem     ? xstrdup(km->dep_problem)
+                    : km->other_problem ? xstrdup(km->other_problem)
+                                        : xasprintf("neither %s/modules.builtin nor /boot/config-%s tells whether "
+                                                    "it is built in",
+                                                    k->moddir, k->version);
         return -ENODATA;
     }
     return 0;
@@ -397,5 +407,6 @@ void csm_kmods_free(struct csm_kmods *km)
     free(km->builtin_source);
     strv_free(km->builtin);
     free(km->config);
+    free(km->other_problem);
     free(km);
 }

@@ -124,9 +124,11 @@ char *csm_live_fs_uuid(const char *device)
     return uuid;
 }
 
-bool csm_live_efi_booted(void)
+int csm_live_efi_booted(void)
 {
-    return access("/sys/firmware/efi", F_OK) == 0;
+    if (access("/sys/firmware/efi", F_OK) == 0)
+        return 1;
+    return errno == ENOENT ? 0 : -1;
 }
 
 char *csm_live_kernel_release(void)
@@ -139,7 +141,7 @@ int csm_live_selinux(void)
 {
     FILE *f = fopen("/sys/fs/selinux/enforce", "re");
     if (!f)
-        return -2;
+        return errno == ENOENT ? -2 : -1;
     int c = fgetc(f);
     fclose(f);
     return c == '1' ? 1 : c == '0' ? 0 : -2;

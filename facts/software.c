@@ -21,26 +21,35 @@ static const char *const unit_dirs[] = { "/etc/systemd/system", "/usr/local/lib/
 static const char *const preset_dirs[] = { "/etc/systemd/system-preset", "/usr/local/lib/systemd/system-preset",
                                             "/usr/lib/systemd/system-preset", "/lib/systemd/system-preset" };
 
-char *csm_facts_program(struct csm_scan *s, const char *name)
+/* The first of dirs/name that is a regular file; NULL when none is, with
+ * what could not be looked at in *errors. */
+static char *first_file(struct csm_scan *s, const char *const *dirs, size_t n, const char *name, char ***errors)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(bin_dirs); i++) {
-        char *path = xasprintf("%s/%s", bin_dirs[i], name);
-        if (csm_root_is(s->root, path, S_IFREG))
+    char **why = NULL;
+    for (size_t i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", dirs[i], name);
+        int r = csm_root_probe(s->root, path, S_IFREG);
+        if (r == 1) {
+            strv_free(why);
             return path;
+        }
+        csm_fact_unreadable(&why, path, r);
         free(path);
     }
+    for (size_t i = 0; errors && why && why[i]; i++)
+        strv_push(errors, xstrdup(why[i]));
+    strv_free(why);
     return NULL;
 }
 
-char *csm_facts_unit_file(struct csm_scan *s, const char *unit)
+char *csm_facts_program(struct csm_scan *s, const char *name, char ***errors)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
-        char *path = xasprintf("%s/%s", unit_dirs[i], unit);
-        if (csm_root_is(s->root, path, S_IFREG))
-            return path;
-        free(path);
-    }
-    return NULL;
+    return first_file(s, bin_dirs, ARRAY_SIZE(bin_dirs), name, errors);
+}
+
+char *csm_facts_unit_file(struct csm_scan *s, const char *unit, char ***errors)
+{
+    return first_file(s, unit_dirs, ARRAY_SIZE(unit_dirs), unit, errors);
 }
 
 /* ---- unit links and presets ---- */
@@ -48,14 +57,14 @@ char *csm_facts_unit_file(struct csm_scan *s, const char *unit)
 static void collect_links(struct csm_scan *s, struct csm_units *u, const char *dir)
 {
     char **subs = NULL;
-    if (csm_root_list(s->root, dir, &subs) < 0)
+    if (csm_fact_unreadable(&u->errors, dir, csm_root_list(s->root, dir, &subs)) || !subs)
         return;
     for (size_t i = 0; subs && subs[i] && i < MAX_DIR_ENTRIES; i++) {
         if (!endswith(subs[i], ".wants") && !endswith(subs[i], ".requires"))
             continue;
         _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subs[i]);
         char **names = NULL;
-        if (csm_root_list(s->root, sub, &names) < 0)
+        if (csm_fact_unreadable(&u->errors, sub, csm_root_list(s->root, sub, &names)) || !names)
             continue;
         for (size_t k = 0; names && names[k] && k < MAX_DIR_ENTRIES; k++) {
             u->links = xrealloc(u->links, (u->n_links + 1) * sizeof(*u->links));
@@ -87,7 +96,7 @@ static void collect_presets(struct csm_scan *s, struct csm_units *u)
     char **names = NULL, **paths = NULL;
     for (size_t d = 0; d < ARRAY_SIZE(preset_dirs); d++) {
         char **list = NULL;
-        if (csm_root_list(s->root, preset_dirs[d], &list) < 0)
+        if (csm_fact_unreadable(&u->errors, preset_dirs[d], csm_root_list(s->root, preset_dirs[d], &list)) || !list)
             continue;
         for (size_t i = 0; list && list[i] && i < MAX_DIR_ENTRIES; i++)
             if (endswith(list[i], ".preset") && !strv_contains(names, list[i])) {
@@ -155,34 +164,40 @@ const char *csm_unit_state_name(enum csm_unit_state st)
     return names[st];
 }
 
-static bool masked(struct csm_scan *s, const char *unit, char **source)
+static bool masked(struct csm_scan *s, const char *unit, char **source, char ***errors)
 {
     static const char *const dirs[] = { "/etc/systemd/system", "/run/systemd/system" };
     for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", dirs[i], unit);
         _cleanup_free_ char *target = NULL;
-        if (csm_root_readlink(s->root, path, &target) == 0 && streq(target, "/dev/null")) {
+        int r = csm_root_readlink(s->root, path, &target);
+        if (r == 0 && streq(target, "/dev/null")) {
             *source = xasprintf("%s -> /dev/null", path);
             return true;
         }
+        if (r != -EINVAL) /* EINVAL: not a link */
+            csm_fact_unreadable(errors, path, r);
     }
     return false;
 }
 
 /* SysV: /etc/init.d/NAME started by an /etc/rcN.d/S??NAME link. */
-static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_status *out)
+static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_status *out, char ***errors)
 {
     _cleanup_free_ char *name = xstrndup(unit, strcspn(unit, "."));
     _cleanup_free_ char *script = xasprintf("/etc/init.d/%s", name);
-    if (!csm_root_is(s->root, script, S_IFREG))
+    int r = csm_root_probe(s->root, script, S_IFREG);
+    if (r != 1) {
+        csm_fact_unreadable(errors, script, r);
         return;
+    }
     out->file = xstrdup(script);
     out->state = CSM_UNIT_DISABLED;
     for (char lvl = '2'; lvl <= '5' && out->state != CSM_UNIT_ENABLED; lvl++) {
         char dir[] = "/etc/rcN.d";
         dir[7] = lvl;
         char **links = NULL;
-        if (csm_root_list(s->root, dir, &links) < 0)
+        if (csm_fact_unreadable(errors, dir, csm_root_list(s->root, dir, &links)) || !links)
             continue;
         for (size_t i = 0; links && links[i]; i++)
             if (links[i][0] == 'S' && strlen(links[i]) > 3 && streq(links[i] + 3, name)) {
@@ -196,16 +211,18 @@ static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_st
 
 void csm_facts_unit_status(struct csm_scan *s, const char *unit, struct csm_unit_status *out)
 {
-    *out = (struct csm_unit_status){ CSM_UNIT_ABSENT, NULL, NULL };
-    if (masked(s, unit, &out->source)) {
+    *out = (struct csm_unit_status){ CSM_UNIT_ABSENT, NULL, NULL, NULL };
+    char **errors = NULL;
+    if (masked(s, unit, &out->source, &errors)) {
         out->state = CSM_UNIT_MASKED;
+        strv_free(errors);
         return;
     }
-    out->file = csm_facts_unit_file(s, unit);
+    out->file = csm_facts_unit_file(s, unit, &errors);
     if (!out->file) {
         if (endswith(unit, ".service"))
-            sysv_status(s, unit, out);
-        return;
+            sysv_status(s, unit, out, &errors);
+        goto done;
     }
     const struct csm_units *u = csm_facts_units(s);
     out->state = CSM_UNIT_DISABLED;
@@ -213,22 +230,32 @@ void csm_facts_unit_status(struct csm_scan *s, const char *unit, struct csm_unit
         if (streq(u->links[i].unit, unit)) {
             out->state = CSM_UNIT_ENABLED;
             out->source = xstrdup(u->links[i].path);
-            return;
+            goto done;
         }
+    /* Not enabled as far as could be read: an unreadable .wants directory
+     * or preset file leaves that open. */
+    for (size_t i = 0; u->errors && u->errors[i]; i++)
+        strv_push(&errors, xstrdup(u->errors[i]));
     for (size_t i = 0; i < u->n_presets; i++)
         if (fnmatch(u->presets[i].pattern, unit, 0) == 0) {
             if (u->presets[i].enable) {
                 out->state = CSM_UNIT_PRESET;
                 out->source = xasprintf("%s:%u", u->presets[i].file, u->presets[i].line);
             }
-            return;
+            goto done;
         }
+done:
+    /* Only what leaves the state open matters: an enabled unit is enabled. */
+    if (errors && out->state != CSM_UNIT_ENABLED && out->state != CSM_UNIT_MASKED)
+        out->error = xstrdup(errors[0]);
+    strv_free(errors);
 }
 
 void csm_unit_status_clear(struct csm_unit_status *st)
 {
     free(st->file);
     free(st->source);
+    free(st->error);
     *st = (struct csm_unit_status){ 0 };
 }
 
@@ -367,7 +394,7 @@ static void ci_read(struct csm_scan *s, struct csm_cloudinit *ci, const char *pa
     char *buf;
     size_t len;
     int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
-    if (r == -ENOENT)
+    if (csm_root_absent(r))
         return;
     if (r < 0) {
         strv_pushf(&ci->errors, "%s: %s", path, csm_strerror(r));
@@ -404,18 +431,26 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
     const struct csm_packages *pk = csm_facts_packages(s);
     ci->pkg_db = !pk->err;
     ci->pkg = csm_package_find(pk, "cloud-init");
-    ci->program = csm_facts_program(s, "cloud-init");
-    if (csm_root_is(s->root, "/etc/cloud/cloud.cfg", S_IFREG))
+    ci->program = csm_facts_program(s, "cloud-init", &ci->program_errors);
+    int r = csm_root_probe(s->root, "/etc/cloud/cloud.cfg", S_IFREG);
+    if (r == 1)
         ci->config = xstrdup("/etc/cloud/cloud.cfg");
-    for (size_t i = 0; i < ARRAY_SIZE(csm_cloudinit_units); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(csm_cloudinit_units); i++) {
         csm_facts_unit_status(s, csm_cloudinit_units[i], &ci->units[i]);
-    if (csm_root_exists(s->root, "/etc/cloud/cloud-init.disabled"))
+        if (ci->units[i].error)
+            strv_pushf(&ci->errors, "%s: %s", csm_cloudinit_units[i], ci->units[i].error);
+    }
+    r = csm_root_probe(s->root, "/etc/cloud/cloud-init.disabled", 0);
+    if (r == 1)
         ci->disabled_file = xstrdup("/etc/cloud/cloud-init.disabled");
+    csm_fact_unreadable(&ci->errors, "/etc/cloud/cloud-init.disabled", r);
     ci_cmdline(s, ci);
 
     ci_read(s, ci, "/etc/cloud/cloud.cfg");
     char **names = NULL;
-    if (csm_root_list(s->root, "/etc/cloud/cloud.cfg.d", &names) == 0)
+    r = csm_root_list(s->root, "/etc/cloud/cloud.cfg.d", &names);
+    csm_fact_unreadable(&ci->errors, "/etc/cloud/cloud.cfg.d", r);
+    if (r == 0)
         for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)
             if (endswith(names[i], ".cfg")) {
                 _cleanup_free_ char *path = xasprintf("/etc/cloud/cloud.cfg.d/%s", names[i]);
@@ -433,6 +468,7 @@ void csm_cloudinit_free(struct csm_cloudinit *ci)
         csm_unit_status_clear(&ci->units[i]);
     strv_free(ci->errors);
     free(ci->program);
+    strv_free(ci->program_errors);
     free(ci->config);
     free(ci->disabled_file);
     free(ci->cmdline_disabled);

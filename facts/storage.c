@@ -5,6 +5,7 @@
  * only names are left: tags are looked up on --disk, device paths are
  * compared with the one that holds "/". */
 #include <errno.h>
+#include <fnmatch.h>
 #include <libmount.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 const char *csm_where_name(enum csm_where w)
 {
-    static const char *const names[] = { "system disk", "other disk", "missing", "unknown" };
+    static const char *const names[] = { "system disk", "other disk", "missing", "unknown", "removable" };
     return names[w];
 }
 
@@ -26,6 +27,27 @@ const char *csm_where_name(enum csm_where w)
 static bool on_block_device(const struct csm_fstab_entry *e)
 {
     return !e->pseudo && !e->net && !e->bind && !streq(e->source, "none");
+}
+
+/* Optical and removable drives: Debian's installer writes
+ * "/dev/sr0 /media/cdrom0 udf,iso9660 user,noauto 0 0" on every CD install.
+ * With noauto nothing waits for them at boot, and no image holds them. */
+static bool removable_noauto(const struct csm_fstab_entry *e)
+{
+    static const char *const devices[] = { "/dev/sr[0-9]*", "/dev/scd[0-9]*", "/dev/cdrom*", "/dev/cdrw*",
+                                           "/dev/dvd*",     "/dev/dvdrw*",    "/dev/fd[0-9]*", "/dev/floppy*",
+                                           "/dev/disk/by-id/usb-*" };
+    if (!e->noauto)
+        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+        if (fnmatch(devices[i], e->source, 0) == 0)
+            return true;
+    for (const char *t = e->fstype; *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] == ',')) {
+        size_t n = strcspn(t, ",");
+        if ((n == 7 && strncmp(t, "iso9660", 7) == 0) || (n == 3 && strncmp(t, "udf", 3) == 0))
+            return true;
+    }
+    return false;
 }
 
 static struct csm_volume *add_volume(struct csm_storage *st, const struct csm_fstab_entry *e, const char *mp,
@@ -177,9 +199,12 @@ static void storage_live(struct csm_storage *st, const struct csm_fstab *fstab)
         return;
     }
     for (size_t i = 0; i < fstab->n; i++)
-        if (on_block_device(&fstab->e[i]))
-            add_volume(st, &fstab->e[i], fstab->e[i].swap ? "swap" : fstab->e[i].target, fstab->e[i].source,
-                       fstab->e[i].fstype);
+        if (on_block_device(&fstab->e[i])) {
+            struct csm_volume *v = add_volume(st, &fstab->e[i], fstab->e[i].swap ? "swap" : fstab->e[i].target,
+                                              fstab->e[i].source, fstab->e[i].fstype);
+            if (removable_noauto(&fstab->e[i]))
+                set_why(v, CSM_WHERE_REMOVABLE, "an optical or removable drive, noauto: not mounted at boot");
+        }
 
     static const char *const essential[] = { "/", "/boot" };
     for (size_t i = 0; i < ARRAY_SIZE(essential); i++) {
@@ -348,7 +373,10 @@ static void storage_root(struct csm_scan *s, struct csm_storage *st, const struc
         if (!on_block_device(e))
             continue;
         struct csm_volume *v = add_volume(st, e, e->swap ? "swap" : e->target, e->source, e->fstype);
-        resolve_offline(v, disk, root_disk);
+        if (removable_noauto(e))
+            set_why(v, CSM_WHERE_REMOVABLE, "an optical or removable drive, noauto: not mounted at boot");
+        else
+            resolve_offline(v, disk, root_disk);
     }
     if (disk) {
         strv_push(&st->system_disks, xstrdup(disk->path));

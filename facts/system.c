@@ -43,7 +43,7 @@ const char *csm_family_name(enum csm_family f)
 }
 
 /* Systems older than os-release name themselves in these files. */
-static void legacy_release(struct csm_scan *s, struct csm_osrel *o)
+static void legacy_release(struct csm_scan *s, struct csm_osrel *o, int *first_err)
 {
     static const struct {
         const char *path, *id;
@@ -54,7 +54,10 @@ static void legacy_release(struct csm_scan *s, struct csm_osrel *o)
     };
     for (size_t i = 0; i < ARRAY_SIZE(legacy); i++) {
         char *buf;
-        if (csm_root_read(s->root, legacy[i].path, CSM_CAP_CONFIG, &buf, NULL) < 0)
+        int r = csm_root_read(s->root, legacy[i].path, CSM_CAP_CONFIG, &buf, NULL);
+        if (r < 0 && !csm_root_absent(r) && (!*first_err || csm_root_absent(*first_err)))
+            *first_err = r;
+        if (r < 0)
             continue;
         char *nl = strchr(buf, '\n');
         if (nl)
@@ -92,7 +95,7 @@ const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
             return o;
         }
         if (r < 0) {
-            if (!first_err || first_err == -ENOENT)
+            if (!first_err || csm_root_absent(first_err))
                 first_err = r;
             continue;
         }
@@ -101,7 +104,7 @@ const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
         free(buf);
     }
     if (!o->path)
-        legacy_release(s, o);
+        legacy_release(s, o, &first_err);
     if (!o->path) {
         FACT_FAIL(o, first_err, "no /etc/os-release or /usr/lib/os-release (%s)", csm_strerror(first_err));
         return o;
@@ -162,19 +165,23 @@ const struct csm_identity *csm_facts_identity(struct csm_scan *s)
         if (gethostname(h, sizeof(h) - 1) == 0)
             id->hostname = clean_hostname(h);
     }
-    if (!id->hostname && csm_root_read(s->root, "/etc/hostname", 4096, &buf, NULL) == 0) {
+    int r = id->hostname ? 0 : csm_root_read(s->root, "/etc/hostname", 4096, &buf, NULL);
+    if (!id->hostname && r == 0) {
         id->hostname = clean_hostname(buf);
         free(buf);
     }
+    csm_fact_unreadable(&id->errors, "/etc/hostname", r);
     if (!id->hostname)
         id->hostname = xstrdup("unknown");
 
-    if (csm_root_read(s->root, "/etc/machine-id", 4096, &buf, NULL) == 0) {
+    r = csm_root_read(s->root, "/etc/machine-id", 4096, &buf, NULL);
+    if (r == 0) {
         char *m = strstrip(buf);
         if (strlen(m) == 32 && strspn(m, "0123456789abcdef") == 32)
             id->machine_id = xstrdup(m);
         free(buf);
     }
+    csm_fact_unreadable(&id->errors, "/etc/machine-id", r);
     return id;
 }
 
@@ -184,5 +191,6 @@ void csm_identity_free(struct csm_identity *id)
         return;
     free(id->hostname);
     free(id->machine_id);
+    strv_free(id->errors);
     free(id);
 }

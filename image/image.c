@@ -371,6 +371,29 @@ int csm_image_open(const char *path, const struct csm_image_opts *opts, struct c
     return 0;
 }
 
+enum csm_image_format csm_image_sniff(int fd, const char **name)
+{
+    struct stat st;
+    *name = "unknown";
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return CSM_IMAGE_UNKNOWN;
+    _cleanup_free_ unsigned char *head = xmalloc(HEAD_LEN);
+    unsigned char tail[TAIL_LEN];
+    uint64_t size = (uint64_t)st.st_size;
+    ssize_t hn = pread(fd, head, size < HEAD_LEN ? (size_t)size : HEAD_LEN, 0);
+    ssize_t tn = size >= 512 ? pread(fd, tail, size < TAIL_LEN ? (size_t)size : TAIL_LEN,
+                                     (off_t)(size - (size < TAIL_LEN ? size : TAIL_LEN)))
+                             : 0;
+    hn = hn < 0 ? 0 : hn;
+    tn = tn < 0 ? 0 : tn;
+    int pk = package_kind(head, (size_t)hn);
+    if (pk) {
+        *name = pk == 1 ? "gzip package" : "tar package";
+        return CSM_IMAGE_UNKNOWN;
+    }
+    return csm_image_detect(head, (size_t)hn, tail, (size_t)tn, size, name);
+}
+
 const struct csm_image_info *csm_image_info(const struct csm_image *img)
 {
     return &img->info;

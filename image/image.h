@@ -98,6 +98,10 @@ int csm_image_open(const char *path, const struct csm_image_opts *opts, struct c
 int csm_image_open_fd(int fd, int dirfd, const char *name, const struct csm_image_opts *opts,
                       struct csm_image **out);
 void csm_image_free(struct csm_image *img);
+/* The format of a regular file from its first and last bytes only: nothing
+ * is validated and no package is opened (a tar or gzip package is
+ * CSM_IMAGE_UNKNOWN, named so). For telling an image from a raw disk. */
+enum csm_image_format csm_image_sniff(int fd, const char **name);
 
 const struct csm_image_info *csm_image_info(const struct csm_image *img);
 

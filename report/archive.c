@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "exitcodes.h"
 #include "report.h"
 #include "root.h"
@@ -37,6 +38,17 @@ static cJSON *load_report(const char *path, char **why)
     int r = csm_file_read(path, REPORT_CAP, &text, &len);
     if (r < 0) {
         *why = xasprintf("%s: cannot read: %s", path, csm_strerror(r));
+        return NULL;
+    }
+    /* JSON is UTF-8 (RFC 8259), and so is every report this tool writes:
+     * a byte that is not is a damaged or forged file, never intact. */
+    size_t bad = memchr(text, '\0', len) ? (size_t)((char *)memchr(text, '\0', len) - text) : csm_utf8_invalid(text, len);
+    if (bad != SIZE_MAX) {
+        unsigned line, col;
+        csm_text_position(text, bad, &line, &col);
+        *why = xasprintf("%s:%u:%u: not a JSON report: %s (byte 0x%02x)", path, line, col,
+                         text[bad] ? "invalid UTF-8" : "a NUL byte", (unsigned char)text[bad]);
+        free(text);
         return NULL;
     }
     const char *end = NULL;
@@ -240,6 +252,14 @@ static void verify_one(const char *path, const struct csm_key *trusted, struct v
         v->recorded = xstrdup(want);
         v->computed = csm_report_json_digest(root);
         v->digest = v->computed && streq(v->computed, want) ? "intact" : "modified";
+        if (!v->computed) { /* no libcrypto: nothing can be told */
+            v->error = xasprintf("%s: cannot compute the digest: %s", path,
+                                 csm_dl_error() ? csm_dl_error() : "libcrypto failed");
+            v->code = CSM_EXIT_OPERATIONAL;
+            cJSON_Delete(digest);
+            cJSON_Delete(root);
+            return;
+        }
     }
     check_signature(root, trusted, v);
     check_consistency(root, v);

@@ -706,6 +706,8 @@ static void policy_section(FILE *f, const struct csm_report *rep)
 
 int csm_report_write_html(const struct csm_report *rep, FILE *f, const struct csm_render_opts *o)
 {
+    if (!csm_ruleset_digest(rep->rules))
+        return -ELIBACC; /* the page names the rule set by its digest */
     (void)o;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"

@@ -288,6 +288,8 @@ static int add_signature(cJSON *o, const struct csm_key *k)
 int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct csm_render_opts *opts)
 {
     (void)opts;
+    if (!csm_ruleset_digest(rep->rules))
+        return -ELIBACC; /* no digests without libcrypto: no verifiable report */
     cJSON *o = report_json(rep);
     if (rep->signer && add_signature(o, rep->signer) < 0) {
         cJSON_Delete(o);
@@ -296,7 +298,7 @@ int csm_report_write_json(const struct csm_report *rep, FILE *f, const struct cs
     char *hex = csm_report_json_digest(o);
     if (!hex) {
         cJSON_Delete(o);
-        return -ENOMEM;
+        return -ELIBACC;
     }
     cJSON *d = cJSON_AddObjectToObject(o, "digest");
     cJSON_AddStringToObject(d, "algorithm", "sha256");

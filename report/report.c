@@ -226,6 +226,53 @@ static void apply_waivers(struct csm_report *rep, struct csm_waivers *ws)
     }
 }
 
+static void fix_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        v[i] = csm_utf8_fix(v[i]);
+}
+
+/* Every text of the report is UTF-8 whatever the scanned system holds (a
+ * label, a file name, a line of fstab): what is not is replaced, byte by
+ * byte, by U+FFFD. Rule and waiver files are refused instead when they
+ * are not UTF-8 (src/rules.c, src/waivers.c). */
+static void fix_utf8(struct csm_report *rep)
+{
+#define FIX(x) ((x) = csm_utf8_fix(x))
+    FIX(rep->hostname), FIX(rep->machine_id), FIX(rep->root), FIX(rep->disk), FIX(rep->agent_config);
+    fix_strv(rep->rule_files);
+    for (size_t i = 0; i < rep->n_overrides; i++)
+        FIX(rep->overrides[i].value), FIX(rep->overrides[i].shipped), FIX(rep->overrides[i].source);
+    for (size_t i = 0; i < rep->n_results; i++) {
+        struct csm_result *r = &rep->results[i];
+        FIX(r->outcome), FIX(r->reason), FIX(r->title), FIX(r->message), FIX(r->hint);
+        fix_strv(r->commands);
+        fix_strv(r->references);
+        for (size_t k = 0; k < r->n_evidence; k++) {
+            struct csm_evidence *e = r->evidence[k];
+            FIX(e->label), FIX(e->value), FIX(e->source), FIX(e->note);
+        }
+    }
+    struct csm_plan *p = &rep->plan;
+    FIX(p->reason), FIX(p->disk), FIX(p->label), FIX(p->whole_why);
+    for (size_t i = 0; i < p->n_parts; i++)
+        FIX(p->parts[i].device), FIX(p->parts[i].type), FIX(p->parts[i].fstype), FIX(p->parts[i].uuid),
+            FIX(p->parts[i].mount), FIX(p->parts[i].why);
+    fix_strv(p->commands);
+    fix_strv(p->notes);
+    struct csm_report_image *im = rep->image;
+    if (!im)
+        return;
+    FIX(im->path), FIX(im->format), FIX(im->subformat), FIX(im->package), FIX(im->member);
+    FIX(im->unreadable_why), FIX(im->label), FIX(im->disk_id), FIX(im->whole_fstype);
+    for (size_t i = 0; i < im->n_parts; i++) {
+        struct csm_report_part *x = &im->parts[i];
+        FIX(x->type), FIX(x->type_code), FIX(x->fstype), FIX(x->uuid), FIX(x->label), FIX(x->last_mounted),
+            FIX(x->use_why);
+    }
+#undef FIX
+}
+
 void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_waivers *waivers)
 {
     const struct csm_identity *id = csm_facts_identity(s);
@@ -254,6 +301,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         rep->disk = xstrdup(s->opts->disk);
     else if (rep->plan.disk)
         rep->disk = xstrdup(rep->plan.disk);
+    fix_utf8(rep);
     struct csm_tally t = { 0 };
     for (size_t i = 0; i < rep->n_results; i++) {
         rep->counts[rep->results[i].status]++;
@@ -314,16 +362,29 @@ int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, 
     int ret = r->write(rep, f, &plain);
     if (fflush(f) != 0 || ferror(f))
         ret = ret < 0 ? ret : -EIO;
-    if (ret == 0 && fsync(fd) < 0)
-        ret = -errno;
     /* mkstemp creates 0600; a report is not secret. */
     if (ret == 0 && fchmod(fd, 0644 & ~umask_get()) < 0)
+        ret = -errno;
+    if (ret == 0 && fsync(fd) < 0)
         ret = -errno;
     if (fclose(f) != 0 && ret == 0)
         ret = -errno;
     if (ret == 0 && rename(tmp, path) < 0)
         ret = -errno;
-    if (ret < 0)
+    if (ret < 0) {
         unlink(tmp);
+        return ret;
+    }
+    /* The rename is an entry of the directory: until the directory is
+     * synced, a power cut may leave the old report, or none. */
+    _cleanup_free_ char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) < 0)
+        ret = -errno;
+    if (dfd >= 0)
+        close(dfd);
     return ret;
 }

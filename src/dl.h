@@ -6,10 +6,11 @@
  * needs none of them. The prototypes come from each library's own headers;
  * calls go through a table: csm_la.archive_read_new(), csm_kmod.kmod_new(),
  * csm_crypto.EVP_DigestInit_ex() (digests and the Ed25519 signatures of
- * reports). Each loader returns 0, or -ENOSYS when
- * the library or one of its symbols is missing. Built with CSM_DLOPEN=OFF
- * (the static binary) the libraries are linked and the tables point at
- * them: a static binary has nothing to dlopen from. */
+ * reports). Each loader returns 0, or -ELIBACC when the library or one of
+ * its symbols cannot be had (csm_strerror() says so; csm_dl_error() says
+ * which and why, and the command exits 4). Built with CSM_DLOPEN=OFF (the static binary)
+ * the libraries are linked and the tables point at them: a static binary
+ * has nothing to dlopen from. */
 #pragma once
 
 #include <archive.h>
@@ -56,3 +57,6 @@ extern struct csm_crypto {
 int csm_la_load(void);
 int csm_kmod_load(void);
 int csm_crypto_load(void);
+/* "libarchive.so.13 cannot be loaded: ...", the first failure; NULL when
+ * every library asked for was loaded. */
+const char *csm_dl_error(void);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "checks/checks.h"
+#include "dl.h"
 #include "exitcodes.h"
 #include "kv.h"
 #include "report/report.h"
@@ -70,7 +71,8 @@ static void usage(FILE *f)
           "                              inflated data instead of to its end: its checksums and\n"
           "                              its end are then not verified (a warning)\n"
           "      --agent-config FILE     the online migration agent's user.json: its DataDisks must\n"
-          "                              list every data disk (read on this host, not under --root)\n"
+          "                              list every data disk (read on this host, not under --root;\n"
+          "                              not with --image)\n"
           "      --host-label NAME       the name the report goes by (in a fleet, in a diff), kept\n"
           "                              beside the hostname the system itself has, if any\n"
           "\n"
@@ -111,7 +113,8 @@ static void usage(FILE *f)
           "   1  warnings only\n"
           "   2  blocked: at least one blocker failed\n"
           "   3  incomplete: no blocker failed, but a blocker could not be evaluated\n"
-          "   4  operational error: bad rule file, unreadable --root or --image, unwritable\n"
+          "   4  operational error: bad rule, waiver or agent config file, unreadable\n"
+          "      --root, --disk or --image, a library that cannot be loaded, unwritable\n"
           "      output\n"
           "  64  usage error\n",
           f);
@@ -296,6 +299,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (cli->scan.image && (cli->scan.root || cli->scan.disk))
         return usage_error("--image checks an image file; it does not go with --root or --disk");
+    if (cli->scan.image && cli->scan.agent_config)
+        return usage_error("--agent-config goes with a scan of a system (live or --root): an image file has no "
+                           "mounts to compare with DataDisks");
     if (cli->role_given && !cli->scan.image)
         return usage_error("--role goes with --image");
     if (cli->scan.quick && !cli->scan.image)
@@ -440,7 +446,8 @@ static int load_waivers(const struct cli *cli, struct csm_waivers **ws)
         return CSM_EXIT_OPERATIONAL;
     }
     if (r < 0) {
-        fprintf(stderr, "csm-precheck: --waivers %s: %s\n", cli->waivers, csm_strerror(r));
+        fprintf(stderr, "csm-precheck: --waivers %s: %s\n", cli->waivers,
+                r == -ELIBACC && csm_dl_error() ? csm_dl_error() : csm_strerror(r));
         return CSM_EXIT_OPERATIONAL;
     }
     return 0;
@@ -471,11 +478,8 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     struct csm_scan s;
     int r = csm_scan_init(&s, &cli->scan, rs);
     if (r < 0) {
-        if (cli->scan.image)
-            fprintf(stderr, "csm-precheck: --image %s: %s\n", cli->scan.image, csm_strerror(r));
-        else
-            fprintf(stderr, "csm-precheck: --root %s: %s\n", cli->scan.root ? cli->scan.root : "/",
-                    csm_strerror(r));
+        fprintf(stderr, "csm-precheck: %s\n", s.error ? s.error : csm_strerror(r));
+        free(s.error);
         csm_waivers_free(ws);
         csm_key_free(key);
         return CSM_EXIT_OPERATIONAL;
@@ -494,8 +498,19 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     }
     struct csm_render_opts o = stdout_opts(cli);
     const struct csm_renderer *out = csm_renderer_find(cli->format ? cli->format : "text");
-    if (out->write(&rep, stdout, &o) < 0 || fflush(stdout) != 0)
+    r = out->write(&rep, stdout, &o);
+    if (r == 0 && fflush(stdout) != 0)
+        r = -errno;
+    if (r < 0) {
+        fprintf(stderr, "csm-precheck: the report cannot be written: %s\n", csm_strerror(r));
         code = CSM_EXIT_OPERATIONAL;
+    }
+    /* A library that could not be loaded (file descriptors used up, a
+     * broken installation) left something unchecked or unwritten. */
+    if (csm_dl_error()) {
+        fprintf(stderr, "csm-precheck: %s\n", csm_dl_error());
+        code = CSM_EXIT_OPERATIONAL;
+    }
 
     csm_report_clear(&rep);
     csm_scan_done(&s);

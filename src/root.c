@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,12 +15,41 @@
 
 #define MAX_SYMLINKS 40
 #define OPENAT2_RETRIES 8
+#define REOPEN_RETRIES 8
 
 struct csm_root {
     int fd;
     char *dir;
     bool chase_only; /* openat2 unavailable or disabled: walk in user space */
 };
+
+static int openat2_in_root(int dirfd, const char *path, int flags)
+{
+    struct open_how how = {
+        .flags = (unsigned long long)flags,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    for (int i = 0; i < OPENAT2_RETRIES; i++) {
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd >= 0)
+            return (int)fd;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+/* Whether openat2 can be used at all is asked once, of the tree's own top:
+ * an error on a path inside the tree (EPERM from a file's own rules, say)
+ * is that path's answer, never a reason to resolve it a second way. */
+static bool openat2_usable(int rootfd)
+{
+    int fd = openat2_in_root(rootfd, ".", O_PATH | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    /* ENOSYS: older kernels; EPERM: seccomp filters that deny the call. */
+    return fd != -ENOSYS && fd != -EPERM;
+}
 
 int csm_root_open(const char *dir, struct csm_root **out)
 {
@@ -30,7 +61,7 @@ int csm_root_open(const char *dir, struct csm_root **out)
     r->fd = fd;
     r->dir = xstrdup(dir);
     /* A debugging aid, and how the tests exercise the fallback path. */
-    r->chase_only = getenv("CSM_PRECHECK_FORCE_CHASE") != NULL;
+    r->chase_only = getenv("CSM_PRECHECK_FORCE_CHASE") != NULL || !openat2_usable(fd);
     *out = r;
     return 0;
 }
@@ -51,25 +82,9 @@ const char *csm_root_dir(const struct csm_root *r)
     return r->dir;
 }
 
-static int openat2_in_root(int dirfd, const char *path, int flags)
-{
-    struct open_how how = {
-        .flags = (unsigned long long)flags,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    for (int i = 0; i < OPENAT2_RETRIES; i++) {
-        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-        if (fd >= 0)
-            return (int)fd;
-        if (errno != EAGAIN)
-            return -errno;
-    }
-    return -EAGAIN;
-}
-
 /* The user-space walk (systemd's chase()). `stack` holds one O_PATH
  * descriptor per directory below the root, so ".." pops and never climbs
- * above the root. */
+ * above the root. It only resolves: it returns an O_PATH descriptor. */
 struct walk {
     int root;
     int stack[PATH_MAX / 2];
@@ -93,6 +108,7 @@ static char *join_link(const char *target, const char *rest)
     return *rest ? xasprintf("%s/%s", target, rest) : xstrdup(target);
 }
 
+/* flags: O_PATH, and O_NOFOLLOW or O_DIRECTORY. */
 static int chase(int rootfd, const char *path, int flags)
 {
     struct walk w;
@@ -124,7 +140,7 @@ static int chase(int rootfd, const char *path, int flags)
             if (streq(name, "..") && w.depth)
                 close(w.stack[--w.depth]);
             if (last) {
-                r = openat(walk_cur(&w), ".", flags);
+                r = openat(walk_cur(&w), ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 r = r < 0 ? -errno : r;
                 goto done;
             }
@@ -145,13 +161,7 @@ static int chase(int rootfd, const char *path, int flags)
             goto done;
         }
         bool is_link = S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW));
-        if (!is_link && last && !(flags & O_PATH)) {
-            close(fd);
-            fd = openat(walk_cur(&w), name, flags | O_NOFOLLOW);
-            r = fd < 0 ? -errno : fd;
-            goto done;
-        }
-        if (!is_link && last && (flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+        if (!is_link && (!last || (flags & O_DIRECTORY)) && !S_ISDIR(st.st_mode)) {
             close(fd);
             r = -ENOTDIR;
             goto done;
@@ -197,19 +207,137 @@ done:
     return r;
 }
 
+/* Kernel filesystems a chroot mounts inside a tree (proc, sys, dev): what
+ * they hold is the host's, never the tree's. devtmpfs shows as tmpfs, but
+ * holds device nodes, which are refused anyway. */
+static int on_kernel_fs(int fd)
+{
+    static const unsigned long magic[] = {
+        PROC_SUPER_MAGIC, SYSFS_MAGIC,       DEBUGFS_MAGIC,       TRACEFS_MAGIC,  SECURITYFS_MAGIC,
+        SELINUX_MAGIC,    SMACK_MAGIC,       CGROUP_SUPER_MAGIC,  CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,
+        DEVPTS_SUPER_MAGIC, EFIVARFS_MAGIC,  PSTOREFS_MAGIC,      BINFMTFS_MAGIC, NSFS_MAGIC,
+        RDTGROUP_SUPER_MAGIC, XENFS_SUPER_MAGIC, OPENPROM_SUPER_MAGIC, USBDEVICE_SUPER_MAGIC,
+        0x62656570 /* configfs */, 0x65735543 /* fusectl */, 0x19800202 /* mqueue */,
+    };
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0)
+        return -errno;
+    for (size_t i = 0; i < ARRAY_SIZE(magic); i++)
+        if ((unsigned long)sf.f_type == magic[i])
+            return -EREMOTE;
+    return 0;
+}
+
+/* An O_PATH descriptor of a path inside the tree, on no kernel filesystem. */
+static int resolve(const struct csm_root *r, const char *path, int flags)
+{
+    flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY));
+    int fd = r->chase_only ? chase(r->fd, path, flags) : openat2_in_root(r->fd, path, flags);
+    if (fd < 0)
+        return fd;
+    int k = on_kernel_fs(fd);
+    if (k < 0) {
+        close(fd);
+        return k;
+    }
+    return fd;
+}
+
+/* Splits path into its directory and last name; "" for a last component
+ * that is not a name (".", "..", a trailing slash, the top). */
+static void split_last(const char *path, char **dir, char **name)
+{
+    size_t n = strlen(path);
+    const char *slash = memrchr(path, '/', n);
+    const char *last = slash ? slash + 1 : path;
+    if (!*last || streq(last, ".") || streq(last, "..")) {
+        *dir = xstrdup(*path ? path : ".");
+        *name = xstrdup("");
+        return;
+    }
+    *dir = slash ? (slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path))) : xstrdup(".");
+    *name = xstrdup(last);
+}
+
+/* Opens for reading what path resolves to, without opening anything but
+ * a regular file or a directory: the last component is looked at with
+ * O_PATH, its links followed here, and a regular file is reopened by its
+ * name from its directory with O_NOFOLLOW, then compared by st_dev and
+ * st_ino with what was looked at. A device node, FIFO or socket is never
+ * opened (reading /proc/self/fd would be reading procfs). */
+static int open_read(const struct csm_root *r, const char *path, int flags)
+{
+    _cleanup_free_ char *todo = xstrdup(path);
+    int links = 0, races = 0;
+    for (;;) {
+        _cleanup_free_ char *dir = NULL, *name = NULL;
+        split_last(todo, &dir, &name);
+        if (!*name) {
+            int fd = resolve(r, dir, O_DIRECTORY);
+            if (fd < 0)
+                return fd;
+            int dfd = flags & O_DIRECTORY ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+            int e = flags & O_DIRECTORY ? (dfd < 0 ? -errno : dfd) : -EISDIR;
+            close(fd);
+            return e;
+        }
+        int pfd = resolve(r, dir, O_DIRECTORY);
+        if (pfd < 0)
+            return pfd;
+        struct stat st, got;
+        int fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        int e = fd < 0 ? -errno : fstat(fd, &st) < 0 ? -errno : on_kernel_fs(fd);
+        if (e == 0 && S_ISLNK(st.st_mode) && !(flags & O_NOFOLLOW)) {
+            char target[PATH_MAX];
+            ssize_t len = readlinkat(fd, "", target, sizeof(target) - 1);
+            close(fd);
+            close(pfd);
+            if (len < 0)
+                return -errno;
+            if (++links > MAX_SYMLINKS)
+                return -ELOOP;
+            target[len] = '\0';
+            char *next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+            free(todo);
+            todo = next;
+            continue;
+        }
+        if (e == 0 && S_ISLNK(st.st_mode))
+            e = -ELOOP; /* O_NOFOLLOW, as open(2) says it */
+        else if (e == 0 && S_ISDIR(st.st_mode))
+            e = flags & O_DIRECTORY ? 0 : -EISDIR;
+        else if (e == 0 && (flags & O_DIRECTORY))
+            e = -ENOTDIR;
+        else if (e == 0 && !S_ISREG(st.st_mode))
+            e = -EMEDIUMTYPE;
+        if (e == 0 && S_ISDIR(st.st_mode)) {
+            int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            e = dfd < 0 ? -errno : dfd;
+        } else if (e == 0) {
+            close(fd); /* one descriptor fewer while the file is reopened */
+            fd = -1;
+            int rfd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            e = rfd < 0 || fstat(rfd, &got) < 0 ? -errno : rfd;
+            if (e >= 0 && (got.st_dev != st.st_dev || got.st_ino != st.st_ino))
+                e = -EAGAIN; /* replaced in between: look again */
+            if (e < 0 && rfd >= 0)
+                close(rfd);
+        }
+        if (fd >= 0)
+            close(fd);
+        close(pfd);
+        if (e == -EAGAIN && ++races < REOPEN_RETRIES)
+            continue;
+        return e;
+    }
+}
+
 int csm_root_openat(const struct csm_root *r, const char *path, int flags)
 {
     /* An image scan has no tree: nothing in it exists. */
     if (!r)
         return -ENOENT;
-    /* openat2 refuses O_PATH with any flag but these few. */
-    flags |= O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
-    if (!r->chase_only) {
-        int fd = openat2_in_root(r->fd, path, flags);
-        if (fd != -ENOSYS && fd != -EPERM) /* EPERM: seccomp filters that deny openat2 */
-            return fd;
-    }
-    return chase(r->fd, path, flags);
+    return flags & O_PATH ? resolve(r, path, flags) : open_read(r, path, flags);
 }
 
 int csm_root_stat(const struct csm_root *r, const char *path, bool follow, struct stat *st)
@@ -222,16 +350,18 @@ int csm_root_stat(const struct csm_root *r, const char *path, bool follow, struc
     return ret;
 }
 
-bool csm_root_exists(const struct csm_root *r, const char *path)
+bool csm_root_absent(int err)
 {
-    struct stat st;
-    return csm_root_stat(r, path, true, &st) == 0;
+    return err == -ENOENT || err == -ENOTDIR;
 }
 
-bool csm_root_is(const struct csm_root *r, const char *path, mode_t type)
+int csm_root_probe(const struct csm_root *r, const char *path, mode_t type)
 {
     struct stat st;
-    return csm_root_stat(r, path, true, &st) == 0 && (st.st_mode & S_IFMT) == type;
+    int e = csm_root_stat(r, path, true, &st);
+    if (e < 0)
+        return csm_root_absent(e) ? 0 : e;
+    return !type || (st.st_mode & S_IFMT) == type;
 }
 
 int csm_root_readlink(const struct csm_root *r, const char *path, char **target)

@@ -4,11 +4,20 @@
  * -ELOOP. The kernel does this with openat2(RESOLVE_IN_ROOT); where it
  * cannot, the tree is walked one component at a time.
  *
+ * Nothing but a regular file or a directory is ever opened: a path is
+ * resolved with O_PATH and looked at first, so a device node, FIFO or
+ * socket of the tree is refused without being opened. Nothing on procfs,
+ * sysfs and the other kernel filesystems a chroot mounts inside a tree
+ * (proc, sys, dev/pts, ...) is looked at either: it is the host's.
+ *
  * Paths may be written absolute ("/etc/fstab"): they mean the tree's own.
- * Errors are negative errno values; two carry the project's meaning:
- *   -EMEDIUMTYPE  the path is not a regular file (FIFO, device, directory)
+ * Errors are negative errno values; these carry the project's meaning:
+ *   -EMEDIUMTYPE  the path is not a regular file (FIFO, device, socket)
  *   -EFBIG        the file is larger than the caller's size cap
  *   -EBADMSG      a text file holds binary data (csm_root_read_text)
+ *   -EREMOTE      the path is on procfs, sysfs or another kernel filesystem
+ * -ENOENT and -ENOTDIR mean the path does not exist (csm_root_absent());
+ * any other error means it cannot be told (EACCES, EIO, ELOOP, EMFILE).
  */
 #pragma once
 
@@ -26,17 +35,22 @@ int csm_root_open(const char *dir, struct csm_root **out);
 void csm_root_free(struct csm_root *r);
 const char *csm_root_dir(const struct csm_root *r);
 
-/* Opens a path inside the tree. flags are open(2) flags; O_NOFOLLOW means the
- * last component is not followed. O_CLOEXEC|O_NOCTTY are always added.
- * Returns a file descriptor or a negative errno. */
+/* Opens a path inside the tree, for reading. flags: O_PATH (resolve only:
+ * any file type), O_DIRECTORY (a directory), otherwise a regular file;
+ * O_NOFOLLOW means the last component is not followed (a link there is
+ * -ELOOP). A directory without O_DIRECTORY is -EISDIR, anything else that
+ * is not a regular file -EMEDIUMTYPE. Returns a descriptor (O_CLOEXEC, and
+ * O_NONBLOCK for a file) or a negative errno. */
 int csm_root_openat(const struct csm_root *r, const char *path, int flags);
 
 /* stat of a path; follow=false does not follow a final symlink. */
 int csm_root_stat(const struct csm_root *r, const char *path, bool follow, struct stat *st);
-bool csm_root_exists(const struct csm_root *r, const char *path);
+/* Is this error of a csm_root_* call "the path does not exist"? */
+bool csm_root_absent(int err);
 /* Does path (links followed, inside the tree) exist with this file type
- * (S_IFREG, S_IFDIR, ...)? */
-bool csm_root_is(const struct csm_root *r, const char *path, mode_t type);
+ * (S_IFREG, S_IFDIR, ...; 0 for any)? 1 yes, 0 no (absent, or another
+ * type), a negative errno when it cannot be told. */
+int csm_root_probe(const struct csm_root *r, const char *path, mode_t type);
 
 /* The target of a symlink, as written (not resolved). */
 int csm_root_readlink(const struct csm_root *r, const char *path, char **target);

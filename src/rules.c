@@ -43,6 +43,7 @@ struct parser {
     struct csm_rule *rule;
     bool bad_section; /* already reported: ignore its keys */
     bool site;        /* loading a site's layer */
+    char **opened;    /* the sections of this file so far, "name\tline" */
     csm_rules_errfn errfn;
     void *data;
     unsigned errors;
@@ -127,11 +128,27 @@ static size_t distance(const char *a, const char *b)
     return d[lb];
 }
 
+/* A section twice in one file: which of its keys win is left to their
+ * order, which nobody reading one of the two sees. Across files it is how
+ * a layer overrides another. */
+static void check_duplicate(struct parser *p, const char *name, size_t col)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; p->opened && p->opened[i]; i++)
+        if (strncmp(p->opened[i], name, n) == 0 && p->opened[i][n] == '\t') {
+            perr(p, col, "section [%s] appears twice in this file (first at line %s): keep its keys in one place",
+                 name, p->opened[i] + n + 1);
+            return;
+        }
+    strv_pushf(&p->opened, "%s\t%u", name, p->line);
+}
+
 static void open_section(struct parser *p, char *name, size_t col)
 {
     p->section = NULL;
     p->rule = NULL;
     p->bad_section = false;
+    check_duplicate(p, name, col);
     for (size_t i = 0; i < ARRAY_SIZE(special_sections); i++)
         if (streq(name, special_sections[i])) {
             p->rule = rule_slot(p->rs, name);
@@ -401,6 +418,13 @@ static void parse_buffer(struct parser *p, const char *buf, size_t len)
         perr(p, 0, "binary content (a NUL byte) in a rule file");
         return;
     }
+    size_t bad = csm_utf8_invalid(buf, len);
+    if (bad != SIZE_MAX) {
+        unsigned col;
+        csm_text_position(buf, bad, &p->line, &col);
+        perr(p, col - 1, "invalid UTF-8 (byte 0x%02x): a rule file is UTF-8 text", (unsigned char)buf[bad]);
+        return;
+    }
     char *text = xstrndup(buf, len);
     char *line = NULL;
     size_t line_len = 0;
@@ -409,6 +433,8 @@ static void parse_buffer(struct parser *p, const char *buf, size_t len)
     p->section = NULL;
     p->rule = NULL;
     p->bad_section = false;
+    strv_free(p->opened);
+    p->opened = NULL;
     for (char *cur = text, *next; cur; cur = next) {
         next = strchr(cur, '\n');
         if (next)
@@ -457,14 +483,27 @@ static void compute_digests(const struct csm_ruleset *crs)
     if (rs->digest)
         return;
     struct csm_sha256 *whole = csm_sha256_new();
+    char **each = NULL;
+    bool all = true;
     for (size_t i = 0; rs->files && rs->files[i]; i++) {
         char header[32];
         int n = snprintf(header, sizeof(header), "%zu\n", rs->texts[i].len);
-        strv_push(&rs->file_digests, csm_sha256_hex(rs->texts[i].data, rs->texts[i].len));
+        char *hex = csm_sha256_hex(rs->texts[i].data, rs->texts[i].len);
+        all = all && hex;
+        if (hex)
+            strv_push(&each, hex);
         csm_sha256_update(whole, header, (size_t)n);
         csm_sha256_update(whole, rs->texts[i].data, rs->texts[i].len);
     }
     rs->digest = csm_sha256_finish(whole);
+    /* Without libcrypto there are none: the renderers that need them refuse. */
+    if (all && rs->digest) {
+        rs->file_digests = each;
+    } else {
+        strv_free(each);
+        free(rs->digest);
+        rs->digest = NULL;
+    }
 }
 
 static int parse_site_file(struct parser *p, const char *path)
@@ -645,6 +684,7 @@ int csm_ruleset_load(const struct csm_rules_section *sections, size_t n_sections
     load_builtin(&p, profile);
     p.site = true;
     int r = site_dir ? load_site(&p, site_dir, profile) : 0;
+    strv_free(p.opened);
     if (r >= 0) {
         apply_follows(rs);
         validate(&p);

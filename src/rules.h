@@ -85,7 +85,8 @@ const char *csm_ruleset_version(const struct csm_ruleset *rs);
 const char *csm_ruleset_profile(const struct csm_ruleset *rs);
 char *const *csm_ruleset_files(const struct csm_ruleset *rs);
 /* SHA-256 of each file as loaded (parallel to the files), and of the whole
- * set: every file in load order, each as "<length>\n<content>". */
+ * set: every file in load order, each as "<length>\n<content>". NULL when
+ * libcrypto cannot be loaded. */
 char *const *csm_ruleset_file_digests(const struct csm_ruleset *rs);
 const char *csm_ruleset_digest(const struct csm_ruleset *rs);
 /* Every section, in the order first seen. */

@@ -1,9 +1,14 @@
 #include "scan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "facts/facts.h"
+#include "image/image.h"
 #include "util.h"
 
 const char *csm_role_name(enum csm_role r)
@@ -18,6 +23,35 @@ static bool hostname_like(const char *s)
     return n && n <= 64 && !s[n] && s[0] != '.' && s[0] != '-';
 }
 
+/* --disk: a block device or a raw image file. An image format is named,
+ * and --image is the way to check it. */
+static int check_disk(struct csm_scan *s, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int e = -errno;
+        s->error = xasprintf("--disk %s: %s", path, strerror(-e));
+        if (fd >= 0)
+            close(fd);
+        return e;
+    }
+    const char *name = NULL;
+    enum csm_image_format f = S_ISREG(st.st_mode) ? csm_image_sniff(fd, &name) : CSM_IMAGE_RAW;
+    close(fd);
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        s->error = xasprintf("--disk %s: neither a block device nor a raw disk image file", path);
+        return -EMEDIUMTYPE;
+    }
+    if (f != CSM_IMAGE_RAW && f != CSM_IMAGE_EMPTY) {
+        s->error = xasprintf("--disk %s: the file is a %s, not a raw disk: check the image itself with --image %s "
+                             "(or give --disk a raw copy, or the device qemu-nbd attaches it to)",
+                             path, name, path);
+        return -EMEDIUMTYPE;
+    }
+    return 0;
+}
+
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
 {
     *s = (struct csm_scan){
@@ -25,15 +59,30 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
         .opts = opts,
         .rules = rules,
     };
+    int r = 0;
     if (s->mode != CSM_MODE_IMAGE) {
-        int r = csm_root_open(opts->root ? opts->root : "/", &s->root);
-        if (r < 0)
+        r = csm_root_open(opts->root ? opts->root : "/", &s->root);
+        if (r < 0) {
+            s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
             return r;
+        }
     }
     s->facts = csm_facts_new();
     if (s->mode == CSM_MODE_IMAGE && csm_facts_image(s)->err) {
-        int r = csm_facts_image(s)->err;
+        r = csm_facts_image(s)->err;
+        s->error = xasprintf("--image %s: %s", opts->image, csm_strerror(r));
+    } else if (s->mode != CSM_MODE_IMAGE && opts->disk) {
+        r = check_disk(s, opts->disk);
+    }
+    if (r == 0 && opts->agent_config && csm_facts_agent_config(s)->err) {
+        r = csm_facts_agent_config(s)->err;
+        s->error = xasprintf("--agent-config %s", csm_facts_agent_config(s)->why);
+    }
+    if (r < 0) {
+        char *e = s->error;
+        s->error = NULL;
         csm_scan_done(s);
+        s->error = e;
         return r;
     }
     csm_vars_set(&s->globals, "root", opts->root ? opts->root : "");
@@ -53,6 +102,8 @@ void csm_scan_done(struct csm_scan *s)
     csm_facts_free(s->facts);
     csm_root_free(s->root);
     csm_vars_clear(&s->globals);
+    free(s->error);
     s->facts = NULL;
     s->root = NULL;
+    s->error = NULL;
 }

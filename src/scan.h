@@ -46,10 +46,13 @@ struct csm_scan {
     const struct csm_ruleset *rules;
     struct csm_vars globals; /* {root}, {host}, {profile} for every text */
     struct csm_facts *facts;
+    char *error; /* why csm_scan_init failed, naming the option */
 };
 
-/* Opens the tree (live: "/"), or the image file in image mode. Returns
- * -errno when it cannot be opened. */
+/* Opens the tree (live: "/"), or the image file in image mode, and checks
+ * the input files named with it (--disk, --agent-config): a missing or
+ * unusable one is an operational error, not a check's. Returns -errno with
+ * s->error set (free it with csm_scan_done) when the scan cannot start. */
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules);
 void csm_scan_done(struct csm_scan *s);
 

@@ -66,8 +66,12 @@ static int key_load(const char *path, bool private, struct csm_key **out, const 
 {
     char *text;
     size_t len;
-    csm_crypto_init();
-    int r = csm_file_read(path, KEY_FILE_CAP, &text, &len);
+    int r = csm_crypto_init();
+    if (r < 0) {
+        *why = csm_dl_error() ? csm_dl_error() : "libcrypto cannot be loaded";
+        return r;
+    }
+    r = csm_file_read(path, KEY_FILE_CAP, &text, &len);
     if (r < 0)
         return r;
     BIO *bio = csm_crypto.BIO_new_mem_buf(text, (int)len);
@@ -109,7 +113,8 @@ int csm_key_load_public(const char *path, struct csm_key **out, const char **why
 int csm_key_from_base64(const char *b64, struct csm_key **out)
 {
     unsigned char der[256];
-    csm_crypto_init();
+    if (csm_crypto_init() < 0)
+        return -ELIBACC;
     int n = unbase64(b64, der, sizeof(der));
     const unsigned char *p = der;
     EVP_PKEY *pkey = n > 0 ? csm_crypto.d2i_PUBKEY(NULL, &p, n) : NULL;

@@ -208,6 +208,10 @@ const char *csm_strerror(int neg_errno)
         return "larger than the size limit";
     case EBADMSG:
         return "binary data (a NUL byte)";
+    case ELIBACC:
+        return "a library it needs cannot be loaded";
+    case EREMOTE:
+        return "on procfs, sysfs or another kernel filesystem mounted in the tree: the host's, not read";
     /* Where musl's words differ from glibc's: a report says the same
      * whichever C library the binary was built with (the static one is musl). */
     case EIO:
@@ -242,6 +246,72 @@ const char *csm_strerror(int neg_errno)
         return "Connection timed out";
     default:
         return strerror(-neg_errno);
+    }
+}
+
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (!n || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+size_t csm_utf8_invalid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+        if (!n)
+            return i;
+        i += n;
+    }
+    return SIZE_MAX;
+}
+
+char *csm_utf8_fix(char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (!s || csm_utf8_invalid(s, len) == SIZE_MAX)
+        return s;
+    char *out = xmalloc(3 * len + 1), *o = out;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+        if (n) {
+            memcpy(o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD, one per byte that starts no sequence */
+            o += 3;
+            i++;
+        }
+    }
+    *o = '\0';
+    free(s);
+    return out;
+}
+
+void csm_text_position(const char *text, size_t off, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
     }
 }
 

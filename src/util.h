@@ -55,6 +55,17 @@ const char *csm_format_size(uint64_t bytes, char *buf, size_t len);
  * project's own meanings for a few (see root.h). */
 const char *csm_strerror(int neg_errno);
 
+/* Line and column (1-based) of byte offset off in text. */
+void csm_text_position(const char *text, size_t off, unsigned *line, unsigned *col);
+
+/* UTF-8 (RFC 3629), which every text of a report is: the offset of the
+ * first byte of s[0..len) that is not part of a valid sequence, SIZE_MAX
+ * when there is none. */
+size_t csm_utf8_invalid(const char *s, size_t len);
+/* s itself when it is valid UTF-8, else a copy with each invalid byte
+ * replaced by U+FFFD and s freed. NULL stays NULL. */
+char *csm_utf8_fix(char *s);
+
 /* True when s holds only characters safe to paste into a shell command
  * unquoted (paths, UUIDs, device names). */
 bool csm_shell_safe(const char *s);

@@ -2,13 +2,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "digest.h"
 #include "root.h"
@@ -34,20 +32,6 @@ static void werr(struct loader *l, unsigned line, unsigned col, const char *fmt,
     va_end(ap);
     l->errors++;
     l->errfn(l->path, line, col, msg, l->data);
-}
-
-void csm_text_position(const char *text, size_t off, unsigned *line, unsigned *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *col = 1;
-        } else {
-            ++*col;
-        }
-    }
 }
 
 /* The line each element of the "waivers" array starts on: cJSON keeps no
@@ -89,12 +73,29 @@ static unsigned *element_lines(const char *text, size_t max)
     return lines;
 }
 
+/* YYYY-MM-DD of a day that exists: 2027-02-29 and 2027-04-31 do not. */
 static bool valid_date(const char *s)
 {
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int y, m, d;
     char extra;
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 && m >= 1 && m <= 12 && d >= 1 &&
-           d <= 31;
+    if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* cJSON keeps every member of a duplicated key and answers with the
+ * first: a second "id" or "expires" would be silently ignored. */
+static void check_duplicate_keys(struct loader *l, const cJSON *o, unsigned line)
+{
+    for (const cJSON *k = o->child; k; k = k->next)
+        for (const cJSON *e = o->child; e != k; e = e->next)
+            if (k->string && e->string && streq(k->string, e->string)) {
+                werr(l, line, 0, "duplicate key \"%s\"", k->string);
+                break;
+            }
 }
 
 static char *string_field(struct loader *l, const cJSON *o, const char *name, bool required, unsigned line)
@@ -120,6 +121,7 @@ static void parse_waiver(struct loader *l, const cJSON *o, unsigned line, bool (
         werr(l, line, 0, "each waiver must be an object");
         return;
     }
+    check_duplicate_keys(l, o, line);
     for (const cJSON *k = o->child; k; k = k->next) {
         bool ok = false;
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
@@ -127,7 +129,7 @@ static void parse_waiver(struct loader *l, const cJSON *o, unsigned line, bool (
         if (!ok)
             werr(l, line, 0, "unknown key \"%s\" (expected id, host, reason, approved_by, expires)", k->string);
     }
-    w->source = xasprintf("%s:%u", l->path, line);
+    w->source = csm_utf8_fix(xasprintf("%s:%u", l->path, line));
     w->id = string_field(l, o, "id", true, line);
     w->host = string_field(l, o, "host", false, line);
     w->reason = string_field(l, o, "reason", true, line);
@@ -160,6 +162,7 @@ static void parse(struct loader *l, struct csm_waivers *ws, bool (*known)(const 
     for (const cJSON *k = root->child; k; k = k->next)
         if (!streq(k->string, "waivers"))
             werr(l, 1, 1, "unknown key \"%s\" (a waiver file holds only \"waivers\")", k->string);
+    check_duplicate_keys(l, root, 1);
     size_t n = (size_t)cJSON_GetArraySize(arr);
     unsigned *lines = element_lines(l->text, n);
     ws->w = xcalloc(n ? n : 1, sizeof(*ws->w));
@@ -173,24 +176,31 @@ static void parse(struct loader *l, struct csm_waivers *ws, bool (*known)(const 
 int csm_waivers_load(const char *path, const char *today, bool (*known)(const char *id), csm_waivers_errfn errfn,
                      void *data, struct csm_waivers **out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
     char *text;
     size_t len;
-    int r = csm_fd_read(fd, WAIVER_FILE_CAP, &text, &len);
-    close(fd);
+    int r = csm_file_read(path, WAIVER_FILE_CAP, &text, &len);
     if (r < 0)
         return r;
 
     struct csm_waivers *ws = xcalloc(1, sizeof(*ws));
-    ws->path = xstrdup(path);
+    ws->path = csm_utf8_fix(xstrdup(path)); /* a file name need not be UTF-8; the report is */
     ws->sha256 = csm_sha256_hex(text, len);
+    if (!ws->sha256) {
+        free(text);
+        csm_waivers_free(ws);
+        return -ELIBACC;
+    }
     struct loader l = { .path = path, .text = text, .errfn = errfn, .data = data };
-    if (memchr(text, '\0', len))
+    size_t bad = csm_utf8_invalid(text, len);
+    if (memchr(text, '\0', len)) {
         werr(&l, 1, 1, "binary content (a NUL byte) in a waiver file");
-    else
+    } else if (bad != SIZE_MAX) {
+        unsigned line, col;
+        csm_text_position(text, bad, &line, &col);
+        werr(&l, line, col, "invalid UTF-8 (byte 0x%02x): JSON is UTF-8 text", (unsigned char)text[bad]);
+    } else {
         parse(&l, ws, known, today);
+    }
     free(text);
     if (l.errors) {
         csm_waivers_free(ws);

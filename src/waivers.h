@@ -47,5 +47,3 @@ void csm_waivers_free(struct csm_waivers *ws);
 struct csm_waiver *csm_waivers_match(struct csm_waivers *ws, const char *id, const char *hostname,
                                      const char *machine_id);
 
-/* Line and column (1-based) of byte offset off in text. */
-void csm_text_position(const char *text, size_t off, unsigned *line, unsigned *col);

@@ -7,15 +7,25 @@ set -euo pipefail
 : "${CSM_SRC:?}"
 SCHEMA="$CSM_SRC/report/report.schema.json"
 PYTHON=/usr/bin/python3
-T=$(mktemp -d "${TMPDIR:-/tmp}/csm-test.XXXXXX")
 cleanup_hooks=()
 cleanup() {
     local h
     for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
     rm -rf "$T"
 }
-trap cleanup EXIT
 on_exit() { cleanup_hooks+=("$1"); }
+# A helper script a test runs in a namespace or a chroot sources this file
+# too: CSM_TEST_DIR hands it the test's $T, which only the test removes.
+if [ -n "${CSM_TEST_DIR:-}" ]; then
+    T=$CSM_TEST_DIR
+else
+    T=$(mktemp -d "${TMPDIR:-/tmp}/csm-test.XXXXXX")
+    trap cleanup EXIT
+    # Killed (ctest's Ctrl-C, a timeout's TERM): exit, so the EXIT trap runs.
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+fi
 
 failures=0
 ok() { printf 'ok   %s\n' "$*"; }
@@ -112,6 +122,28 @@ assert_status() { # id status [outcome]
 assert_exit() { assert_eq "$1" "$rc" "${2:-exit code}"; }
 
 # ---- fixtures ----
+
+# A loop device over FILE (losetup options before it), in $LOOP; detached at
+# the end. It is also set to detach by itself once nothing holds it (the
+# kernel's autoclear), and this shell holds it: a test killed with SIGKILL,
+# where no trap runs, leaves no loop device behind either.
+# Usage: loop_attach [losetup options...] FILE
+loop_attach() {
+    LOOP=$(losetup -f --show "$@") || return 1
+    on_exit "losetup -d $LOOP"
+    local fd
+    exec {fd}<"$LOOP"
+    "$PYTHON" - "$LOOP" <<'PY' || true
+import fcntl, struct, sys
+LOOP_GET_STATUS64, LOOP_SET_STATUS64, LO_FLAGS_AUTOCLEAR = 0x4C05, 0x4C04, 4
+with open(sys.argv[1], "rb") as dev:
+    info = bytearray(232)  # struct loop_info64; lo_flags at offset 52
+    fcntl.ioctl(dev, LOOP_GET_STATUS64, info)
+    flags = struct.unpack_from("I", info, 52)[0] | LO_FLAGS_AUTOCLEAR
+    struct.pack_into("I", info, 52, flags)
+    fcntl.ioctl(dev, LOOP_SET_STATUS64, bytes(info))
+PY
+}
 
 # A system tree with the files every check reads, owned and moded as a
 # distribution installs them (git keeps neither owners nor modes).
@@ -387,10 +419,12 @@ mkinitramfs_fixture() {
 
 # A Debian 12 tree made by debootstrap (minbase) from the mirror this
 # machine's apt uses, once: cached in CSM_FIXTURE_CACHE (or the build
-# directory) as NAME. Prints its path; fails when debootstrap does.
-# Usage: tree=$(debootstrap_fixture NAME [PACKAGES,...])
+# directory) as NAME; sets FIXTURE_TREE to its path, fails when debootstrap does.
+# Usage: debootstrap_fixture NAME [PACKAGES,...] && tree=$FIXTURE_TREE
+# Not in a command substitution: the test's shell waits for debootstrap with
+# `wait`, which a signal interrupts, so a test that is stopped stops it too.
 debootstrap_fixture() {
-    local name=$1 include=${2:-} cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures} url f
+    local name=$1 include=${2:-} cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures} url f m pid
     local tree=$cache/$name
     mkdir -p "$cache"
     exec 9>"$cache/$name.lock"
@@ -403,9 +437,24 @@ debootstrap_fixture() {
         done | head -1 >"$cache/$name.mirror"
         url=$(cat "$cache/$name.mirror")
         url=${url:-http://deb.debian.org/debian}
+        # What a killed run left mounted under the half-made tree (proc, sys
+        # and dev, which debootstrap mounts into its target, before runs made
+        # it in a private mount namespace): unmounted, deepest first, or
+        # rm -rf fails on it.
+        awk -v top="$tree.tmp/" 'index($2, top) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
+            umount -l "$m" 2>/dev/null || true
+        done
         rm -rf "$tree.tmp"
-        if ! debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$tree.tmp" "$url" \
-            >"$cache/$name.log" 2>&1; then
+        # In a private mount namespace, the mounts debootstrap makes die with
+        # it however it ends; its own time limit (a loaded 2-core machine
+        # takes five minutes, a slow mirror more) stays inside ctest's, so a
+        # run that takes too long still ends through the traps that clean up.
+        timeout "${CSM_DEBOOTSTRAP_SECONDS:-1500}" unshare -m --propagation private \
+            debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$tree.tmp" "$url" \
+            >"$cache/$name.log" 2>&1 &
+        pid=$!
+        on_exit "kill $pid 2>/dev/null" # killed itself: timeout passes the signal on
+        if ! wait "$pid"; then
             tail -5 "$cache/$name.log" >&2
             rm -rf "$tree.tmp"
             flock -u 9
@@ -416,7 +465,7 @@ debootstrap_fixture() {
         date >"$cache/$name.stamp"
     fi
     flock -u 9
-    echo "$tree"
+    FIXTURE_TREE=$tree
 }
 
 # Runs one of the repository's packaging scripts (build-static, build-deb,

@@ -160,6 +160,31 @@ run_csm verify --format json "$T/before.json"
 assert_exit 0 "verify --format json reads --format as an option"
 assert_eq intact "$(jq -r '.reports[0].digest.state' <<<"$out")" "verify --format json: the digest"
 
+# Bytes of the scanned system that are not UTF-8 (a Latin-1 mount point, a
+# stray 0xff) are replaced in every format; a report that is not UTF-8 is
+# not intact, nor one with a NUL after its end.
+fstab "$R" "/dev/sda1 / ext4 defaults 0 1" "/dev/sda2 none swap sw 0 0" "$(printf 'nas:/x /mnt/caf\xe9\xff nfs defaults 0 0')"
+scan latin1 --root "$R" --disk "$T/disk.img" -o "$T/latin1.html" -o "$T/latin1.txt"
+for f in "$J" "$T/latin1.html" "$T/latin1.txt"; do
+    if iconv -f UTF-8 -t UTF-8 "$f" >/dev/null 2>&1; then ok "$(basename "$f") is UTF-8"; else not_ok "$(basename "$f") is not UTF-8"; fi
+done
+assert_contains "$(q '.results[] | select(.id=="fstab.network-mounts") | .evidence[].value')" "/mnt/caf"$'\xef\xbf\xbd\xef\xbf\xbd' \
+    "each byte that is not UTF-8 is U+FFFD"
+run_csm verify "$J"
+assert_exit 0 "the report is intact"
+python3 - "$J" "$T/notutf8.json" "$T/nul.json" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+open(sys.argv[2], 'wb').write(data.replace("\ufffd".encode(), b"\xff", 1))
+open(sys.argv[3], 'wb').write(data + b"\0{}")
+PY
+run_csm verify "$T/notutf8.json"
+assert_exit 4 "a report that is not UTF-8 is not intact"
+assert_contains "$err" "invalid UTF-8 (byte 0xff)" "the byte is named"
+run_csm verify "$T/nul.json"
+assert_exit 4 "nor one with a NUL and more after it"
+fstab "$R" "/dev/sda1 / ext4 defaults 0 1" "/dev/sda2 none swap sw 0 0" "nas:/x /mnt/nas nfs defaults 0 0"
+
 # diff: after fixing fstab the device names are fixed, and a new failure shows.
 fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0" "nas:/x /mnt/nas nfs defaults 0 0"
 chmod 0644 "$R/etc/shadow"

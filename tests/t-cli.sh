@@ -51,6 +51,26 @@ run_csm --root "$T/nonexistent"
 assert_exit 4
 assert_contains "$err" "--root $T/nonexistent: No such file or directory" "unreadable root"
 
+# --disk: a missing file is an operational error; an image format is named,
+# and --image is the way to check it (read as raw it has no partition table).
+run_csm --root "$R" --disk /nonexistent
+assert_exit 4 "--disk /nonexistent"
+assert_contains "$err" "--disk /nonexistent: No such file or directory" "the missing disk is named"
+assert_eq "" "$out" "nothing checked without the disk"
+if command -v qemu-img >/dev/null; then
+    qemu-img convert -f raw -O qcow2 "$T/disk.img" "$T/disk.qcow2"
+    run_csm --root "$R" --disk "$T/disk.qcow2"
+    assert_exit 4 "--disk given a qcow2"
+    assert_contains "$err" "--disk $T/disk.qcow2: the file is a qcow2, not a raw disk: check the image itself with --image $T/disk.qcow2" \
+        "it says qcow2 and points to --image"
+fi
+gzip -c "$T/disk.img" >"$T/disk.img.gz"
+run_csm --root "$R" --disk "$T/disk.img.gz"
+assert_exit 4 "--disk given a package"
+assert_contains "$err" "a gzip package, not a raw disk" "a package is named"
+run_csm --root "$R" --disk "$T"
+assert_exit 4 "--disk given a directory"
+
 # -o: several files, format from the extension; the report on stdout too.
 run_csm --root "$R" --disk "$T/disk.img" -o "$T/r.json" -o "$T/r.txt" --format json
 assert_exit 0
@@ -60,6 +80,17 @@ assert_contains "$(cat "$T/r.txt")" "READY" "the text file"
 assert_eq "$(jq -r .verdict <<<"$out")" "$(jq -r .verdict "$T/r.json")" "stdout and file agree"
 assert_eq 644 "$(stat -c %a "$T/r.json")" "reports are readable"
 assert_eq "" "$(ls "$T" | grep -E '^r\.(json|txt)\.' || true)" "no temporary files left"
+# The rename is made durable: the directory is synced after it.
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+    # LeakSanitizer cannot run under ptrace.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        strace -f -qq -e trace=openat,rename,renameat,renameat2,fsync,fdatasync -o "$T/save.trace" \
+        "$CSM" --root "$R" --disk "$T/disk.img" -o "$T/r.json" >/dev/null
+    renamed=$(grep -nE 'rename(at2?)?\(.*r\.json' "$T/save.trace" | head -1 | cut -d: -f1)
+    dirfd=$(awk -v after="${renamed:-999999}" -v dir="\"$T\"" 'NR > after && index($0, dir) && /O_DIRECTORY/ { sub(/.*= /, ""); print; exit }' "$T/save.trace")
+    assert_match "^[0-9]+$" "$dirfd" "the output directory is opened after the rename"
+    assert_match "fsync\($dirfd\) += 0" "$(tail -n +"${renamed:-1}" "$T/save.trace")" "... and synced"
+fi
 
 # Atomic: a failed write leaves the old report in place, and says so.
 echo '{"old": true}' >"$T/keep.json"

@@ -22,6 +22,15 @@ assert_contains "$(ci 'remediation.commands[]')" "apt-get -y install cloud-init"
 scan missing-online --root "$R" --profile online
 assert_eq warning "$(ci severity)" "online: a warning"
 
+# Recorded as installed, its units in place, but the program is gone: nothing runs at boot.
+fresh
+rm "$R/usr/bin/cloud-init"
+scan no-program --root "$R"
+assert_status software.cloud-init fail no-program
+assert_contains "$(ci message)" "cloud-init 22.4.2-1 is recorded as installed, but its program is gone" "the message"
+assert_contains "$(ci 'evidence[] | select(.problem) | .value')" "no cloud-init in /usr/bin" "where it was looked for"
+assert_contains "$(ci 'remediation.commands[]')" "apt-get -y install --reinstall cloud-init" "reinstall command"
+
 # Disabled three ways.
 fresh
 touch "$R/etc/cloud/cloud-init.disabled"

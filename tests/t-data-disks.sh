@@ -55,24 +55,37 @@ scan ignored --root "$R" --profile online --agent-config "$J_"
 assert_status online.data-disks pass listed
 assert_contains "$(dd_ 'evidence[].note')" "entry 0 (42) names no path" "ignored entries are shown"
 
-# A broken file: an error naming the file, line and column.
-printf '{\n  "DataDisks": [\n    "/data",,\n  ]\n}\n' >"$J_"
-scan broken --root "$R" --profile online --agent-config "$J_"
-assert_status online.data-disks error
-assert_contains "$(dd_ reason)" "$J_:3:" "file and line"
-printf '{"DataDisks": {"a": 1}}' >"$J_"
-scan shape --root "$R" --profile online --agent-config "$J_"
-assert_status online.data-disks error
-assert_contains "$(dd_ reason)" "neither a list nor a string" "wrong shape"
-scan nofile --root "$R" --profile online --agent-config "$T/nope.json"
-assert_status online.data-disks error
-assert_contains "$(dd_ reason)" "No such file" "missing file"
+# A broken file is refused before anything is checked (exit 4), naming the
+# file, line and column, whether or not the system has data disks.
+refused() { # WHAT FILE-CONTENT EXPECTED-MESSAGE
+    printf "$2" >"$J_"
+    run_csm --root "$R" --profile online --agent-config "$J_"
+    assert_exit 4 "$1: refused"
+    assert_contains "$err" "csm-precheck: --agent-config $J_$3" "$1: named"
+    assert_eq "" "$out" "$1: nothing checked"
+}
+refused "a syntax error" '{\n  "DataDisks": [\n    "/data",,\n  ]\n}\n' ":3:13: not valid JSON"
+refused "the wrong type" '{"DataDisks": {"a": 1}}' ":1:2: DataDisks is neither a list nor a string"
+refused "a number" '{\n  "Client": {\n    "DataDisks": 42 }}' ":3:5: Client.DataDisks is neither a list nor a string"
+refused "trailing garbage" '{"DataDisks": ["/data"]} xyz' ":1:26: not valid JSON"
+refused "a second object" '{"DataDisks": []}\n{"DataDisks": ["/data"]}\n' ":2:1: not valid JSON"
+refused "a NUL byte" '{"DataDisks": ["/da\0ta"]}' ":1:20: a NUL byte"
+refused "a NUL escape" '{"DataDisks": ["/da\\u0000ta"]}' ":1:20: a NUL character"
+refused "not UTF-8" '{"DataDisks": ["/d\xe9ta"]}' ":1:19: invalid UTF-8"
+refused "DataDisks twice" '{"DataDisks": ["/data"],\n "datadisks": []}' ":2:2: DataDisks appears twice"
+refused "a list at the top" '[1,2]' ":1:1: the top level is not a JSON object"
 head -c 2M /dev/zero >"$J_"
-scan hugefile --root "$R" --profile online --agent-config "$J_"
-assert_status online.data-disks error
-printf '[1,2]' >"$J_"
-scan toplist --root "$R" --profile online --agent-config "$J_"
-assert_status online.data-disks error
+run_csm --root "$R" --profile online --agent-config "$J_"
+assert_exit 4 "a huge file"
+assert_contains "$err" "larger than the size limit" "the size cap is named"
+run_csm --root "$R" --profile online --agent-config "$T/nope.json"
+assert_exit 4 "a missing file is an operational error"
+assert_contains "$err" "--agent-config $T/nope.json: No such file or directory" "the missing file is named"
+# An image has no mounts to compare: the option is refused, not ignored.
+truncate -s 1M "$T/disk.raw"
+run_csm --image "$T/disk.raw" --agent-config "$J_"
+assert_exit 64 "--agent-config with --image"
+assert_contains "$err" "--agent-config goes with a scan of a system" "why"
 
 # UUIDs need --disk to be placed.
 fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$DATA_UUID /data ext4 defaults 0 2"

@@ -4,9 +4,10 @@
 # build directory); skipped without root or without the Debian mirror.
 . "$CSM_SRC/tests/lib.sh"
 need_root "debootstrap"
-need_cmd debootstrap flock
+need_cmd debootstrap flock unshare timeout
 
-tree=$(debootstrap_fixture bookworm linux-image-amd64,initramfs-tools) || skip_test "debootstrap failed (no network?)"
+debootstrap_fixture bookworm linux-image-amd64,initramfs-tools || skip_test "debootstrap failed (no network?)"
+tree=$FIXTURE_TREE
 
 ver=$(cd "$tree/lib/modules" && ls | head -1)
 scan debian --root "$tree"
@@ -16,6 +17,10 @@ assert_contains "$(q '.results[] | select(.id == "boot.default-kernel") | .messa
 assert_status drivers.virtio-kernel pass available
 assert_status drivers.virtio-initramfs pass present
 assert_status drivers.initramfs-tooling pass present
+# debootstrap leaves "# UNCONFIGURED FSTAB FOR BASE SYSTEM": no entry, not even /.
+assert_status fstab.other-disks error
+assert_contains "$(q '.results[] | select(.id == "fstab.other-disks") | .reason')" "never configured" \
+    "the placeholder fstab establishes nothing"
 ev=$(q '.results[] | select(.id == "drivers.virtio-initramfs") | .evidence[] | [.value, .source // ""] | join(" ")')
 for m in virtio_blk virtio_pci virtio_ring virtio; do
     assert_match "$m: in the initramfs /boot/initrd.img-$ver:usr/lib/modules/$ver/kernel/drivers/[a-z]+/$m.ko" "$ev" "real initramfs holds $m"

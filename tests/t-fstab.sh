@@ -24,7 +24,40 @@ scan nofail --root "$R" --disk "$T/disk.img"
 assert_status fstab.other-disks warn other-disk-nofail
 assert_exit 1
 
+# The line Debian's installer writes on every CD install: an optical drive,
+# noauto, is a note, not an error and not another disk. With auto it is not.
+fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0" \
+    "/dev/sr0        /media/cdrom0   udf,iso9660 user,noauto     0       0" \
+    "/dev/disk/by-id/usb-Kingston_0123-0:0-part1 /media/usb vfat noauto,user 0 0"
+scan cdrom --root "$R" --disk "$T/disk.img"
+assert_status fstab.other-disks pass
+assert_exit 0
+assert_contains "$(q "$od | .evidence[] | select(.source==\"/etc/fstab:4\") | .note")" "an optical or removable drive, noauto" \
+    "the CD-ROM line is a note"
+assert_eq 0 "$(q "[$od | .evidence[] | select(.problem)] | length")" "nothing is marked"
+assert_status online.data-disks pass no-data-disks
+scan cdrom-online --root "$R" --disk "$T/disk.img" --profile online
+assert_status online.data-disks pass no-data-disks
+fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "/dev/sr0 /media/cdrom0 udf,iso9660 user 0 0"
+scan cdrom-auto --root "$R" --disk "$T/disk.img"
+assert_status fstab.other-disks error
+
+# debootstrap's placeholder fstab holds no entry, not even /: nothing about
+# the disks is established by it.
+printf '# UNCONFIGURED FSTAB FOR BASE SYSTEM\n' >"$R/etc/fstab"
+scan unconfigured --root "$R" --disk "$T/disk.img"
+assert_status fstab.other-disks error
+assert_contains "$(q "$od | .reason")" "never configured" "the placeholder is named"
+assert_status fstab.device-names error
+assert_status fstab.network-mounts pass none
+printf '# comments only\n\n' >"$R/etc/fstab"
+scan empty --root "$R" --disk "$T/disk.img"
+assert_status fstab.other-disks error
+assert_contains "$(q "$od | .reason")" "has no entries, not even /" "an empty fstab"
+
 # Without --disk, a UUID cannot be placed: skipped, not passed.
+fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0" \
+    "UUID=$DATA_UUID /data xfs defaults,nofail 0 2"
 scan nodisk --root "$R"
 assert_status fstab.other-disks skip no-disk
 

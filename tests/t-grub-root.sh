@@ -34,6 +34,31 @@ mkdir -p "$R/etc/default/grub.d"
 scan disable --root "$R" --disk "$T/disk.img"
 assert_status boot.grub-root fail disable-uuid
 assert_contains "$(q "$r | .remediation.commands[]")" "GRUB_DISABLE_LINUX_UUID=false" "the sed command"
+# Debian 13: GRUB_DISABLE_LINUX_PARTUUID=false makes grub 2.06 and later
+# write root=PARTUUID=, which is stable (grub's 10_linux); not before 2.06.
+partuuid=$(sfdisk --disk-id "$T/disk.img" | sed 's/^0x//')-01
+grubcfg "$R" "PARTUUID=$partuuid"
+printf 'GRUB_DISABLE_LINUX_UUID=true\nGRUB_DISABLE_LINUX_PARTUUID=false\n' >"$R/etc/default/grub"
+scan partuuid --root "$R" --disk "$T/disk.img"
+assert_status boot.grub-root pass
+assert_contains "$(q "$r | .evidence[] | select(.label==\"GRUB_DISABLE_LINUX_UUID\") | .note")" \
+    "writes root=PARTUUID=$partuuid" "the evidence says what grub writes"
+sed -i 's/^Version: 2.06-13$/Version: 2.04-20/' "$R/var/lib/dpkg/status"
+scan partuuid-old --root "$R" --disk "$T/disk.img"
+assert_status boot.grub-root fail disable-uuid
+sed -i 's/^Version: 2.04-20$/Version: 2.06-13/' "$R/var/lib/dpkg/status"
+printf 'GRUB_DISABLE_LINUX_UUID=true\nGRUB_DISABLE_LINUX_PARTUUID=true\n' >"$R/etc/default/grub"
+scan partuuid-off --root "$R" --disk "$T/disk.img"
+assert_status boot.grub-root fail disable-uuid
+# An LVM root is named by its /dev/mapper path whatever the setting.
+cp "$R/etc/fstab" "$T/fstab.saved"
+fstab "$R" "/dev/mapper/vg-root / ext4 defaults 0 1"
+grubcfg "$R" "/dev/mapper/vg-root"
+scan lvm-root --root "$R"
+assert_status boot.grub-root pass
+cp "$T/fstab.saved" "$R/etc/fstab"
+grubcfg "$R" "UUID=$ROOT_UUID"
+printf 'GRUB_DISABLE_LINUX_UUID=true\n' >"$R/etc/default/grub"
 # a drop-in that sets it back wins, as grub-mkconfig reads them after
 printf 'GRUB_DISABLE_LINUX_UUID=false\n' >"$R/etc/default/grub.d/90-uuid.cfg"
 scan dropin --root "$R" --disk "$T/disk.img"

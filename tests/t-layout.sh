@@ -57,6 +57,16 @@ scan all --root "$R" --disk "$T/disk.img"
 assert_eq "1 2 3 5" "$(q '[.plan.partitions[] | select(.required) | .number] | join(" ")')" "/srv on sda5 is required too"
 assert_eq "$((2048 + 56 * 2048 + 2048 + 30 * 2048 - 1))" "$(q .plan.copy.last_sector)" "the copy ends with sda5"
 
+# Without --disk the names in fstab tell disks apart, but no disk was
+# examined: nothing to pass on.
+fstab "$R" "/dev/sda2 / ext4 defaults 0 1" "/dev/sda1 /boot ext4 defaults 0 2"
+scan names-nodisk --root "$R"
+assert_status disk.layout skip no-disk
+assert_contains "$(q '.results[] | select(.id=="disk.layout") | .reason')" "/dev/sda2" "what fstab says is named"
+fstab "$R" "/dev/sda2 / ext4 defaults 0 1" "/dev/sdb1 /boot ext4 defaults 0 2"
+scan names-spans --root "$R"
+assert_status disk.layout fail spans
+
 # / not on the disk given.
 fstab "$R" "UUID=$DATA_UUID / ext4 defaults 0 1"
 scan wrongdisk --root "$R" --disk "$T/disk.img"

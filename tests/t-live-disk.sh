@@ -7,8 +7,7 @@ need_root "loop devices and mounts"
 need_cmd losetup unshare chroot mount ldd
 
 mkdisk "$T/disk.img" 320 'label: dos\nsize=16M, type=83, bootable\nsize=240M, type=83\nsize=16M, type=83\n'
-LOOP=$(losetup -fP --show "$T/disk.img" 2>/dev/null) || skip_test "no loop device"
-on_exit "losetup -d $LOOP"
+loop_attach -P "$T/disk.img" 2>/dev/null || skip_test "no loop device"
 # Without udev the partitions may need a nudge and a moment to appear.
 for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -b "${LOOP}p3" ] && break
@@ -28,9 +27,8 @@ mount "${LOOP}p2" "$M"
 mkdir -p "$M/boot" "$M/proc" "$M/sys" "$M/dev"
 mount "${LOOP}p1" "$M/boot"
 . "$CSM_SRC/tests/lib.sh" >/dev/null
-trap - EXIT
 mktree "$M"
-fstab "$M" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$BOOT_UUID /boot ext4 defaults 0 2" "UUID=$SWAP_UUID none swap sw 0 0" "/dev/sdc1 /data ext4 defaults 0 2"
+fstab "$M" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$BOOT_UUID /boot ext4 defaults 0 2" "UUID=$SWAP_UUID none swap sw 0 0" "/dev/sdc1 /data ext4 defaults 0 2" "/dev/sr0 /media/cdrom0 udf,iso9660 user,noauto 0 0"
 grubcfg "$M" "UUID=$ROOT_UUID"
 # The binary, what it links, and what it opens on first use (src/dl.c).
 lazy=\$(ldconfig -p | awk '/(libarchive\.so\.13|libkmod\.so\.2|libcrypto\.so\.3) / && /x86-64/ {print \$NF}')
@@ -43,7 +41,7 @@ mount --rbind /sys "$M/sys"
 mount --rbind /dev "$M/dev"
 chroot "$M" "$CSM" --no-site-rules --format json --target-disk-size 1G >"$T/live.json" || true
 INNER
-unshare -m --propagation private bash "$T/inner.sh"
+CSM_TEST_DIR=$T unshare -m --propagation private bash "$T/inner.sh"
 J=$T/live.json
 [ -s "$J" ] || { not_ok "no report from the chroot"; done_testing; }
 validate_json "$J"
@@ -56,6 +54,8 @@ assert_contains "$(q '.results[] | select(.id=="disk.layout") | .evidence[] | se
 assert_contains "$(q '.results[] | select(.id=="disk.layout") | .evidence[] | select(.label=="/boot") | .value')" "$dev partition 1" "/boot on partition 1"
 assert_status fstab.other-disks fail other-disk
 assert_contains "$(q '.results[] | select(.id=="fstab.other-disks") | .evidence[] | select(.problem) | .note')" "/dev/sdc1 does not exist on this system" "a device that is not there"
+assert_contains "$(q '.results[] | select(.id=="fstab.other-disks") | .evidence[] | select(.label=="/media/cdrom0") | .note')" \
+    "an optical or removable drive, noauto" "live: the CD-ROM line is a note"
 assert_status boot.grub-root pass
 assert_eq "1 2 3" "$(q '[.plan.partitions[] | select(.required) | .number] | join(" ")')" "boot, root and swap are exported"
 assert_eq "${LOOP}p1" "$(q '.plan.partitions[0].device')" "partition device names"

@@ -15,8 +15,7 @@ lvm_do() {
 }
 # A loop device over a byte range of an image (in $LOOP), detached at the end.
 loop_range() { # image offset size
-    LOOP=$(losetup -f --show -o "$2" --sizelimit "$3" "$1") || skip_test "no loop device"
-    on_exit "losetup -d $LOOP"
+    loop_attach -o "$2" --sizelimit "$3" "$1" || skip_test "no loop device"
     LOOPS+=("$LOOP")
 }
 

@@ -45,10 +45,10 @@ scan zero --root "$T/root" --disk "$T/zero.img"
 assert_status disk.partition-table fail none
 assert_status fstab.other-disks fail other-disk
 
-# Not a disk at all, and an empty file.
-scan dir --root "$T/root" --disk "$T/root"
-assert_status disk.partition-table error
-assert_contains "$(q '.results[0].reason')" "neither a block device nor a disk image file" "a directory is refused"
+# Not a disk at all (refused before the scan), and an empty file.
+run_csm --root "$T/root" --disk "$T/root"
+assert_exit 4 "a directory as --disk"
+assert_contains "$err" "--disk $T/root: neither a block device nor a raw disk image file" "a directory is refused"
 : >"$T/empty.img"
 scan empty --root "$T/root" --disk "$T/empty.img"
 assert_status disk.partition-table error

@@ -152,6 +152,23 @@ run_csm --root "$R" --rules "$B"
 assert_exit 4
 assert_contains "$err" "binary content" "a binary rule file"
 
+# A section twice in one file: which keys win would depend on their order.
+rm -f "$B"/*.rules
+printf '[boot.efi]\nseverity = warning\n\n[os.release]\nenabled = yes\n[boot.efi]\nseverity = info\n' >"$B/dup.rules"
+run_csm --root "$R" --rules "$B"
+assert_exit 4
+assert_contains "$err" "$B/dup.rules:6:2: error: section [boot.efi] appears twice in this file (first at line 1)" \
+    "a duplicate section, with both lines"
+# Not UTF-8: refused at the byte, never copied into a report.
+printf '[boot.efi]\ntitle = The system boots BIOS \xff\xfe\n' >"$B/dup.rules"
+run_csm --root "$R" --rules "$B"
+assert_exit 4
+assert_contains "$err" "$B/dup.rules:2:31: error: invalid UTF-8 (byte 0xff)" "invalid UTF-8, with its line and column"
+printf '[boot.efi]\ntitle = The system boots BIOS \xc3\xa9\n' >"$B/dup.rules"
+scan utf8-title --root "$R" --rules "$B"
+assert_eq "The system boots BIOS é" "$(q '.results[] | select(.id=="boot.efi") | .title')" "valid UTF-8 is kept"
+rm -f "$B/dup.rules"
+
 run_csm --root "$R" --rules "$T/nonexistent"
 assert_exit 4
 assert_contains "$err" "--rules $T/nonexistent: No such file or directory" "a missing rules directory"

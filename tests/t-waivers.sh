@@ -87,6 +87,28 @@ assert_contains "$err" "$T/bad2.json:4: error: \"disk.partiton-table\" is not a 
 assert_contains "$err" "$T/bad2.json:5: error: a waiver needs \"reason\"" "missing reason, with its line"
 assert_contains "$err" "$T/bad2.json:5: error: \"expires\" must be a date YYYY-MM-DD" "bad date"
 assert_contains "$err" "$T/bad2.json:9: error: unknown key \"aproved_by\"" "unknown key"
+# Days that do not exist; a key given twice (cJSON would answer with the
+# first); a Latin-1 reason, not UTF-8: refused with the line (and column),
+# never copied into the report.
+refused() { # CONTENT EXPECTED-MESSAGE WHAT
+    printf "$1" >"$T/refused.json"
+    run_csm --root "$R" --waivers "$T/refused.json"
+    assert_exit 4 "$3: refused"
+    assert_contains "$err" "$T/refused.json:$2" "$3: file:line"
+}
+for day in 2027-02-30 2027-02-29 2027-04-31 2027-13-01 2027-1-011; do
+    refused '{ "waivers": [\n  { "id": "boot.efi", "reason": "r", "expires": "'"$day"'" }\n] }\n' \
+        "2: error: \"expires\" must be a date YYYY-MM-DD, not \"$day\"" "$day"
+done
+refused '{ "waivers": [\n  { "id": "boot.efi", "reason": "r" },\n  { "id": "boot.efi", "reason": "r",\n    "id": "disk.partition-table" }\n] }\n' \
+    '3: error: duplicate key "id"' "a duplicate id"
+refused '{ "waivers": [ { "id": "boot.efi", "reason": "r" } ], "waivers": [] }\n' '1: error: duplicate key "waivers"' \
+    "a duplicate waivers array"
+refused '{ "waivers": [\n  { "id": "boot.efi", "reason": "caf\xe9 au lait" }\n] }\n' '2:37: error: invalid UTF-8 (byte 0xe9)' \
+    "not UTF-8"
+printf '{ "waivers": [\n  { "id": "boot.efi", "reason": "r", "expires": "2028-02-29" }\n] }\n' >"$T/leap.json"
+run_csm --root "$R" --waivers "$T/leap.json"
+assert_match "^[0-3]$" "$rc" "2028-02-29 is a day"
 printf '[]' >"$T/bad3.json"
 run_csm --root "$R" --waivers "$T/bad3.json"
 assert_exit 4

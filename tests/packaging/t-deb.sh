@@ -25,7 +25,8 @@ for d in libarchive13 libkmod2 libssl3 libblkid1 libfdisk1 libmount1 libcjson1; 
 done
 
 # Installed with apt into a copy (an overlay) of a Debian 12 minbase tree.
-base=$(debootstrap_fixture bookworm-minbase) || skip_test "debootstrap failed (no network?)"
+debootstrap_fixture bookworm-minbase || skip_test "debootstrap failed (no network?)"
+base=$FIXTURE_TREE
 M=$T/merged
 mkdir -p "$T/upper/tmp" "$T/work" "$M"
 cp "$deb" "$T/upper/tmp/csm-precheck.deb"
