@@ -45,6 +45,12 @@ CSM_TEST_DIR=$T unshare -m --propagation private bash "$T/inner.sh"
 J=$T/live.json
 [ -s "$J" ] || { not_ok "no report from the chroot"; done_testing; }
 validate_json "$J"
+# The scan is of the fixture's disk and tree, but the host's name, firmware
+# and kernel are still the host's.
+GOLDEN_HOST=$(hostname)
+GOLDEN_SUBST+=("$(uname -r)=<uname-r>")
+GOLDEN_IGNORE=(boot.efi system.selinux)
+golden live "$J"
 dev=${LOOP#/dev/}
 assert_eq live "$(q .target.mode)" "live mode"
 assert_eq "$LOOP" "$(q .plan.system_disk.path)" "the system disk is the loop device"
