@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static bool wanted_all_seen(const bool *seen, int n)
 {

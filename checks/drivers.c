@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* List placeholders exist even when empty, so no text shows a raw {name}. */
 static void lists_init(struct csm_result *r, const char *names)

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
 #include "image/image.h"
-#include "root.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 static const char *size_str(uint64_t bytes, char *buf)
 {

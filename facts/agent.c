@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define CAP_AGENT_CONFIG (1024 * 1024)
 #define MAX_SEARCH_DEPTH 8

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 static const char *const grub_configs[] = {
     "/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/grub/grub.cfg", "/etc/grub2.cfg",

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 bool csm_fact_unreadable(char ***errors, const char *path, int err)
 {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kv.h"
-#include "scan.h"
+#include "lib/kv.h"
+#include "checks/scan.h"
 
 /* Size caps for the files of a scanned tree: a hostile or broken file is
  * refused, not read into memory whole. */

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 #define MAX_DIR_ENTRIES 4096
 #define MAX_MODULE_DEPTH 4   /* updates/dkms/vbox/x.ko */

@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "internal.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define READ_BLOCK (128 * 1024)
 #define MAX_SEGMENTS 16

@@ -1,7 +1,7 @@
 /* The cache of gathered facts; only the facts/ files see it. */
 #pragma once
 
-#include "facts.h"
+#include "facts/facts.h"
 
 struct csm_facts {
     struct csm_fstab *fstab;

@@ -21,9 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "internal.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define KMOD_CHILD_SECONDS 20
 #define CAP_DEP_DUMP (64 * 1024 * 1024)

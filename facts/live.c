@@ -10,8 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define MAX_STACK_DEPTH 8 /* dm on md on partitions is 3; anything deeper is a loop */
 

@@ -14,10 +14,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 #define MAX_DIR_ENTRIES 1024
 #define MAX_SOURCE_DEPTH 4 /* ifupdown "source" nesting */

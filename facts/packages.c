@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define CAP_DPKG_STATUS (128 * 1024 * 1024)

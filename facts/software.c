@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 #define MAX_DIR_ENTRIES 4096 /* per directory: a hostile tree may hold millions */
 

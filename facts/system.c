@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static bool word_listed(const char *list, const char *word)
 {

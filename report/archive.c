@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "exitcodes.h"
-#include "report.h"
-#include "root.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/dl.h"
+#include "tool/exitcodes.h"
+#include "report/report.h"
+#include "tree/tree.h"
+#include "lib/sign.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 #define REPORT_CAP (64 * 1024 * 1024)
 

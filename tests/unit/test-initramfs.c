@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 
 /* One newc member: header, name, padding to 4, data, padding to 4. */

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "root.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 static char tree[] = "/tmp/csm-root-XXXXXX";
 

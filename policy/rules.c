@@ -1,4 +1,4 @@
-#include "rules.h"
+#include "policy/rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest.h"
-#include "root.h"
-#include "template.h"
-#include "util.h"
+#include "lib/digest.h"
+#include "tree/tree.h"
+#include "policy/template.h"
+#include "lib/util.h"
 
 #define RULE_FILE_CAP (1024 * 1024)
 

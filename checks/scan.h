@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "root.h"
-#include "rules.h"
-#include "template.h"
+#include "tree/tree.h"
+#include "policy/rules.h"
+#include "policy/template.h"
 
 enum csm_mode {
     CSM_MODE_LIVE,  /* the running system: may also read /proc, /sys, /dev */

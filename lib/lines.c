@@ -1,8 +1,8 @@
-#include "lines.h"
+#include "lib/lines.h"
 
 #include <string.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 char *csm_line_cut(char **cursor)
 {

@@ -15,15 +15,15 @@
 #include <sys/stat.h>
 
 #include "checks/checks.h"
-#include "dl.h"
-#include "exitcodes.h"
-#include "kv.h"
+#include "lib/dl.h"
+#include "tool/exitcodes.h"
+#include "lib/kv.h"
 #include "report/report.h"
-#include "rules.h"
-#include "scan.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "policy/rules.h"
+#include "checks/scan.h"
+#include "lib/sign.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 struct cli {
     struct csm_scan_options scan;

@@ -1,4 +1,4 @@
-#include "dl.h"
+#include "lib/dl.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
-#include "result.h"
+#include "checks/result.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checks/checks.h"
-#include "util.h"
+#include "lib/util.h"
 
 const char *csm_status_name(enum csm_status s)
 {

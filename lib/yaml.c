@@ -1,11 +1,11 @@
-#include "yaml.h"
+#include "lib/yaml.h"
 
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "lines.h"
-#include "util.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 /* A flow collection may run over several lines; past these it is garbage. */
 #define FLOW_MAX_LINES 256

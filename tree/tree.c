@@ -1,4 +1,4 @@
-#include "root.h"
+#include "tree/tree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 #define MAX_SYMLINKS 40
 #define OPENAT2_RETRIES 8

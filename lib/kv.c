@@ -1,10 +1,10 @@
-#include "kv.h"
+#include "lib/kv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* Unquotes a shell word in place-copy; stops at an unquoted '#'
  * that starts a comment or at the end. */

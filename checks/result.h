@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "rules.h"
-#include "template.h"
+#include "policy/rules.h"
+#include "policy/template.h"
 
 enum csm_status {
     CSM_PASS,

@@ -1,4 +1,4 @@
-#include "waivers.h"
+#include "policy/waivers.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
-#include "root.h"
-#include "util.h"
+#include "lib/digest.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 #define WAIVER_FILE_CAP (4 * 1024 * 1024)
 

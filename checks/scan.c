@@ -1,4 +1,4 @@
-#include "scan.h"
+#include "checks/scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 
 #include "facts/facts.h"
 #include "image/image.h"
-#include "util.h"
+#include "lib/util.h"
 
 const char *csm_role_name(enum csm_role r)
 {

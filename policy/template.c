@@ -1,11 +1,11 @@
-#include "template.h"
+#include "policy/template.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 static struct csm_var *vars_slot(struct csm_vars *vs, const char *name)
 {

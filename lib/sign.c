@@ -1,13 +1,13 @@
-#include "sign.h"
+#include "lib/sign.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
-#include "dl.h"
-#include "root.h"
-#include "util.h"
+#include "lib/digest.h"
+#include "lib/dl.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 #define KEY_FILE_CAP (64 * 1024)
 #define ED25519_SIG_LEN 64

@@ -1,12 +1,12 @@
-#include "digest.h"
+#include "lib/digest.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dl.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "lib/util.h"
 
 struct csm_sha256 {
     EVP_MD_CTX *ctx;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Loads libcrypto (src/dl.c) and initializes it without the host's
+/* Loads libcrypto (lib/dl.c) and initializes it without the host's
  * openssl.cnf: 0, or -ELIBACC when it cannot (out of file descriptors, a
  * broken installation; csm_dl_error() says which). */
 int csm_crypto_init(void);
