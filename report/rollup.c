@@ -411,8 +411,15 @@ static int cmp_str(const void *a, const void *b)
 
 /* DIR/<host>/precheck.json for every directory of DIR (hidden ones left
  * out); a host directory without one is a host without a report. */
+static int add_file(struct csm_rollup *ru, const char *path, char **why);
+
 static int add_dir(struct csm_rollup *ru, const char *dir, char **why)
 {
+    /* A host's own directory. */
+    _cleanup_free_ char *own = xasprintf("%s/precheck.json", dir);
+    struct stat st;
+    if (lstat(own, &st) == 0)
+        return add_file(ru, own, why);
     DIR *d = opendir(dir);
     if (!d) {
         int e = -errno;
@@ -429,7 +436,6 @@ static int add_dir(struct csm_rollup *ru, const char *dir, char **why)
     if (n)
         qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
         _cleanup_free_ char *sub = xasprintf("%s/%s", dir, names[i]);
         if (stat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
             continue; /* hosts.txt, a roll-up written beside the hosts */
@@ -598,7 +604,8 @@ static void find_duplicates(struct csm_rollup *ru)
     struct id_host *v = xcalloc(ru->n_hosts + 1, sizeof(*v));
     size_t n = 0;
     for (size_t i = 0; i < ru->n_hosts; i++)
-        if (ru->hosts[i].machine_id && *ru->hosts[i].machine_id && !(ru->hosts[i].flags & 1u << CSM_FLAG_UNREADABLE))
+        if (ru->hosts[i].machine_id && *ru->hosts[i].machine_id &&
+            !(ru->hosts[i].flags & (1u << CSM_FLAG_UNREADABLE | 1u << CSM_FLAG_SCHEMA)))
             v[n++] = (struct id_host){ ru->hosts[i].machine_id, i };
     if (n)
         qsort(v, n, sizeof(*v), cmp_id_host);
