@@ -222,6 +222,11 @@ void csm_html_text(FILE *f, const char *s)
     esc_text(f, s, true);
 }
 
+void csm_html_escape(FILE *f, const char *s)
+{
+    esc_text(f, s, false);
+}
+
 /* <tag class="cls">text</tag>, text escaped. */
 static void el(FILE *f, const char *tag, const char *cls, const char *text)
 {

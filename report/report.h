@@ -216,3 +216,5 @@ int csm_file_save(const char *path, int (*writer)(FILE *f, const void *data), co
 /* Escapes text for HTML; paths and other words that are not plain letters
  * break only between their pieces (before a '/'), never inside one. */
 void csm_html_text(FILE *f, const char *s);
+/* Escapes text for HTML as it is, for an attribute or SVG text. */
+void csm_html_escape(FILE *f, const char *s);

@@ -409,6 +409,21 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A host directory without a report: the collection writes precheck.error
+ * there when the check could not run; its first line says why. */
+static void missing_why(struct csm_rollup_host *h, const char *dir)
+{
+    _cleanup_free_ char *path = xasprintf("%s/precheck.error", dir), *text = NULL;
+    size_t len;
+    if (csm_file_read(path, 64 * 1024, &text, &len) < 0 || csm_utf8_invalid(text, len) != SIZE_MAX) {
+        flag(h, CSM_FLAG_MISSING, "no report in %s", dir);
+        return;
+    }
+    text[strcspn(text, "\n")] = '\0';
+    _cleanup_free_ char *why = clean(strstrip(text));
+    flag(h, CSM_FLAG_MISSING, "no report in %s: %s", dir, why);
+}
+
 /* DIR/<host>/precheck.json for every directory of DIR (hidden ones left
  * out); a host directory without one is a host without a report. */
 static int add_file(struct csm_rollup *ru, const char *path, char **why);
@@ -451,7 +466,7 @@ static int add_dir(struct csm_rollup *ru, const char *dir, char **why)
         }
         add_host(ru, xstrdup(names[i]), json, html);
         if (!json)
-            flag(&ru->hosts[ru->n_hosts - 1], CSM_FLAG_MISSING, "no report in %s", sub);
+            missing_why(&ru->hosts[ru->n_hosts - 1], sub);
     }
     strv_free(names);
     return 0;
@@ -1216,11 +1231,11 @@ static void wave_picture(FILE *f, const struct csm_rollup *ru)
             int y = 106 + 24 * (int)i;
             double w = 460.0 * (double)c->blocking / (double)most;
             fprintf(f, "<text x=\"0\" y=\"%d\">", y + 14);
-            esc(f, c->id);
+            csm_html_escape(f, c->id);
             fprintf(f, "</text><rect class=\"track\" x=\"280\" y=\"%d\" width=\"460\" height=\"18\"/>"
                        "<rect class=\"bar\" data-check=\"",
                     y);
-            esc(f, c->id);
+            csm_html_escape(f, c->id);
             fprintf(f, "\" data-hosts=\"%zu\" x=\"280\" y=\"%d\" width=\"%.2f\" height=\"18\"/>"
                        "<text x=\"%.2f\" y=\"%d\">%zu</text>",
                     c->blocking, y, w, 286 + w, y + 14, c->blocking);

@@ -100,7 +100,8 @@ assert_contains "$html" "Content-Security-Policy\" content=\"default-src 'none'"
 assert_not_contains "$html" "<script" "HTML: no script"
 assert_contains "$html" '<a href="wave/web-01/precheck.html">' "HTML: a link to the host's report, relative"
 assert_contains "$html" '<svg class="wave"' "HTML: the picture of the wave"
-assert_contains "$html" 'data-check="fstab.device-names" data-hosts="1"' "HTML: the blocker in the picture"
+assert_contains "$(cat "$T/wave.html")" 'data-check="fstab.device-names" data-hosts="1"' "HTML: the blocker in the picture"
+assert_contains "$(cat "$T/wave.html")" '<text x="0" y="120">fstab.device-names</text>' "HTML: named in the picture as plain text"
 # -o into the wave's directory: the links are relative to it.
 run_csm rollup "$W" -o "$W/rollup.html"
 assert_contains "$(html_text "$W/rollup.html")" '<a href="web-01/precheck.html">' "HTML in the wave's directory: links beside it"
@@ -114,6 +115,8 @@ lsblk --json >"$H/other-tool/precheck.json" 2>/dev/null || echo '{"blockdevices"
 "$PYTHON" -c 'import json, sys; json.dump({"tool": {"name": "csm-precheck"}, "pad": ["x" * 1000] * 50000}, sys.stdout)' \
     >"$H/huge/precheck.json"
 mkfifo "$H/fifo/precheck.json"
+mkdir "$H/failed"
+printf 'Run csm-precheck: --root /x: No such file or directory (exit 4)\nmore\n' >"$H/failed/precheck.error"
 machine_id 9
 "$CSM" --no-site-rules --root "$R" -o "$H/clone-a/precheck.json" >/dev/null
 cp "$H/clone-a/precheck.json" "$H/clone-b/precheck.json"
@@ -151,6 +154,8 @@ assert_eq "tampered incomplete warnings" "$(host_q retimed '"\(.flags | join(" "
 assert_eq "unknown-schema incomplete" "$(host_q schema2 '"\(.flags | join(" ")) \(.verdict)"')" "schema 2.0.0: not read"
 assert_eq "tampered" "$(host_q signed '.flags | join(" ")')" "a forged signature: tampered"
 assert_eq "missing" "$(host_q empty-dir '.flags | join(" ")')" "a host directory without a report: missing"
+assert_eq "missing: no report in $H/failed: Run csm-precheck: --root /x: No such file or directory (exit 4)" \
+    "$(host_q failed '.problems[0]')" "a host whose check failed: why, from its precheck.error"
 assert_eq "unreadable unreadable unreadable unreadable" \
     "$(echo $(for h in truncated other-tool huge fifo; do host_q "$h" '.flags[]'; done))" "each unreadable one is flagged"
 # Markup and terminal escapes of a report: inert in every format.
