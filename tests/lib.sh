@@ -468,6 +468,12 @@ debootstrap_fixture() {
     FIXTURE_TREE=$tree
 }
 
+# Is the binary under test linked statically (no program interpreter)? It
+# then loads no library at run time: nothing can fail to load.
+linked_in() {
+    ! LC_ALL=C readelf -l "$CSM" 2>/dev/null | grep -q 'program interpreter'
+}
+
 # Runs one of the repository's packaging scripts (build-static, build-deb,
 # build-rpm), its output in $T/NAME.log; a failure ends the test.
 run_packaging() { # NAME
