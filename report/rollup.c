@@ -1317,7 +1317,7 @@ static void hosts_table(FILE *f, const struct csm_rollup *ru, const char *from)
         fputs("</td>", f);
         td_open(f, "Report", NULL);
         if (h->generated_at) {
-            _cleanup_free_ char *meta = xasprintf("%s, digest %s, %s %s, rules %s", h->generated_at,
+            _cleanup_free_ char *meta = xasprintf("%s, digest %s, profile %s, csm-precheck %s, rules %s", h->generated_at,
                                                   h->digest ? h->digest : "-", h->profile ? h->profile : "-",
                                                   h->tool_version ? h->tool_version : "-",
                                                   h->ruleset_version ? h->ruleset_version : "-");
