@@ -9,10 +9,10 @@
 # trees (four kinds of system, each host its own machine ID and hostname).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
 . bench/lib.sh
 CSM=$(realpath "${1:-build}/csm-precheck")
 HOSTS=${HOSTS:-5000}
-RUNS=${RUNS:-5}
 [ -x "$CSM" ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 1; }
 for c in jq hyperfine; do command -v "$c" >/dev/null || { echo "bench/rollup.sh: needs $c" >&2; exit 1; }; done
 wave=bench/out/wave-$HOSTS
