@@ -127,7 +127,10 @@ all:
     # A chroot: the check looks at its tree, not at the host's /proc.
     csm_precheck_args: ["--root", "/", "--no-site-rules"]
   hosts:
-    ready-01: {ansible_host: ${ADDR[ready-01]}}
+    ready-01:
+      ansible_host: ${ADDR[ready-01]}
+      # A waivers file from the controller; its waiver is for other hosts.
+      csm_precheck_waivers: $T/waivers.json
     warn-01: {ansible_host: ${ADDR[warn-01]}}
     blocked-01: {ansible_host: ${ADDR[blocked-01]}}
     incomplete-01: {ansible_host: ${ADDR[incomplete-01]}}
@@ -137,6 +140,10 @@ all:
       csm_precheck_args: ["--root", "/nonexistent"]
     gone-01: {ansible_host: $GONE}
 INV
+cat >"$T/waivers.json" <<'JSON'
+{ "waivers": [ { "id": "fstab.device-names", "host": "db-*", "reason": "renamed at cut-over",
+                 "approved_by": "migration board", "expires": "2099-12-31" } ] }
+JSON
 playbook() { # LOG ARGS...: the contract's command line; sets $rc
     local log=$1
     shift
@@ -179,6 +186,9 @@ for h in ready-01:ready:0 warn-01:warnings:1 blocked-01:blocked:2 incomplete-01:
     assert_contains "$(head -c 300 "$D/$name/precheck.html")" "<!DOCTYPE html>" "$name: the HTML report too"
     assert_eq "failed=0" "$(recap "$name" "$T/run.log" | grep -o 'failed=[0-9]*')" "$name: not failed"
 done
+assert_eq "/var/tmp/csm-precheck/waivers.json fstab.device-names" \
+    "$(jq -r '"\(.policy.waivers.file) \(.policy.waivers.unused[].id)"' "$D/ready-01/precheck.json")" \
+    "csm_precheck_waivers: the controller's file, copied and applied (unused on ready-01)"
 assert_eq fstab.device-names "$(jq -r '[.results[] | select(.status == "fail" and .severity == "blocker") | .id] | join(" ")' \
     "$D/blocked-01/precheck.json")" "blocked-01's blocker"
 assert_contains "$(recap gone-01 "$T/run.log")" "unreachable=1" "gone-01 is unreachable"
