@@ -1029,17 +1029,26 @@ static void csv_num(FILE *f, uint64_t v, bool known)
     fputc(',', f);
 }
 
+/* "tampered stale": the host's flags, space-separated. */
+static char *flag_words(const struct csm_rollup_host *h)
+{
+    char **flags = NULL;
+    for (int fl = 0; fl < CSM_FLAG_COUNT; fl++)
+        if (h->flags & 1u << fl)
+            strv_push(&flags, xstrdup(flag_names[fl]));
+    char *s = strv_join(flags, " ");
+    strv_free(flags);
+    return s;
+}
+
 static void csv_host_row(FILE *f, const struct csm_rollup_host *h)
 {
     _cleanup_free_ char *blockers = strv_join(h->blockers, " "), *warnings = strv_join(h->warnings, " ");
     _cleanup_free_ char *errors = strv_join(h->errors, " "), *problems = strv_join(h->problems, "; ");
-    char **waived = NULL, **flags = NULL;
+    char **waived = NULL;
     for (size_t i = 0; i < h->n_waived; i++)
         strv_push(&waived, xstrdup(h->waived[i].id));
-    for (int fl = 0; fl < CSM_FLAG_COUNT; fl++)
-        if (h->flags & 1u << fl)
-            strv_push(&flags, xstrdup(flag_names[fl]));
-    _cleanup_free_ char *w = strv_join(waived, " "), *fs = strv_join(flags, " ");
+    _cleanup_free_ char *w = strv_join(waived, " "), *fs = flag_words(h);
     char code[8], age[32] = "";
     snprintf(code, sizeof(code), "%d", exit_code_of(h));
     if (h->age_days >= 0)
@@ -1069,7 +1078,6 @@ static void csv_host_row(FILE *f, const struct csm_rollup_host *h)
     csv_field(f, fs, false);
     csv_field(f, problems, true);
     strv_free(waived);
-    strv_free(flags);
 }
 
 static int write_csv(const struct csm_rollup *ru, FILE *f, const struct csm_rollup_options *o)
@@ -1078,12 +1086,7 @@ static int write_csv(const struct csm_rollup *ru, FILE *f, const struct csm_roll
         fputs("host,hostname,label,host_verdict,check,status,severity,outcome,flags\r\n", f);
         for (size_t i = 0; i < ru->n_hosts; i++) {
             const struct csm_rollup_host *h = &ru->hosts[i];
-            char **flags = NULL;
-            for (int fl = 0; fl < CSM_FLAG_COUNT; fl++)
-                if (h->flags & 1u << fl)
-                    strv_push(&flags, xstrdup(flag_names[fl]));
-            _cleanup_free_ char *fs = strv_join(flags, " ");
-            strv_free(flags);
+            _cleanup_free_ char *fs = flag_words(h);
             /* A host without results still has its row. */
             for (size_t k = 0; k < (h->n_results ? h->n_results : 1); k++) {
                 const struct csm_rollup_result *r = h->n_results ? &h->results[k] : NULL;
