@@ -50,7 +50,7 @@ if [ ! -e "$wave/.done" ]; then
         "$CSM" --no-site-rules --root "$t/root" --disk "$t/disk.img" --host-label "$name" \
             -o "$wave/$name/precheck.json" >/dev/null || true
     done
-    ls "$wave" >"$wave/hosts.txt"
+    ls "$wave" >"$wave.hosts" && mv "$wave.hosts" "$wave/hosts.txt"
     rm -rf "$wave.trees"
     touch "$wave/.done"
 fi
