@@ -68,7 +68,7 @@ assert_not_contains() {
 # only the rules it names with --rules.
 run_csm() {
     case ${1:-} in
-    verify | diff) ;;
+    verify | diff | rollup) ;;
     scan) set -- scan --no-site-rules "${@:2}" ;;
     *) set -- --no-site-rules "$@" ;;
     esac
