@@ -61,7 +61,9 @@ fi
 
 # A library that is not there (hidden by an empty file in a private mount
 # namespace): the scan that needs it exits 4 and names it.
-lib=$(ldconfig -p | awk '/libarchive\.so\.13 / && /x86-64/ {print $NF; exit}')
+# awk reads to the end: exiting at the first match would kill ldconfig
+# with SIGPIPE, and pipefail would end the test there.
+lib=$(ldconfig -p | awk '/libarchive\.so\.13 / && /x86-64/ && !found {print $NF; found = 1}')
 if ! linked_in && [ "$(id -u)" -eq 0 ] && [ -n "$lib" ] && unshare -m true 2>/dev/null; then
     set +e
     unshare -m --propagation private bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' hide "$lib" \
