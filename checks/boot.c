@@ -343,7 +343,7 @@ static const char *judge_ref(struct csm_scan *s, const char *what, const char *v
             *note = xasprintf("used by /etc/fstab");
             return NULL;
         }
-        if (csm_scan_live(s) && access(path, F_OK) == 0) {
+        if (csm_facts_device_exists(s, path) == 1) {
             *note = xasprintf("%s exists", path);
             return NULL;
         }

@@ -61,7 +61,7 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
     };
     int r = 0;
     if (s->mode != CSM_MODE_IMAGE) {
-        r = csm_root_open(opts->root ? opts->root : "/", &s->root);
+        r = csm_tree_open_dir(opts->root ? opts->root : "/", &s->root);
         if (r < 0) {
             s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
             return r;
@@ -100,7 +100,7 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
 void csm_scan_done(struct csm_scan *s)
 {
     csm_facts_free(s->facts);
-    csm_root_free(s->root);
+    csm_tree_free(s->root);
     csm_vars_clear(&s->globals);
     free(s->error);
     s->facts = NULL;

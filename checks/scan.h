@@ -42,7 +42,7 @@ struct csm_facts; /* facts/facts.h */
 struct csm_scan {
     enum csm_mode mode;
     const struct csm_scan_options *opts;
-    struct csm_root *root; /* NULL in image mode */
+    struct csm_tree *root; /* NULL in image mode */
     const struct csm_ruleset *rules;
     struct csm_vars globals; /* {root}, {host}, {profile} for every text */
     struct csm_facts *facts;

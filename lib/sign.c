@@ -6,7 +6,7 @@
 
 #include "lib/digest.h"
 #include "lib/dl.h"
-#include "tree/tree.h"
+#include "lib/hostfile.h"
 #include "lib/util.h"
 
 #define KEY_FILE_CAP (64 * 1024)
@@ -71,7 +71,7 @@ static int key_load(const char *path, bool private, struct csm_key **out, const 
         *why = csm_dl_error() ? csm_dl_error() : "libcrypto cannot be loaded";
         return r;
     }
-    r = csm_file_read(path, KEY_FILE_CAP, &text, &len);
+    r = csm_host_file_read(path, KEY_FILE_CAP, &text, &len);
     if (r < 0)
         return r;
     BIO *bio = csm_crypto.BIO_new_mem_buf(text, (int)len);

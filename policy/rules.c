@@ -13,6 +13,7 @@
 #include "lib/digest.h"
 #include "tree/tree.h"
 #include "policy/template.h"
+#include "lib/hostfile.h"
 #include "lib/util.h"
 
 #define RULE_FILE_CAP (1024 * 1024)
@@ -527,8 +528,8 @@ static int parse_site_file(struct parser *p, const char *path)
 /* Sorted *.rules names of a host directory; a missing directory is empty. */
 static int list_rule_files(const char *dir, char ***out)
 {
-    struct csm_root *r;
-    int ret = csm_root_open(dir, &r);
+    struct csm_tree *r;
+    int ret = csm_tree_open_dir(dir, &r);
     if (ret == -ENOENT) {
         *out = NULL;
         return 0;
@@ -536,8 +537,8 @@ static int list_rule_files(const char *dir, char ***out)
     if (ret < 0)
         return ret;
     char **names = NULL;
-    ret = csm_root_list(r, ".", &names);
-    csm_root_free(r);
+    ret = csm_tree_list(r, ".", &names);
+    csm_tree_free(r);
     if (ret < 0)
         return ret;
     char **keep = NULL;
@@ -613,18 +614,18 @@ char **csm_ruleset_profiles(const char *site_dir)
         else
             strv_push(&out, name);
     }
-    struct csm_root *r;
-    if (site_dir && csm_root_open(site_dir, &r) == 0) {
+    struct csm_tree *r;
+    if (site_dir && csm_tree_open_dir(site_dir, &r) == 0) {
         char **names = NULL;
-        csm_root_list(r, ".", &names);
+        csm_tree_list(r, ".", &names);
         for (size_t i = 0; names && names[i]; i++) {
-            struct stat st;
-            if (csm_root_stat(r, names[i], false, &st) == 0 && S_ISDIR(st.st_mode) &&
+            struct csm_tree_stat st;
+            if (csm_tree_stat(r, names[i], false, &st) == 0 && S_ISDIR(st.mode) &&
                 !strv_contains(out, names[i]))
                 strv_push(&out, xstrdup(names[i]));
         }
         strv_free(names);
-        csm_root_free(r);
+        csm_tree_free(r);
     }
     return out;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/digest.h"
-#include "tree/tree.h"
+#include "lib/hostfile.h"
 #include "lib/util.h"
 
 #define WAIVER_FILE_CAP (4 * 1024 * 1024)
@@ -178,7 +178,7 @@ int csm_waivers_load(const char *path, const char *today, bool (*known)(const ch
 {
     char *text;
     size_t len;
-    int r = csm_file_read(path, WAIVER_FILE_CAP, &text, &len);
+    int r = csm_host_file_read(path, WAIVER_FILE_CAP, &text, &len);
     if (r < 0)
         return r;
 
