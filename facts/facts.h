@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "lib/kv.h"
-#include "checks/scan.h"
+#include "facts/target.h"
 #include "tree/tree.h"
 
 /* Size caps for the files of a scanned tree: a hostile or broken file is
