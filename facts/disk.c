@@ -12,8 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define GUID_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define GUID_BIOS_BOOT "21686148-6449-6E6F-744E-656564454649"
@@ -208,7 +208,7 @@ const struct csm_disk *csm_facts_disk(struct csm_scan *s)
 {
     if (s->facts->disk)
         return s->facts->disk;
-    if (s->mode == CSM_MODE_IMAGE) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE)) {
         const struct csm_image_facts *im = csm_facts_image(s);
         if (im->disk)
             return im->disk;

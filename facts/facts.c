@@ -1,16 +1,29 @@
 #include <stdlib.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 bool csm_fact_unreadable(char ***errors, const char *path, int err)
 {
-    if (err >= 0 || csm_root_absent(err))
+    if (err >= 0 || csm_tree_absent(err))
         return false;
     _cleanup_free_ char *why = xasprintf("%s: %s", path, csm_strerror(err));
     if (!strv_contains(*errors, why))
         strv_push(errors, xstrdup(why));
     return true;
+}
+
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc)
+{
+    struct csm_facts *f = s->facts;
+    for (size_t i = 0; i < f->n_slots; i++)
+        if (f->slots[i].desc == desc)
+            return f->slots[i].fact;
+    /* Gathered before it is added: a fact may ask for others meanwhile. */
+    void *fact = desc->gather(s);
+    f->slots = xrealloc(f->slots, (f->n_slots + 1) * sizeof(*f->slots));
+    f->slots[f->n_slots++] = (struct csm_fact_slot){ desc, fact };
+    return fact;
 }
 
 struct csm_facts *csm_facts_new(void)
@@ -46,5 +59,8 @@ void csm_facts_free(struct csm_facts *f)
     csm_netcfg_free(f->netcfg);
     csm_agent_config_free(f->agent_config);
     csm_image_facts_free(f->image);
+    for (size_t i = f->n_slots; i-- > 0;)
+        f->slots[i].desc->free(f->slots[i].fact);
+    free(f->slots);
     free(f);
 }

@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kv.h"
-#include "scan.h"
+#include "lib/kv.h"
+#include "facts/target.h"
+#include "tree/tree.h"
 
 /* Size caps for the files of a scanned tree: a hostile or broken file is
  * refused, not read into memory whole. */
@@ -39,6 +40,26 @@ struct csm_fstab {
 const struct csm_fstab *csm_facts_fstab(struct csm_scan *s);
 /* The entry for a mount point, or NULL. */
 const struct csm_fstab_entry *csm_fstab_find(const struct csm_fstab *f, const char *target);
+
+/* ---- /etc/crypttab (crypttab(5)): the encrypted volumes opened at boot ----
+ * systemd-cryptsetup-generator makes a unit for each entry, and boot waits
+ * for its device unless the entry has nofail or noauto. */
+struct csm_crypttab_entry {
+    unsigned line;
+    char *name, *device, *keyfile, *options; /* keyfile and options "" when absent */
+    char *tag, *tag_value; /* UUID=, PARTUUID=, LABEL=, PARTLABEL= (also /dev/disk/by-uuid/...); NULL */
+    bool nofail, noauto;
+};
+struct csm_crypttab {
+    int err; /* -ENOENT: there is none */
+    char *why;
+    const char *path;
+    struct csm_crypttab_entry *e;
+    size_t n;
+    unsigned *bad_lines; /* lines of fewer than two fields */
+    size_t n_bad;
+};
+const struct csm_crypttab *csm_facts_crypttab(struct csm_scan *s);
 
 /* ---- os-release ---- */
 enum csm_family {
@@ -181,6 +202,9 @@ const char *csm_where_name(enum csm_where w);
 /* Live only: 1 when a device path or tag ("UUID=...") names a block device
  * of this system, 0 when not, -EOPNOTSUPP offline. */
 int csm_facts_device_exists(struct csm_scan *s, const char *spec);
+/* "/dev/nvme0n1p2" -> ("nvme0n1", 2); "/dev/sda" -> ("sda", 0). False for
+ * names that are not kernel disk or partition names. */
+bool csm_split_device(const char *path, char **disk, size_t *partno);
 
 /* ---- what must be exported (seed 004 §7): MBR + the partitions the
  * system needs, up to the last sector of the last one ---- */
@@ -356,7 +380,7 @@ char *csm_kernel_version_of(const char *image_path);
  * Built in: modules.builtin, or CONFIG_...=y in /boot/config-<ver>.
  * A module: modules.dep.bin read through libkmod, and the file itself in
  * the tree. libkmod is given a private copy of the index (read from the
- * tree with csm_root_*, so no symlink of the tree leads it elsewhere), an
+ * tree with csm_tree_*, so no symlink of the tree leads it elsewhere), an
  * empty configuration list, and runs in a child confined to that copy:
  * it never sees the host's uname, /etc/modprobe.d or /lib/modules. */
 enum csm_mod_state {
@@ -431,8 +455,9 @@ int csm_initramfs_has(const struct csm_initramfs *ir, const char *module, const 
  * address space) and CPU time, which bounds what libarchive and its
  * decoders may allocate for a hostile file. */
 struct csm_irscan;
-int csm_irscan_new(int fd, struct csm_irscan **out);
-int csm_irscan_confined(int fd, struct csm_irscan **out);
+/* Both take f over: it is closed with the scan, or on an error. */
+int csm_irscan_new(struct csm_file *f, struct csm_irscan **out);
+int csm_irscan_confined(struct csm_file *f, struct csm_irscan **out);
 int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why);
 const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current archive */
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);
@@ -666,7 +691,7 @@ struct csm_image_facts {
 };
 const struct csm_image_facts *csm_facts_image(struct csm_scan *s);
 
-/* Adds "path: why" to *errors when err (of a csm_root_* call on path) says
+/* Adds "path: why" to *errors when err (of a csm_tree_* call on path) says
  * the path could not be examined, rather than that it does not exist; true
  * then. 0, -ENOENT and -ENOTDIR add nothing. */
 bool csm_fact_unreadable(char ***errors, const char *path, int err);

@@ -1,7 +1,7 @@
 /* The cache of gathered facts; only the facts/ files see it. */
 #pragma once
 
-#include "facts.h"
+#include "facts/facts.h"
 
 struct csm_facts {
     struct csm_fstab *fstab;
@@ -24,7 +24,26 @@ struct csm_facts {
     struct csm_netcfg *netcfg;
     struct csm_agent_config *agent_config;
     struct csm_image_facts *image;
+    struct csm_fact_slot *slots; /* the facts of the registry (csm_fact_get) */
+    size_t n_slots;
 };
+
+/* A fact of the registry: one descriptor, in the file that gathers it, is
+ * all a new fact needs (no field here, no line in csm_facts_free):
+ *   static const struct csm_fact_desc crypttab_fact = { "crypttab", gather, free };
+ *   ... return csm_fact_get(s, &crypttab_fact);
+ * gather() runs on first use; its result is kept for the rest of the scan
+ * and freed with the scan's facts. */
+struct csm_fact_desc {
+    const char *name;
+    void *(*gather)(struct csm_scan *s);
+    void (*free)(void *fact);
+};
+struct csm_fact_slot {
+    const struct csm_fact_desc *desc;
+    void *fact;
+};
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc);
 
 void csm_fstab_free(struct csm_fstab *f);
 void csm_osrel_free(struct csm_osrel *o);
@@ -63,6 +82,10 @@ int csm_live_extents(dev_t dev, struct csm_extent **ext, size_t *n);
 /* The device a tag (UUID=, LABEL=, ...) names on this system, or NULL. */
 char *csm_live_tag_device(const char *tag, const char *value);
 char *csm_live_fs_uuid(const char *device);
+/* The device number of the block device at path (links followed), 0 when
+ * there is none. */
+dev_t csm_live_block_device(const char *path);
+char *csm_live_hostname(void); /* NULL when it cannot be told */
 /* 1 booted by EFI firmware, 0 not, -1 cannot be told. */
 int csm_live_efi_booted(void);
 /* The running kernel's release (uname -r). */

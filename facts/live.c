@@ -1,4 +1,5 @@
 #include <blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -8,10 +9,11 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define MAX_STACK_DEPTH 8 /* dm on md on partitions is 3; anything deeper is a loop */
 
@@ -23,8 +25,7 @@ int csm_live_mounts(struct libmnt_table **tb)
 
 static char *read_sysfs(const char *dir, const char *name)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
     FILE *f = fopen(path, "re");
     if (!f)
         return NULL;
@@ -63,8 +64,7 @@ static int walk(const char *sysdir, struct csm_extent **ext, size_t *n, int dept
         return 0;
     }
 
-    char slaves[PATH_MAX];
-    snprintf(slaves, sizeof(slaves), "%s/slaves", sysdir);
+    _cleanup_free_ char *slaves = xasprintf("%s/slaves", sysdir);
     DIR *d = opendir(slaves);
     bool any = false;
     int r = 0;
@@ -107,6 +107,18 @@ char *csm_live_tag_device(const char *tag, const char *value)
     char *r = dev ? xstrdup(dev) : NULL;
     free(dev);
     return r;
+}
+
+dev_t csm_live_block_device(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISBLK(st.st_mode) ? st.st_rdev : 0;
+}
+
+char *csm_live_hostname(void)
+{
+    char h[256] = "";
+    return gethostname(h, sizeof(h) - 1) == 0 ? xstrdup(h) : NULL;
 }
 
 char *csm_live_fs_uuid(const char *device)

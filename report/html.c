@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report/report.h"
 #include "checks/checks.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/sign.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 static const char style[] =
     ":root{--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--inc:#8250df;--info:#0969da;--muted:#57606a;--line:#d0d7de;"
@@ -278,8 +278,8 @@ static void header(FILE *f, const struct csm_report *rep)
     el(f, "dd", "host", host);
     el(f, "dt", NULL, "Target");
     _cleanup_free_ char *target =
-        rep->mode == CSM_MODE_LIVE    ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
-        : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path, rep->image->role)
+        streq(rep->mode, "live")    ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
+        : streq(rep->mode, "image") ? xasprintf("the image %s (%s disk)", rep->image->path, rep->image->role)
                                       : xasprintf("tree %s%s%s", rep->root, rep->disk ? ", disk " : "", rep->disk ? rep->disk : "");
     el(f, "dd", NULL, target);
     el(f, "dt", NULL, "Profile");
