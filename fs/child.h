@@ -10,9 +10,9 @@
  *
  * The child is forked with the sources it may read (set up by the caller
  * before, e.g. over the image layer, whose descriptors it inherits) and
- * nothing else: every other descriptor is closed, it cannot create a file
- * (RLIMIT_FSIZE 0, RLIMIT_NOFILE at its descriptors), dumps no core, dies
- * with its parent, and runs under an address-space limit (RLIMIT_AS; not
+ * nothing else: every other descriptor is closed, a seccomp filter makes
+ * opening, creating, executing and connecting fail (EPERM), no file can
+ * grow (RLIMIT_FSIZE 0), it dumps no core, dies with its parent, and runs under an address-space limit (RLIMIT_AS; not
  * in AddressSanitizer builds, whose shadow memory is terabytes of address
  * space), a CPU-time limit (RLIMIT_CPU) and, enforced by the parent, a
  * wall-clock limit for each request. It serves requests over a socket

@@ -8,8 +8,10 @@
  *   --type TYPE            the filesystem's type (default: probed)
  *   --child                read in the reader child
  *   --memory N --cpu N --timeout MS   the child's limits
+ *   --cache N              the child's read cache (bytes)
  *   --lvm VG/LV            the range is an LVM PV: read that volume on it
- *   --stall-at N --stall sleep|spin|crash   the source hangs, spins or crashes when byte N is read
+ *   --stall-at N --stall sleep|spin|crash|open   the source hangs, spins, crashes or opens a
+ *                          file when byte N is read
  *   --can-limit-memory     exit 0 when the child's memory can be limited (not under ASan)
  * Commands: info, statfs, stat PATH, lstat PATH, cat PATH, readlink PATH,
  * ls PATH, head PATH N (the first N bytes). Paths are resolved with the
@@ -41,6 +43,13 @@ static int stalling_read(void *ctx, void *buf, size_t len, uint64_t off)
     if (stall_at >= off && stall_at < off + len) {
         if (!strcmp(stall_kind, "crash"))
             raise(SIGSEGV);
+        if (!strcmp(stall_kind, "open")) { /* what a library must not do in the child */
+            int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                return -errno;
+            close(fd);
+            return base.read(base.ctx, buf, len, off);
+        }
         if (!strcmp(stall_kind, "spin"))
             for (volatile unsigned long i = 0;; i++)
                 ;
@@ -238,6 +247,8 @@ int main(int argc, char **argv)
             lim.cpu_seconds = (unsigned)atoi(v);
         else if (!strcmp(o, "--timeout"))
             lim.timeout_ms = (unsigned)atoi(v);
+        else if (!strcmp(o, "--cache"))
+            lim.cache_bytes = strtoull(v, NULL, 0);
         else if (!strcmp(o, "--lvm"))
             lv = v;
         else if (!strcmp(o, "--stall-at"))
