@@ -27,6 +27,11 @@ int csm_crypto_load(void)
     return 0;
 }
 
+const char *csm_dl_error(void)
+{
+    return NULL;
+}
+
 #else
 #include <dlfcn.h>
 
