@@ -68,7 +68,7 @@ assert_not_contains() {
 # only the rules it names with --rules.
 run_csm() {
     case ${1:-} in
-    verify | diff) ;;
+    verify | diff | rollup) ;;
     scan) set -- scan --no-site-rules "${@:2}" ;;
     *) set -- --no-site-rules "$@" ;;
     esac
@@ -387,7 +387,7 @@ mkkernel() {
     [ "$want" = - ] && want=""
     for m in $want; do
         local f
-        f=$(cd "$moddir" && find kernel -name "$m.ko" | head -1)
+        f=$(cd "$moddir" && find kernel -name "$m.ko" -print -quit)
         [ -n "$f" ] || continue
         mkdir -p "$staging/usr/lib/modules/$ver/$(dirname "$f")"
         cp "$moddir/$f" "$staging/usr/lib/modules/$ver/$f"
@@ -434,7 +434,7 @@ debootstrap_fixture() {
             [ -r "$f" ] || continue
             awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
                  /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
-        done | head -1 >"$cache/$name.mirror"
+        done | awk 'NR == 1' >"$cache/$name.mirror"
         url=$(cat "$cache/$name.mirror")
         url=${url:-http://deb.debian.org/debian}
         # What a killed run left mounted under the half-made tree (proc, sys
@@ -466,6 +466,14 @@ debootstrap_fixture() {
     fi
     flock -u 9
     FIXTURE_TREE=$tree
+}
+
+# Is the binary under test linked statically (no program interpreter)? It
+# then loads no library at run time: nothing can fail to load.
+linked_in() {
+    # grep reads to the end: with pipefail, grep -q could leave readelf
+    # killed by SIGPIPE, and the pipeline's failure read as "static".
+    ! LC_ALL=C readelf -l "$CSM" 2>/dev/null | grep 'program interpreter' >/dev/null
 }
 
 # Runs one of the repository's packaging scripts (build-static, build-deb,
