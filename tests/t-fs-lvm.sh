@@ -3,7 +3,8 @@
 # lvextend on a loop device (never activated: there is no device-mapper),
 # an ext4 written into its extents as lvs places them, and read back
 # through the mapping; the label, metadata-header and metadata CRCs;
-# thin, striped and missing-PV volumes refused with their reason.
+# thin, striped and missing-PV volumes refused with their reason. The guest
+# tree over the same disk as qcow2: / on the LV, /boot on its partition.
 . "$CSM_SRC/tests/lib.sh"
 need_root "loop devices for pvcreate"
 need_cmd losetup pvcreate vgcreate lvcreate lvextend lvs pvs vgcfgbackup vgcfgrestore mkfs.ext4
@@ -63,6 +64,37 @@ assert_eq "fsread: lvm: the volume group vgsys has no logical volume home" \
 # The PV's partition cut short: the second segment is past its end.
 assert_match "fsread: lvm: the logical volume vgsys/root: segment 2 lies past the end" \
     "$(fsr --offset "$P2" --size $((40 << 20)) --lvm vgsys/root "$T/disk.img" info)" "a segment outside the partition"
+
+# ---- the guest tree over it (guest/): / on the LV, found by its content,
+# /boot on partition 1 by UUID, as the guest's fstab says; through qcow2 ----
+if [ -n "${CSM_GUESTREAD:-}" ]; then
+    mkdir -p "$T/src/boot" "$T/boot/grub2"
+    echo 'ID=rocky' >"$T/src/etc/os-release"
+    fstab "$T/src" "/dev/mapper/vgsys-root / ext4 defaults 0 0" "UUID=$BOOT_UUID /boot ext4 defaults 1 2"
+    ln -s ../boot/grub2/grub.cfg "$T/src/etc/grub2.cfg"
+    echo 'linux /vmlinuz root=/dev/mapper/vgsys-root ro' >"$T/boot/grub2/grub.cfg"
+    rm -f "$T/root.fs"
+    truncate -s 40M "$T/root.fs"
+    mkfs.ext4 -q -F -d "$T/src" "$T/root.fs"
+    lv_extents=0
+    for r in $ranges; do
+        r=${r#*:}
+        first=${r%-*} last=${r#*-}
+        dd if="$T/root.fs" of="$T/disk.img" bs=1M iflag=skip_bytes,count_bytes oflag=seek_bytes conv=notrunc \
+            status=none skip=$((lv_extents * extent)) count=$(((last - first + 1) * extent)) \
+            seek=$((P2 + pe_start + first * extent))
+        lv_extents=$((lv_extents + last - first + 1))
+    done
+    mkfs.ext4 -q -F -U "$BOOT_UUID" -d "$T/boot" -E offset=$((2048 * 512)) "$T/disk.img" 16M
+    qemu-img convert -f raw -O qcow2 "$T/disk.img" "$T/disk.qcow2"
+    assert_eq "partition 1 ext4 /boot|LV vgsys/root ext4 /|LV vgsys/swap unknown - error: holds no filesystem this tool reads without mounting" \
+        "$("$CSM_GUESTREAD" "$T/disk.qcow2" info 2>&1 | paste -sd'|')" "guest: / on the LV by content, /boot by UUID"
+    assert_eq "$(cat "$T/boot/grub2/grub.cfg")" "$("$CSM_GUESTREAD" "$T/disk.qcow2" cat /etc/grub2.cfg 2>&1)" \
+        "guest: a link on the LV's root lands in /boot on its partition"
+    if "$CSM_GUESTREAD" "$T/disk.qcow2" cat /big | cmp -s - "$T/src/big"; then
+        ok "guest: a file across the LV's two segments, through qcow2"; else not_ok "guest: the big file differs"; fi
+    rm -f "$T/disk.qcow2"
+fi
 
 # ---- checksums ----
 # The metadata text's CRC: one byte of the text changed (the newest copy
