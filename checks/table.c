@@ -44,7 +44,7 @@ const struct csm_check csm_checks[] = {
       CSM_NEEDS_IMAGE, csm_check_image_size },
     { "image.partition-table", "", "file size label disk_id fstype cut",
       CSM_NEEDS_IMAGE, csm_check_image_partition_table },
-    { "image.filesystems", "", "file count filesystems root esp swap duplicates",
+    { "image.filesystems", "", "file count filesystems root esp swap duplicates unclean",
       CSM_NEEDS_IMAGE, csm_check_image_filesystems },
     { "image.bootable", "", "file root boot problems table", CSM_NEEDS_IMAGE, csm_check_image_bootable },
 };

@@ -92,6 +92,38 @@ assert_eq "guestread: /etc/hostname/x: Not a directory" "$(gr "$img" cat /etc/ho
 assert_eq "../boot/grub2/grub.cfg" "$(gr "$img" readlink /etc/grub2.cfg)" "readlink does not follow"
 assert_eq "fs=partition 3 mode=0120777 size=22" "$(gr "$img" lstat /etc/grub2.cfg)" "lstat sees the link on the root"
 
+# csm-precheck --image: a root copied from a running system (needs_recovery
+# set with debugfs) is a warning of image.filesystems, its journal not
+# replayed; a clean one passes
+scan clean --image "$img"
+assert_status image.filesystems pass found
+cp "$disk" "$T/rec.raw"
+debugfs -w -R "feature needs_recovery" "$T/rec.raw?offset=$root_off" >/dev/null 2>&1
+qemu-img convert -f raw -O qcow2 "$T/rec.raw" "$T/rec.qcow2"
+rm -f "$T/rec.raw"
+scan recovery --image "$T/rec.qcow2"
+assert_status image.filesystems warn needs-recovery
+assert_contains "$(q '.results[] | select(.id == "image.filesystems") | .message')" "The journal of partition 3 (ext4)" \
+    "image.filesystems names the filesystem"
+rm -f "$T/rec.qcow2"
+if command -v mkfs.xfs >/dev/null && ! "$CSM_FSREAD" --type xfs /dev/null info 2>&1 | grep -q 'by this build'; then
+    # an XFS whose log holds no unmount record (mkfs's, made an ordinary one)
+    printf 'x\n0 0\nd--755 0 0\n$\n' >"$T/proto"
+    truncate -s 64M "$T/x.fs"
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -p "$T/proto" "$T/x.fs"
+    read -r logstart bs < <(xfs_db -r -c 'sb 0' -c 'print logstart blocksize' "$T/x.fs" | awk '{print $3}' | paste -sd' ')
+    agblocks=$(xfs_db -r -c 'sb 0' -c 'print agblocks' "$T/x.fs" | awk '{print $3}')
+    agblklog=$(xfs_db -r -c 'sb 0' -c 'print agblklog' "$T/x.fs" | awk '{print $3}')
+    logoff=$((((logstart >> agblklog) * agblocks + (logstart & ((1 << agblklog) - 1))) * bs))
+    printf '\x00' | dd of="$T/x.fs" bs=1 seek=$((logoff + 512 + 9)) conv=notrunc status=none
+    truncate -s 100M "$T/x.raw"
+    printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$T/x.raw"
+    put_fs "$T/x.raw" "$T/x.fs" 2048
+    scan dirty --image "$T/x.raw"
+    assert_status image.filesystems warn dirty-log
+    rm -f "$T/x.raw" "$T/x.fs"
+fi
+
 # an fstab naming a filesystem this image does not hold
 fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 0" "UUID=$DATA_UUID /boot ext4 defaults 1 2"
 mkroot "$disk"
