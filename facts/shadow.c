@@ -123,8 +123,9 @@ const struct csm_shadow *csm_facts_shadow(struct csm_scan *s)
         return sh;
     }
     int flags = 0;
-    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
-        sh->attr_err = -errno;
+    int ar = csm_root_attr(s->root, SHADOW, fd, &flags);
+    if (ar < 0) {
+        sh->attr_err = ar;
     } else {
         sh->immutable = flags & FS_IMMUTABLE_FL;
         sh->append_only = flags & FS_APPEND_FL;

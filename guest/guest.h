@@ -76,5 +76,11 @@ int csm_guest_readlink(struct csm_guest *g, const char *path, char **target);
 int csm_guest_read(struct csm_guest *g, const char *path, size_t cap, char **buf, size_t *len);
 /* The names of a directory, sorted, without "." and "..", NULL-ended. */
 int csm_guest_list(struct csm_guest *g, const char *path, char ***names);
+/* The guest as a tree of the tree layer (root.h): the facts read it as
+ * they read a --root tree. g must outlive it. -ENOENT when no root was
+ * found (csm_guest_root_why says why). */
+struct csm_root;
+int csm_guest_tree(struct csm_guest *g, const char *name, struct csm_root **out);
+
 /* Why the last failure on fs happened, in words (the reader's own reason). */
 const char *csm_guest_why(const struct csm_guest *g, size_t fs, int err);

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,7 +23,12 @@ struct csm_root {
     int fd;
     char *dir;
     bool chase_only; /* openat2 unavailable or disabled: walk in user space */
+    const struct csm_root_ops *ops; /* another backend's tree: fd is -1 */
+    void *data;
 };
+
+/* The largest file a backend tree hands out as a descriptor (an initramfs). */
+#define OPS_OPEN_CAP (1ull << 30)
 
 static int openat2_in_root(int dirfd, const char *path, int flags)
 {
@@ -66,11 +73,27 @@ int csm_root_open(const char *dir, struct csm_root **out)
     return 0;
 }
 
+int csm_root_open_ops(const struct csm_root_ops *ops, void *data, const char *name, struct csm_root **out)
+{
+    struct csm_root *r = xcalloc(1, sizeof(*r));
+    *r = (struct csm_root){ .fd = -1, .dir = xstrdup(name), .ops = ops, .data = data };
+    *out = r;
+    return 0;
+}
+
+int csm_root_attr(const struct csm_root *r, const char *path, int fd, int *flags)
+{
+    if (r && r->ops)
+        return r->ops->attr(r->data, path, flags);
+    return ioctl(fd, FS_IOC_GETFLAGS, flags) < 0 ? -errno : 0;
+}
+
 void csm_root_free(struct csm_root *r)
 {
     if (!r)
         return;
-    close(r->fd);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r->dir);
     free(r);
 }
@@ -337,11 +360,15 @@ int csm_root_openat(const struct csm_root *r, const char *path, int flags)
     /* An image scan has no tree: nothing in it exists. */
     if (!r)
         return -ENOENT;
+    if (r->ops) /* a backend's tree has no host descriptors to resolve with */
+        return flags & O_PATH ? -EOPNOTSUPP : r->ops->open(r->data, path, flags, OPS_OPEN_CAP);
     return flags & O_PATH ? resolve(r, path, flags) : open_read(r, path, flags);
 }
 
 int csm_root_stat(const struct csm_root *r, const char *path, bool follow, struct stat *st)
 {
+    if (r && r->ops)
+        return r->ops->stat(r->data, path, follow, st);
     int fd = csm_root_openat(r, path, O_PATH | (follow ? 0 : O_NOFOLLOW));
     if (fd < 0)
         return fd;
@@ -366,6 +393,8 @@ int csm_root_probe(const struct csm_root *r, const char *path, mode_t type)
 
 int csm_root_readlink(const struct csm_root *r, const char *path, char **target)
 {
+    if (r && r->ops)
+        return r->ops->readlink(r->data, path, target);
     int fd = csm_root_openat(r, path, O_PATH | O_NOFOLLOW);
     if (fd < 0)
         return fd;
@@ -428,6 +457,13 @@ int csm_fd_read(int fd, size_t cap, char **buf, size_t *len)
 
 int csm_root_read(const struct csm_root *r, const char *path, size_t cap, char **buf, size_t *len)
 {
+    if (r && r->ops) {
+        size_t n;
+        int e = r->ops->read(r->data, path, cap, buf, &n);
+        if (e == 0 && len)
+            *len = n;
+        return e;
+    }
     int fd = csm_root_openat(r, path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return fd;
@@ -469,6 +505,14 @@ static int cmp_names(const void *a, const void *b)
 
 int csm_root_list(const struct csm_root *r, const char *dir, char ***names)
 {
+    if (r && r->ops) {
+        int e = r->ops->list(r->data, dir, names);
+        if (e == 0 && !**names) { /* as below: an empty directory is NULL */
+            free(*names);
+            *names = NULL;
+        }
+        return e;
+    }
     int fd = csm_root_openat(r, dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
         return fd;

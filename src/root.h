@@ -32,6 +32,28 @@ struct csm_root;
  * -ENOENT. */
 
 int csm_root_open(const char *dir, struct csm_root **out);
+
+/* A tree whose files are not the host's (a guest's, inside a disk image):
+ * its backend resolves paths with the same rules and answers these. stat
+ * fills st_dev/st_ino with an identity that is only comparable inside the
+ * tree; open returns a descriptor with the bytes of a regular file (at
+ * most cap) for readers that need one (libarchive, ioctl-less); attr gives
+ * FS_IMMUTABLE_FL / FS_APPEND_FL. */
+struct csm_root_ops {
+    int (*stat)(void *data, const char *path, bool follow, struct stat *st);
+    int (*readlink)(void *data, const char *path, char **target);
+    int (*read)(void *data, const char *path, size_t cap, char **buf, size_t *len);
+    int (*list)(void *data, const char *dir, char ***names);
+    int (*open)(void *data, const char *path, int flags, size_t cap);
+    int (*attr)(void *data, const char *path, int *flags);
+};
+/* name is what csm_root_dir() says ("image.qcow2"); ops and data stay the
+ * caller's and must outlive the tree. */
+int csm_root_open_ops(const struct csm_root_ops *ops, void *data, const char *name, struct csm_root **out);
+/* FS_IOC_GETFLAGS of a file of the tree: fd is the descriptor
+ * csm_root_openat() gave for path (the host's), used when the tree is the
+ * host's. */
+int csm_root_attr(const struct csm_root *r, const char *path, int fd, int *flags);
 void csm_root_free(struct csm_root *r);
 const char *csm_root_dir(const struct csm_root *r);
 

@@ -52,15 +52,17 @@ static int check_disk(struct csm_scan *s, const char *path)
     return 0;
 }
 
-int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+static int scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
+                     struct csm_root *tree)
 {
     *s = (struct csm_scan){
         .mode = opts->image ? CSM_MODE_IMAGE : opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
         .opts = opts,
         .rules = rules,
+        .root = tree,
     };
     int r = 0;
-    if (s->mode != CSM_MODE_IMAGE) {
+    if (s->mode != CSM_MODE_IMAGE && !tree) {
         r = csm_root_open(opts->root ? opts->root : "/", &s->root);
         if (r < 0) {
             s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
@@ -95,6 +97,17 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
     csm_vars_set(&s->globals, "host", host);
     csm_vars_set(&s->globals, "family", csm_family_name(csm_facts_osrel(s)->family));
     return 0;
+}
+
+int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+{
+    return scan_init(s, opts, rules, NULL);
+}
+
+int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
+                       struct csm_root *tree)
+{
+    return scan_init(s, opts, rules, tree);
 }
 
 void csm_scan_done(struct csm_scan *s)

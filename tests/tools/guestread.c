@@ -7,17 +7,29 @@
  * Commands: info (each filesystem: where, type, mount point or error; the
  * root's failure; the mounts that could not be made), cat PATH, ls PATH,
  * readlink PATH, stat PATH, lstat PATH (which filesystem holds it, mode,
- * size). An error prints "guestread: WHAT: REASON", exit status 1 (2 when
+ * size), checks (every check of the offline rule set on the guest's tree,
+ * read as a --root tree: "ID STATUS OUTCOME" a line, as csm-precheck --root
+ * of the same tree reports them). An error prints "guestread: WHAT: REASON", exit status 1 (2 when
  * the image or its guest cannot be read). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checks/checks.h"
 #include "facts/facts.h"
 #include "guest/guest.h"
 #include "image/guest.h"
+#include "root.h"
+#include "rules.h"
+#include "scan.h"
 #include "util.h"
+
+static void rule_error(const char *file, unsigned line, unsigned col, const char *msg, void *data)
+{
+    (void)data;
+    fprintf(stderr, "guestread: %s:%u:%u: %s\n", file, line, col, msg);
+}
 
 int main(int argc, char **argv)
 {
@@ -52,7 +64,9 @@ int main(int argc, char **argv)
     }
     int status = 0;
     for (int i = 2; i < argc; i++) {
-        const char *cmd = argv[i], *arg = strcmp(cmd, "info") && i + 1 < argc ? argv[++i] : NULL;
+        const char *cmd = argv[i];
+        bool bare = !strcmp(cmd, "info") || !strcmp(cmd, "checks");
+        const char *arg = !bare && i + 1 < argc ? argv[++i] : NULL;
         if (!strcmp(cmd, "info")) {
             const struct csm_guest_fs *fs;
             size_t n = csm_guest_filesystems(g, &fs);
@@ -63,6 +77,39 @@ int main(int argc, char **argv)
                 printf("root: %s\n", csm_guest_root_why(g));
             for (char *const *e = csm_guest_mount_errors(g); e && *e; e++)
                 printf("mount: %s\n", *e);
+            continue;
+        }
+        if (!strcmp(cmd, "checks")) {
+            struct csm_root *tree;
+            if ((r = csm_guest_tree(g, argv[1], &tree)) < 0) {
+                fprintf(stderr, "guestread: tree: %s\n", csm_guest_root_why(g));
+                return 1;
+            }
+            size_t n_sec;
+            struct csm_rules_section *sec = csm_checks_sections(&n_sec);
+            struct csm_ruleset *rs;
+            r = csm_ruleset_load(sec, n_sec, "offline", NULL, rule_error, NULL, &rs);
+            free(sec);
+            if (r < 0) {
+                fprintf(stderr, "guestread: rules: %s\n", csm_strerror(r));
+                return 2;
+            }
+            struct csm_scan_options opts = { .root = argv[1] };
+            struct csm_scan sc;
+            if ((r = csm_scan_init_tree(&sc, &opts, rs, tree)) < 0) {
+                fprintf(stderr, "guestread: scan: %s\n", sc.error ? sc.error : csm_strerror(r));
+                return 2;
+            }
+            size_t n;
+            struct csm_result *res = csm_checks_run(&sc, &n);
+            for (size_t k = 0; k < n; k++) {
+                printf("%s %s %s\n", res[k].check->id, csm_status_name(res[k].status),
+                       res[k].outcome ? res[k].outcome : "");
+                csm_result_clear(&res[k]);
+            }
+            free(res);
+            csm_scan_done(&sc);
+            csm_ruleset_free(rs);
             continue;
         }
         if (!arg) {
