@@ -48,7 +48,7 @@ struct csm_fs_child {
 };
 
 struct proxy {
-    struct csm_fs fs;
+    struct csm_fsreader fs;
     struct csm_fs_child *c;
     uint32_t id;
 };
@@ -545,7 +545,7 @@ static int stat_call(struct proxy *p, const struct csm_fs_request *rq, struct cs
     return s < 0 ? s : 0;
 }
 
-static int p_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
+static int p_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "looking up \"%.*s\" in directory inode %llu", (int)(len > 64 ? 64 : len), name,
@@ -556,7 +556,7 @@ static int p_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t
     return stat_call(p, &rq, st);
 }
 
-static int p_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
+static int p_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "reading inode %llu", (unsigned long long)node);
@@ -564,7 +564,7 @@ static int p_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
     return stat_call(p, &rq, st);
 }
 
-static ssize_t p_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap)
+static ssize_t p_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "reading the symbolic link inode %llu", (unsigned long long)node);
@@ -588,7 +588,7 @@ static ssize_t p_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t
     return s;
 }
 
-static ssize_t p_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
+static ssize_t p_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "reading the file inode %llu", (unsigned long long)node);
@@ -618,7 +618,7 @@ static ssize_t p_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t le
     return s < 0 ? s : (ssize_t)done;
 }
 
-static int p_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
+static int p_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "listing directory inode %llu", (unsigned long long)dir);
@@ -664,7 +664,7 @@ out:
     return s < 0 ? s : 0;
 }
 
-static int p_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
+static int p_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out)
 {
     struct proxy *p = (struct proxy *)fs;
     describe(p, "reading the free space");
@@ -681,7 +681,7 @@ static int p_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
     return s < 0 ? s : 0;
 }
 
-static void p_close(struct csm_fs *fs)
+static void p_close(struct csm_fsreader *fs)
 {
     struct proxy *p = (struct proxy *)fs;
     if (!p->c->failure && p->c->pid > 0) {
@@ -696,7 +696,7 @@ static void p_close(struct csm_fs *fs)
     free(p);
 }
 
-static const struct csm_fs_ops proxy_ops = {
+static const struct csm_fsreader_ops proxy_ops = {
     .lookup = p_lookup,
     .stat = p_stat,
     .readlink = p_readlink,
@@ -706,7 +706,7 @@ static const struct csm_fs_ops proxy_ops = {
     .close = p_close,
 };
 
-int csm_fs_child_open(struct csm_fs_child *c, size_t source, const char *type, struct csm_fs **out, char **why)
+int csm_fs_child_open(struct csm_fs_child *c, size_t source, const char *type, struct csm_fsreader **out, char **why)
 {
     *out = NULL;
     if (why)

@@ -45,7 +45,7 @@ int csm_fs_child_start(const struct csm_fs_source *sources, size_t n, const int 
  * operations of fs.h (csm_fs_close() closes it; the child lives on until
  * csm_fs_child_free). Same errors and *why as csm_fs_open, and the
  * child's failure. */
-int csm_fs_child_open(struct csm_fs_child *c, size_t source, const char *type, struct csm_fs **out, char **why);
+int csm_fs_child_open(struct csm_fs_child *c, size_t source, const char *type, struct csm_fsreader **out, char **why);
 /* Ends the child (its proxies may still be closed after). */
 void csm_fs_child_free(struct csm_fs_child *c);
 

@@ -28,7 +28,7 @@
 #include "util.h"
 
 struct ext {
-    struct csm_fs fs;
+    struct csm_fsreader fs;
     ext2_filsys e2;
     ext2_file_t file; /* the last file read, kept open for sequential reads */
     ext2_ino_t file_ino;
@@ -202,7 +202,7 @@ static void to_stat(struct ext *x, csm_fs_node node, const struct ext2_inode_lar
     }
 }
 
-static int ext_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
+static int ext_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st)
 {
     struct ext *x = (struct ext *)fs;
     struct ext2_inode_large in;
@@ -221,7 +221,7 @@ static int dir_inode(struct ext *x, csm_fs_node dir)
     return LINUX_S_ISDIR(in.i_mode) ? 0 : -ENOTDIR;
 }
 
-static int ext_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
+static int ext_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
 {
     struct ext *x = (struct ext *)fs;
     int r = dir_inode(x, dir);
@@ -234,7 +234,7 @@ static int ext_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size
     return ext_stat(fs, ino, st);
 }
 
-static ssize_t ext_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap)
+static ssize_t ext_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap)
 {
     struct ext *x = (struct ext *)fs;
     struct ext2_inode_large in;
@@ -272,7 +272,7 @@ static ssize_t ext_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size
     return (ssize_t)size;
 }
 
-static ssize_t ext_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
+static ssize_t ext_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
 {
     struct ext *x = (struct ext *)fs;
     struct ext2_inode_large in;
@@ -355,7 +355,7 @@ static int list_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int o
     return 0;
 }
 
-static int ext_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
+static int ext_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
 {
     struct ext *x = (struct ext *)fs;
     int r = dir_inode(x, dir);
@@ -368,7 +368,7 @@ static int ext_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void 
     return r;
 }
 
-static int ext_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
+static int ext_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out)
 {
     struct ext *x = (struct ext *)fs;
     struct ext2_super_block *sb = x->e2->super;
@@ -387,7 +387,7 @@ static int ext_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
     return 0;
 }
 
-static void ext_close(struct csm_fs *fs)
+static void ext_close(struct csm_fsreader *fs)
 {
     struct ext *x = (struct ext *)fs;
     if (x->file)
@@ -396,7 +396,7 @@ static void ext_close(struct csm_fs *fs)
     free(x);
 }
 
-static const struct csm_fs_ops ext_ops = {
+static const struct csm_fsreader_ops ext_ops = {
     .lookup = ext_lookup,
     .stat = ext_stat,
     .readlink = ext_readlink,
@@ -454,7 +454,7 @@ static void ext_info(struct ext *x)
         add_state(info, CSM_FS_ORPHANS, "it holds orphan inodes (deleted while open, not yet freed)");
 }
 
-int csm_fs_ext_open(const struct csm_fs_source *src, struct csm_fs **out, char **why)
+int csm_fs_ext_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why)
 {
     static bool error_table;
     if (!error_table) {

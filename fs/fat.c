@@ -39,7 +39,7 @@
 #define FAT_STATE_DIRTY 0x01 /* Linux's flag in the boot sector while mounted */
 
 struct fat {
-    struct csm_fs fs;
+    struct csm_fsreader fs;
     const struct csm_fs_source *src;
     unsigned bits; /* 12, 16, 32 */
     uint32_t bps, cluster_size;
@@ -371,7 +371,7 @@ static void to_stat(csm_fs_node node, const struct fat_entry *fe, struct csm_fs_
     };
 }
 
-static int fat_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
+static int fat_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st)
 {
     struct fat *f = (struct fat *)fs;
     struct fat_entry fe;
@@ -421,7 +421,7 @@ static int dir_first(struct fat *f, csm_fs_node dir, uint32_t *first)
     return 0;
 }
 
-static int fat_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
+static int fat_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
 {
     struct fat *f = (struct fat *)fs;
     uint32_t first;
@@ -468,7 +468,7 @@ static int list_slot(struct fat *f, const unsigned char *e, uint64_t off, void *
     return l->fn(l->data, &d) ? 1 : 0;
 }
 
-static int fat_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
+static int fat_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
 {
     struct fat *f = (struct fat *)fs;
     uint32_t first;
@@ -483,7 +483,7 @@ static int fat_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void 
     return r;
 }
 
-static ssize_t fat_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap)
+static ssize_t fat_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap)
 {
     (void)buf, (void)cap;
     struct csm_fs_stat st;
@@ -491,7 +491,7 @@ static ssize_t fat_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size
     return r < 0 ? r : -EINVAL; /* FAT has no symbolic links */
 }
 
-static ssize_t fat_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
+static ssize_t fat_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
 {
     struct fat *f = (struct fat *)fs;
     struct fat_entry fe;
@@ -549,7 +549,7 @@ static ssize_t fat_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t 
     return (ssize_t)done;
 }
 
-static int fat_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
+static int fat_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out)
 {
     struct fat *f = (struct fat *)fs;
     uint64_t free_clusters = 0;
@@ -594,12 +594,12 @@ static int fat_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
     return 0;
 }
 
-static void fat_close(struct csm_fs *fs)
+static void fat_close(struct csm_fsreader *fs)
 {
     free(fs);
 }
 
-static const struct csm_fs_ops fat_ops = {
+static const struct csm_fsreader_ops fat_ops = {
     .lookup = fat_lookup,
     .stat = fat_stat,
     .readlink = fat_readlink,
@@ -616,7 +616,7 @@ static bool pow2(uint32_t v)
     return v && !(v & (v - 1));
 }
 
-int csm_fs_fat_open(const struct csm_fs_source *src, struct csm_fs **out, char **why)
+int csm_fs_fat_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why)
 {
     unsigned char b[512];
     if (src->size < 512 || src->read(src->ctx, b, sizeof(b), 0) < 0)

@@ -45,7 +45,7 @@ const char *csm_fs_probe(const struct csm_fs_source *src)
     return NULL;
 }
 
-int csm_fs_open(const char *type, const struct csm_fs_source *src, struct csm_fs **out, char **why)
+int csm_fs_open(const char *type, const struct csm_fs_source *src, struct csm_fsreader **out, char **why)
 {
     *out = NULL;
     if (why)
@@ -70,13 +70,13 @@ int csm_fs_open(const char *type, const struct csm_fs_source *src, struct csm_fs
     return csm_fs_open_fail(why, -EPROTONOSUPPORT, "%s is not a filesystem this tool reads", type);
 }
 
-void csm_fs_close(struct csm_fs *fs)
+void csm_fs_close(struct csm_fsreader *fs)
 {
     if (fs)
         fs->ops->close(fs);
 }
 
-int csm_fs_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
+int csm_fs_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
 {
     fs->why[0] = '\0';
     if (len == 0 || len > CSM_FS_NAME_MAX || memchr(name, '/', len) || memchr(name, '\0', len))
@@ -86,13 +86,13 @@ int csm_fs_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t l
     return fs->ops->lookup(fs, dir, name, len, st);
 }
 
-int csm_fs_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
+int csm_fs_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st)
 {
     fs->why[0] = '\0';
     return fs->ops->stat(fs, node, st);
 }
 
-ssize_t csm_fs_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap)
+ssize_t csm_fs_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap)
 {
     fs->why[0] = '\0';
     if (cap < 2)
@@ -100,7 +100,7 @@ ssize_t csm_fs_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t c
     return fs->ops->readlink(fs, node, buf, cap);
 }
 
-ssize_t csm_fs_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
+ssize_t csm_fs_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
 {
     fs->why[0] = '\0';
     if (len > SSIZE_MAX)
@@ -108,25 +108,25 @@ ssize_t csm_fs_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len,
     return fs->ops->pread(fs, node, buf, len, off);
 }
 
-int csm_fs_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
+int csm_fs_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
 {
     fs->why[0] = '\0';
     return fs->ops->list(fs, dir, fn, data);
 }
 
-int csm_fs_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
+int csm_fs_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out)
 {
     fs->why[0] = '\0';
     *out = (struct csm_fs_statfs){ 0 };
     return fs->ops->statfs(fs, out);
 }
 
-const char *csm_fs_why(const struct csm_fs *fs, int err)
+const char *csm_fs_why(const struct csm_fsreader *fs, int err)
 {
     return fs && fs->why[0] ? fs->why : csm_strerror(err);
 }
 
-int csm_fs_fail(struct csm_fs *fs, int err, const char *fmt, ...)
+int csm_fs_fail(struct csm_fsreader *fs, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

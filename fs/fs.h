@@ -106,26 +106,26 @@ typedef int (*csm_fs_list_fn)(void *data, const struct csm_fs_dirent *e);
 #define CSM_FS_LIST_MAX 100000 /* entries of one directory */
 #define CSM_FS_WHY_MAX 256
 
-struct csm_fs;
-struct csm_fs_ops {
+struct csm_fsreader;
+struct csm_fsreader_ops {
     /* st receives the found node's stat (st->node is the node). */
-    int (*lookup)(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st);
-    int (*stat)(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st);
+    int (*lookup)(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st);
+    int (*stat)(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st);
     /* The target, NUL-terminated, its length returned; -ENAMETOOLONG when
      * it does not fit in cap - 1 bytes, -EINVAL when node is not a link. */
-    ssize_t (*readlink)(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap);
+    ssize_t (*readlink)(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap);
     /* Bytes read, short only at the end of the file; -EISDIR, -EINVAL
      * (not a regular file). */
-    ssize_t (*pread)(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off);
+    ssize_t (*pread)(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off);
     /* Every entry but "." and "..", in the directory's order; -E2BIG past
      * CSM_FS_LIST_MAX entries. */
-    int (*list)(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data);
-    int (*statfs)(struct csm_fs *fs, struct csm_fs_statfs *out);
-    void (*close)(struct csm_fs *fs);
+    int (*list)(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data);
+    int (*statfs)(struct csm_fsreader *fs, struct csm_fs_statfs *out);
+    void (*close)(struct csm_fsreader *fs);
 };
 
-struct csm_fs {
-    const struct csm_fs_ops *ops;
+struct csm_fsreader {
+    const struct csm_fsreader_ops *ops;
     csm_fs_node root;
     struct csm_fs_info info;
     char why[CSM_FS_WHY_MAX]; /* the last failure, when errno does not say it all */
@@ -144,17 +144,17 @@ const char *csm_fs_probe(const struct csm_fs_source *src);
  * (btrfs, an XFS without libfsxfs), -EOPNOTSUPP for features the reader
  * does not handle, -EUCLEAN for a corrupt superblock, -EFBIG when the
  * filesystem is larger than src (a truncated image). */
-int csm_fs_open(const char *type, const struct csm_fs_source *src, struct csm_fs **out, char **why);
-void csm_fs_close(struct csm_fs *fs);
+int csm_fs_open(const char *type, const struct csm_fs_source *src, struct csm_fsreader **out, char **why);
+void csm_fs_close(struct csm_fsreader *fs);
 
 /* The operations, each clearing fs->why first. */
-int csm_fs_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st);
-int csm_fs_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st);
-ssize_t csm_fs_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap);
-ssize_t csm_fs_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off);
-int csm_fs_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data);
-int csm_fs_statfs(struct csm_fs *fs, struct csm_fs_statfs *out);
+int csm_fs_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st);
+int csm_fs_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st);
+ssize_t csm_fs_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap);
+ssize_t csm_fs_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off);
+int csm_fs_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data);
+int csm_fs_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out);
 
 /* The reason of the last failure err of an operation on fs, in words: the
  * filesystem's own when it gave one, else strerror. */
-const char *csm_fs_why(const struct csm_fs *fs, int err);
+const char *csm_fs_why(const struct csm_fsreader *fs, int err);

@@ -4,12 +4,12 @@
 #include "fs.h"
 
 /* Each backend's open: the same contract as csm_fs_open. */
-int csm_fs_ext_open(const struct csm_fs_source *src, struct csm_fs **out, char **why);
-int csm_fs_xfs_open(const struct csm_fs_source *src, struct csm_fs **out, char **why);
-int csm_fs_fat_open(const struct csm_fs_source *src, struct csm_fs **out, char **why);
+int csm_fs_ext_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why);
+int csm_fs_xfs_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why);
+int csm_fs_fat_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why);
 
 /* Sets fs->why; returns err, so that "return fs_fail(fs, -EIO, ...)" reads. */
-int csm_fs_fail(struct csm_fs *fs, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int csm_fs_fail(struct csm_fsreader *fs, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sets *why (when why is not NULL); returns err. */
 int csm_fs_open_fail(char **why, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -287,12 +287,12 @@ static int list_one(void *data, const struct csm_fs_dirent *e)
     return 0;
 }
 
-static struct csm_fs *fs_of(struct csm_fs_server *s, uint32_t id)
+static struct csm_fsreader *fs_of(struct csm_fs_server *s, uint32_t id)
 {
     return id < CSM_FS_SERVER_MAX_FS ? s->fs[id] : NULL;
 }
 
-static void reply_error(struct csm_buf *out, int err, const struct csm_fs *fs)
+static void reply_error(struct csm_buf *out, int err, const struct csm_fsreader *fs)
 {
     csm_fs_end_reply(out, csm_fs_begin_reply(out, err, fs && fs->why[0] ? fs->why : NULL));
 }
@@ -319,7 +319,7 @@ static void server_open(struct csm_fs_server *s, const struct csm_fs_request *rq
         csm_fs_source_cached(&view, s->cache_bytes ? s->cache_bytes : SERVER_CACHE, src);
     }
     char *why = NULL;
-    struct csm_fs *fs = NULL;
+    struct csm_fsreader *fs = NULL;
     int r = csm_fs_open(type[0] ? type : NULL, src, &fs, &why);
     if (r < 0) {
         csm_fs_end_reply(out, csm_fs_begin_reply(out, r, why));
@@ -345,7 +345,7 @@ int csm_fs_server_handle(struct csm_fs_server *s, const unsigned char *body, siz
         server_open(s, &rq, out);
         return 0;
     }
-    struct csm_fs *fs = fs_of(s, rq.fs);
+    struct csm_fsreader *fs = fs_of(s, rq.fs);
     if (!fs) {
         reply_error(out, -EBADF, NULL);
         return 0;

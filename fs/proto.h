@@ -98,7 +98,7 @@ struct csm_fs_server {
     size_t n_sources;
     struct csm_fs_source *cached; /* each source behind a cache, made at its first open */
     size_t cache_bytes;
-    struct csm_fs *fs[CSM_FS_SERVER_MAX_FS];
+    struct csm_fsreader *fs[CSM_FS_SERVER_MAX_FS];
     /* Called when out holds more than a batch (a listing's replies), to
      * send it; NULL keeps everything in out. */
     int (*flush)(void *data, struct csm_buf *out);

@@ -514,7 +514,7 @@ static void path_free(struct path_map *m)
 /* ---- the operations ---- */
 
 struct xfs {
-    struct csm_fs fs;
+    struct csm_fsreader fs;
     const struct csm_fs_source *src;
     struct csm_xfs_super sb;
     libbfio_handle_t *bfio;
@@ -539,7 +539,7 @@ static int lib_fail(struct xfs *x, int err, libfsxfs_error_t **e, const char *wh
     return err;
 }
 
-static int xfs_stat(struct csm_fs *fs, csm_fs_node node, struct csm_fs_stat *st)
+static int xfs_stat(struct csm_fsreader *fs, csm_fs_node node, struct csm_fs_stat *st)
 {
     struct xfs *x = (struct xfs *)fs;
     return csm_xfs_read_inode(x->src, &x->sb, node, st, fs->why, sizeof(fs->why));
@@ -568,7 +568,7 @@ static int dir_path(struct xfs *x, csm_fs_node dir, const char **path)
     return 0;
 }
 
-static int xfs_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
+static int xfs_lookup(struct csm_fsreader *fs, csm_fs_node dir, const char *name, size_t len, struct csm_fs_stat *st)
 {
     struct xfs *x = (struct xfs *)fs;
     const char *base;
@@ -606,7 +606,7 @@ static int xfs_lookup(struct csm_fs *fs, csm_fs_node dir, const char *name, size
     return r;
 }
 
-static ssize_t xfs_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size_t cap)
+static ssize_t xfs_readlink(struct csm_fsreader *fs, csm_fs_node node, char *buf, size_t cap)
 {
     struct xfs *x = (struct xfs *)fs;
     struct csm_fs_stat st;
@@ -641,7 +641,7 @@ static ssize_t xfs_readlink(struct csm_fs *fs, csm_fs_node node, char *buf, size
     return (ssize_t)st.size;
 }
 
-static ssize_t xfs_pread(struct csm_fs *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
+static ssize_t xfs_pread(struct csm_fsreader *fs, csm_fs_node node, void *buf, size_t len, uint64_t off)
 {
     struct xfs *x = (struct xfs *)fs;
     struct csm_fs_stat st;
@@ -693,7 +693,7 @@ static uint8_t dt_of(uint32_t mode)
     return DT_UNKNOWN;
 }
 
-static int xfs_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
+static int xfs_list(struct csm_fsreader *fs, csm_fs_node dir, csm_fs_list_fn fn, void *data)
 {
     struct xfs *x = (struct xfs *)fs;
     const char *base;
@@ -746,7 +746,7 @@ static int xfs_list(struct csm_fs *fs, csm_fs_node dir, csm_fs_list_fn fn, void 
     return r;
 }
 
-static int xfs_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
+static int xfs_statfs(struct csm_fsreader *fs, struct csm_fs_statfs *out)
 {
     struct xfs *x = (struct xfs *)fs;
     const struct csm_xfs_super *sb = &x->sb;
@@ -769,7 +769,7 @@ static int xfs_statfs(struct csm_fs *fs, struct csm_fs_statfs *out)
     return 0;
 }
 
-static void xfs_close(struct csm_fs *fs)
+static void xfs_close(struct csm_fsreader *fs)
 {
     struct xfs *x = (struct xfs *)fs;
     libfsxfs_file_entry_free(&x->file, NULL);
@@ -785,7 +785,7 @@ static void xfs_close(struct csm_fs *fs)
     free(x);
 }
 
-static const struct csm_fs_ops xfs_ops = {
+static const struct csm_fsreader_ops xfs_ops = {
     .lookup = xfs_lookup,
     .stat = xfs_stat,
     .readlink = xfs_readlink,
@@ -795,7 +795,7 @@ static const struct csm_fs_ops xfs_ops = {
     .close = xfs_close,
 };
 
-int csm_fs_xfs_open(const struct csm_fs_source *src, struct csm_fs **out, char **why)
+int csm_fs_xfs_open(const struct csm_fs_source *src, struct csm_fsreader **out, char **why)
 {
     struct xfs *x = xcalloc(1, sizeof(*x));
     x->fs.ops = &xfs_ops;

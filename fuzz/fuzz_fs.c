@@ -54,7 +54,7 @@ static int collect(void *data, const struct csm_fs_dirent *e)
     return 0;
 }
 
-static void walk(struct csm_fs *fs, csm_fs_node dir, int depth)
+static void walk(struct csm_fsreader *fs, csm_fs_node dir, int depth)
 {
     static struct names levels[4];
     struct names *n = &levels[depth];
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = { data, size };
     struct csm_fs_source src = { mem_read, &in, size > VIRTUAL ? size : VIRTUAL, NULL };
-    struct csm_fs *fs = NULL;
+    struct csm_fsreader *fs = NULL;
     char *why = NULL;
     ops = 0;
     if (!strcmp(FUZZ_KIND, "xfs")) {

@@ -156,7 +156,7 @@ static void find_filesystems(struct csm_guest *g)
 /* ---- lookups inside one filesystem, for finding the root ---- */
 
 /* A path of plain names (no links followed) inside one filesystem. */
-static int fs_walk(struct csm_fs *fs, const char *path, struct csm_fs_stat *st)
+static int fs_walk(struct csm_fsreader *fs, const char *path, struct csm_fs_stat *st)
 {
     int r = csm_fs_stat(fs, fs->root, st);
     for (const char *p = path; r == 0 && *p;) {
@@ -173,7 +173,7 @@ static int fs_walk(struct csm_fs *fs, const char *path, struct csm_fs_stat *st)
     return r;
 }
 
-static int fs_read_small(struct csm_fs *fs, const struct csm_fs_stat *st, size_t cap, char **out)
+static int fs_read_small(struct csm_fsreader *fs, const struct csm_fs_stat *st, size_t cap, char **out)
 {
     if (!S_ISREG(st->mode))
         return -EMEDIUMTYPE;
@@ -531,7 +531,7 @@ int csm_guest_resolve(struct csm_guest *g, const char *path, bool follow, struct
         return -ENAMETOOLONG;
     strcpy(rest, path);
     int depth = 0, links = 0;
-    struct csm_fs *rootfs = g->fs[g->root].fs;
+    struct csm_fsreader *rootfs = g->fs[g->root].fs;
     st[0] = (struct frame){ .fs = g->root, .plen = 0 };
     int r = csm_fs_stat(rootfs, rootfs->root, &st[0].st);
     if (r < 0)
@@ -596,7 +596,7 @@ int csm_guest_resolve(struct csm_guest *g, const char *path, bool follow, struct
         st[depth] = (struct frame){ .fs = st[depth - 1].fs, .st = found, .plen = plen };
         ssize_t m = S_ISDIR(found.mode) ? mounted_at(g, gpath) : -1;
         if (m >= 0) {
-            struct csm_fs *mfs = g->fs[m].fs;
+            struct csm_fsreader *mfs = g->fs[m].fs;
             if ((r = csm_fs_stat(mfs, mfs->root, &st[depth].st)) < 0)
                 return r;
             st[depth].fs = (size_t)m;

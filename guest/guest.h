@@ -40,7 +40,7 @@ struct csm_guest_fs {
     char *type;   /* "ext4", "xfs", "vfat", or what was found and not read */
     char *mount;  /* where the guest mounts it ("/", "/boot"), or NULL */
     char *error;  /* why it cannot be read, or NULL */
-    struct csm_fs *fs; /* NULL when it cannot be read */
+    struct csm_fsreader *fs; /* NULL when it cannot be read */
 };
 
 struct csm_guest;

@@ -60,7 +60,7 @@ static int stalling_read(void *ctx, void *buf, size_t len, uint64_t off)
 }
 
 /* One name at a time; links followed (the last one when follow). */
-static int resolve(struct csm_fs *fs, const char *path, bool follow, struct csm_fs_stat *out)
+static int resolve(struct csm_fsreader *fs, const char *path, bool follow, struct csm_fs_stat *out)
 {
     char work[8192];
     csm_fs_node stack[512];
@@ -125,7 +125,7 @@ static int resolve(struct csm_fs *fs, const char *path, bool follow, struct csm_
     }
 }
 
-static int fail(struct csm_fs *fs, const char *what, int err)
+static int fail(struct csm_fsreader *fs, const char *what, int err)
 {
     fprintf(stderr, "fsread: %s: %s\n", what, csm_fs_why(fs, err));
     return 1;
@@ -133,7 +133,7 @@ static int fail(struct csm_fs *fs, const char *what, int err)
 
 struct names {
     char **v;
-    struct csm_fs *fs;
+    struct csm_fsreader *fs;
 };
 
 static int add_name(void *data, const struct csm_fs_dirent *e)
@@ -149,7 +149,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int command(struct csm_fs *fs, const char *cmd, const char *arg, const char *arg2)
+static int command(struct csm_fsreader *fs, const char *cmd, const char *arg, const char *arg2)
 {
     struct csm_fs_stat st;
     int r;
@@ -276,7 +276,7 @@ int main(int argc, char **argv)
     struct csm_lvm_vg *vg = NULL;
     const struct csm_fs_source **pvs = NULL;
     struct csm_fs_child *c = NULL;
-    struct csm_fs *fs = NULL;
+    struct csm_fsreader *fs = NULL;
     char *why = NULL;
     int status = 2, r;
     if (lv) {
