@@ -3,9 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* Records a problem: its evidence, its text in {problems}, and the first
  * outcome. */

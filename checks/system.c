@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *live_name(int live)
 {

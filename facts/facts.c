@@ -1,11 +1,11 @@
 #include <stdlib.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 bool csm_fact_unreadable(char ***errors, const char *path, int err)
 {
-    if (err >= 0 || csm_root_absent(err))
+    if (err >= 0 || csm_tree_absent(err))
         return false;
     _cleanup_free_ char *why = xasprintf("%s: %s", path, csm_strerror(err));
     if (!strv_contains(*errors, why))

@@ -5,7 +5,7 @@
 
 #include "guest/guest.h"
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 const struct csm_guest_facts *csm_facts_guest(struct csm_scan *s)
 {

@@ -1,4 +1,5 @@
 #include <blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -8,10 +9,11 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define MAX_STACK_DEPTH 8 /* dm on md on partitions is 3; anything deeper is a loop */
 
@@ -107,6 +109,18 @@ char *csm_live_tag_device(const char *tag, const char *value)
     char *r = dev ? xstrdup(dev) : NULL;
     free(dev);
     return r;
+}
+
+dev_t csm_live_block_device(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISBLK(st.st_mode) ? st.st_rdev : 0;
+}
+
+char *csm_live_hostname(void)
+{
+    char h[256] = "";
+    return gethostname(h, sizeof(h) - 1) == 0 ? xstrdup(h) : NULL;
 }
 
 char *csm_live_fs_uuid(const char *device)

@@ -14,10 +14,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 #define MAX_DIR_ENTRIES 1024
 #define MAX_SOURCE_DEPTH 4 /* ifupdown "source" nesting */
@@ -452,7 +452,7 @@ static char *read_text(struct csm_scan *s, struct csm_netcfg *nc, const char *pa
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR)
         return NULL;
     if (r < 0) {
@@ -502,7 +502,7 @@ static void read_dirs(struct csm_scan *s, struct csm_netcfg *nc, enum csm_net_so
     char **seen = NULL;
     for (size_t d = 0; d < n_dirs; d++) {
         char **names = NULL;
-        if (csm_fact_unreadable(&nc->errors, dirs[d], csm_root_list(s->root, dirs[d], &names)) || !names)
+        if (csm_fact_unreadable(&nc->errors, dirs[d], csm_tree_list(s->root, dirs[d], &names)) || !names)
             continue;
         for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {
             if (!wanted(src, names[i]) || strv_contains(seen, names[i]))
@@ -536,7 +536,7 @@ static void follow_source(struct csm_scan *s, struct csm_netcfg *nc, const char 
     }
     _cleanup_free_ char *dir = xstrndup(pattern, (size_t)(slash - pattern));
     char **names = NULL;
-    if (csm_fact_unreadable(&nc->errors, *dir ? dir : "/", csm_root_list(s->root, *dir ? dir : "/", &names)) ||
+    if (csm_fact_unreadable(&nc->errors, *dir ? dir : "/", csm_tree_list(s->root, *dir ? dir : "/", &names)) ||
         !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {

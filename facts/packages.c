@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define CAP_DPKG_STATUS (128 * 1024 * 1024)
@@ -59,7 +59,7 @@ const struct csm_packages *csm_facts_packages(struct csm_scan *s)
     struct csm_packages *pk = s->facts->packages = xcalloc(1, sizeof(*pk));
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
+    int r = csm_tree_read_text(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
     if (r == -ENOENT) {
         FACT_FAIL(pk, r, "no package database that can be read as files (%s is absent)", DPKG_STATUS);
         return pk;

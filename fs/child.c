@@ -22,7 +22,7 @@
 
 #include "internal.h"
 #include "proto.h"
-#include "util.h"
+#include "lib/util.h"
 
 #ifndef __has_feature
 #define __has_feature(x) 0

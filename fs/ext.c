@@ -25,7 +25,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 struct ext {
     struct csm_fsreader fs;

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define ROOT_NODE 0
 #define DIR_ENTRIES_MAX 65536

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 #ifndef CSM_HAVE_XFS
 #define CSM_HAVE_XFS 0

@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define MDA_HEADER_SIZE 512
 #define RAW_LOCN_IGNORED 0x1u

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define REQUEST_HEAD 32
 #define SERVER_CACHE (8u << 20)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fs.h"
-#include "util.h"
+#include "lib/util.h"
 
 void csm_fs_source_free(struct csm_fs_source *src)
 {

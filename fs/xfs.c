@@ -38,7 +38,7 @@
 #include <libfsxfs.h>
 
 #include "internal.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define XFS_SB_MAGIC "XFSB"
 #define XFS_SB_CRC_OFF 224

@@ -10,16 +10,15 @@
 
 #include "fs/lvm.h"
 #include "guest.h"
-#include "util.h"
+#include "lib/util.h"
+#include "tree/backend.h"
 
 #define MAX_LVS 64
 #define MAX_FDS 64
-#define MAX_LINKS 40 /* as the kernel */
-#define MAX_DEPTH 256
 #define FSTAB_CAP (1u << 20)
 
 struct mount {
-    char *path; /* "/boot" */
+    const char *path; /* "/boot" */
     size_t fs;
 };
 
@@ -37,8 +36,7 @@ struct csm_guest {
     struct csm_fs_child *child;
     size_t root; /* index into fs; meaningful when !root_why */
     char *root_why;
-    struct mount *mounts;
-    size_t n_mounts;
+    struct csm_tree *tree; /* NULL when no root was found, or given away */
     char **mount_errors;
 };
 
@@ -346,7 +344,7 @@ static void find_mounts(struct csm_guest *g)
     static const char *const wanted[] = { "/boot", "/boot/efi", "/usr", "/var" };
     char *text = NULL;
     size_t len = 0;
-    int r = csm_guest_read(g, "/etc/fstab", FSTAB_CAP, &text, &len);
+    int r = csm_tree_read(g->tree, "/etc/fstab", FSTAB_CAP, &text, &len);
     if (r < 0) {
         strv_pushf(&g->mount_errors, "/etc/fstab: %s", csm_strerror(r));
         return;
@@ -359,39 +357,47 @@ static void find_mounts(struct csm_guest *g)
         fclose(f);
     struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
     struct libmnt_fs *e;
-    g->mounts = xcalloc(sizeof(wanted) / sizeof(*wanted), sizeof(*g->mounts));
+    struct mount m[sizeof(wanted) / sizeof(*wanted)];
+    size_t n = 0;
     while (tb && it && mnt_table_next_fs(tb, it, &e) == 0) {
         const char *target = mnt_fs_get_target(e);
-        bool want = false;
+        const char *want = NULL;
         for (size_t w = 0; target && w < sizeof(wanted) / sizeof(*wanted); w++)
-            want |= !strcmp(target, wanted[w]);
-        if (!want)
-            continue;
+            if (!strcmp(target, wanted[w]))
+                want = wanted[w];
         bool dup = false;
-        for (size_t m = 0; m < g->n_mounts; m++)
-            dup |= !strcmp(g->mounts[m].path, target);
-        if (dup)
+        for (size_t k = 0; want && k < n; k++)
+            dup |= m[k].path == want;
+        if (!want || dup)
             continue;
         const char *tag = NULL, *value = NULL;
         if (mnt_fs_get_tag(e, &tag, &value) < 0)
             tag = value = NULL;
         const char *src = mnt_fs_get_source(e);
         ssize_t i = find_source(g, tag, value, tag ? NULL : src);
-        if (i < 0) {
+        if (i < 0)
             strv_pushf(&g->mount_errors, "%s: %s names no filesystem of this image", target, src ? src : "?");
-        } else if (!g->fs[i].fs) {
+        else if (!g->fs[i].fs)
             strv_pushf(&g->mount_errors, "%s: %s (%s) cannot be read: %s", target, g->fs[i].where, g->fs[i].type,
                        g->fs[i].error);
-        } else if ((size_t)i != g->root) {
-            g->mounts[g->n_mounts++] = (struct mount){ xstrdup(target), (size_t)i };
-            free(g->fs[i].mount);
-            g->fs[i].mount = xstrdup(target);
-        }
+        else if ((size_t)i != g->root)
+            m[n++] = (struct mount){ want, (size_t)i };
     }
-    qsort(g->mounts, g->n_mounts, sizeof(*g->mounts), cmp_mount);
     mnt_free_iter(it);
     mnt_unref_table(tb);
     free(text);
+    /* outer mounts first: /boot/efi is a directory of /boot */
+    qsort(m, n, sizeof(*m), cmp_mount);
+    for (size_t k = 0; k < n; k++) {
+        r = csm_tree_mount(g->tree, m[k].path, csm_guest_backend(g->fs[m[k].fs].fs, m[k].fs + 1));
+        if (r < 0) {
+            strv_pushf(&g->mount_errors, "%s: %s cannot be mounted there: %s", m[k].path, g->fs[m[k].fs].where,
+                       csm_strerror(r));
+            continue;
+        }
+        free(g->fs[m[k].fs].mount);
+        g->fs[m[k].fs].mount = xstrdup(m[k].path);
+    }
 }
 
 /* ---- open and free ---- */
@@ -444,6 +450,8 @@ int csm_guest_open(struct csm_image *img, const struct csm_guest_part *parts, si
     find_root(g);
     if (!g->root_why) {
         g->fs[g->root].mount = xstrdup("/");
+        g->tree = csm_tree_new();
+        csm_tree_mount(g->tree, "/", csm_guest_backend(g->fs[g->root].fs, g->root + 1));
         find_mounts(g);
     }
     *out = g;
@@ -454,6 +462,7 @@ void csm_guest_free(struct csm_guest *g)
 {
     if (!g)
         return;
+    csm_tree_free(g->tree); /* before the readers it reads through */
     for (size_t i = 0; i < g->n_fs; i++) {
         struct csm_guest_fs *f = &g->fs[i];
         csm_fs_close(f->fs);
@@ -475,9 +484,6 @@ void csm_guest_free(struct csm_guest *g)
     }
     for (size_t i = 0; i < g->n_vgs; i++)
         csm_lvm_vg_free(g->vgs[i]);
-    for (size_t i = 0; i < g->n_mounts; i++)
-        free(g->mounts[i].path);
-    free(g->mounts);
     strv_free(g->mount_errors);
     free(g->vgs);
     free(g->fs);
@@ -497,192 +503,14 @@ size_t csm_guest_filesystems(const struct csm_guest *g, const struct csm_guest_f
 const char *csm_guest_root_why(const struct csm_guest *g) { return g->root_why; }
 char *const *csm_guest_mount_errors(const struct csm_guest *g) { return g->mount_errors; }
 
-const char *csm_guest_why(const struct csm_guest *g, size_t fs, int err)
+struct csm_tree *csm_guest_tree(const struct csm_guest *g) { return g->tree; }
+
+const char *csm_guest_failure(const struct csm_guest *g) { return g->child ? csm_fs_child_failure(g->child) : NULL; }
+
+struct csm_tree *csm_guest_take_tree(struct csm_guest *g)
 {
-    if (fs < g->n_fs && g->fs[fs].fs)
-        return csm_fs_why(g->fs[fs].fs, err);
-    return csm_strerror(err);
+    struct csm_tree *t = g->tree;
+    g->tree = NULL;
+    return t;
 }
 
-/* ---- resolution across the mounts ---- */
-
-struct frame {
-    size_t fs;
-    struct csm_fs_stat st;
-    size_t plen; /* the guest path up to here: path[0, plen) */
-};
-
-/* The filesystem mounted at path, or -1. */
-static ssize_t mounted_at(const struct csm_guest *g, const char *path)
-{
-    for (size_t m = 0; m < g->n_mounts; m++)
-        if (!strcmp(g->mounts[m].path, path))
-            return (ssize_t)g->mounts[m].fs;
-    return -1;
-}
-
-int csm_guest_resolve(struct csm_guest *g, const char *path, bool follow, struct csm_guest_node *out)
-{
-    if (g->root_why)
-        return -ENOENT;
-    static struct frame st[MAX_DEPTH];
-    char rest[2 * 4096 + 2], tmp[sizeof(rest)], gpath[4096 + 1];
-    if (strlen(path) >= sizeof(rest) / 2)
-        return -ENAMETOOLONG;
-    strcpy(rest, path);
-    int depth = 0, links = 0;
-    struct csm_fsreader *rootfs = g->fs[g->root].fs;
-    st[0] = (struct frame){ .fs = g->root, .plen = 0 };
-    int r = csm_fs_stat(rootfs, rootfs->root, &st[0].st);
-    if (r < 0)
-        return r;
-    char *p = rest;
-    for (;;) {
-        while (*p == '/')
-            p++;
-        if (!*p) {
-            *out = (struct csm_guest_node){ st[depth].fs, st[depth].st };
-            return 0;
-        }
-        char *end = strchrnul(p, '/');
-        size_t len = (size_t)(end - p);
-        if (len == 1 && *p == '.') {
-            p = end;
-            continue;
-        }
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            if (depth > 0)
-                depth--;
-            p = end;
-            continue;
-        }
-        if (!S_ISDIR(st[depth].st.mode))
-            return -ENOTDIR;
-        if (len > CSM_FS_NAME_MAX)
-            return -ENAMETOOLONG;
-        struct csm_guest_fs *f = &g->fs[st[depth].fs];
-        struct csm_fs_stat found;
-        r = csm_fs_lookup(f->fs, st[depth].st.node, p, len, &found);
-        if (r < 0)
-            return r;
-        bool last = !end[strspn(end, "/")];
-        bool trailing = *end == '/';
-        if (S_ISLNK(found.mode) && (!last || follow || trailing)) {
-            if (++links > MAX_LINKS)
-                return -ELOOP;
-            char target[CSM_FS_LINK_MAX + 1];
-            ssize_t n = csm_fs_readlink(f->fs, found.node, target, sizeof(target));
-            if (n < 0)
-                return (int)n;
-            if (n == 0)
-                return -ENOENT;
-            if (target[0] == '/')
-                depth = 0;
-            int w = snprintf(tmp, sizeof(tmp), "%s%s", target, end);
-            if (w < 0 || (size_t)w >= sizeof(tmp))
-                return -ENAMETOOLONG;
-            strcpy(rest, tmp);
-            p = rest;
-            continue;
-        }
-        if (depth + 1 >= MAX_DEPTH || st[depth].plen + 1 + len >= sizeof(gpath))
-            return -ENAMETOOLONG;
-        size_t plen = st[depth].plen;
-        gpath[plen] = '/';
-        memcpy(gpath + plen + 1, p, len);
-        plen += 1 + len;
-        gpath[plen] = '\0';
-        depth++;
-        st[depth] = (struct frame){ .fs = st[depth - 1].fs, .st = found, .plen = plen };
-        ssize_t m = S_ISDIR(found.mode) ? mounted_at(g, gpath) : -1;
-        if (m >= 0) {
-            struct csm_fsreader *mfs = g->fs[m].fs;
-            if ((r = csm_fs_stat(mfs, mfs->root, &st[depth].st)) < 0)
-                return r;
-            st[depth].fs = (size_t)m;
-        }
-        p = end;
-    }
-}
-
-ssize_t csm_guest_pread(struct csm_guest *g, const struct csm_guest_node *n, void *buf, size_t len, uint64_t off)
-{
-    if (n->fs >= g->n_fs || !g->fs[n->fs].fs)
-        return -EBADF;
-    return csm_fs_pread(g->fs[n->fs].fs, n->st.node, buf, len, off);
-}
-
-int csm_guest_readlink(struct csm_guest *g, const char *path, char **target)
-{
-    struct csm_guest_node n;
-    int r = csm_guest_resolve(g, path, false, &n);
-    if (r < 0)
-        return r;
-    if (!S_ISLNK(n.st.mode))
-        return -EINVAL;
-    char buf[CSM_FS_LINK_MAX + 1];
-    ssize_t len = csm_fs_readlink(g->fs[n.fs].fs, n.st.node, buf, sizeof(buf));
-    if (len < 0)
-        return (int)len;
-    *target = xstrdup(buf);
-    return 0;
-}
-
-int csm_guest_read(struct csm_guest *g, const char *path, size_t cap, char **buf, size_t *len)
-{
-    struct csm_guest_node n;
-    int r = csm_guest_resolve(g, path, true, &n);
-    if (r < 0)
-        return r;
-    if (S_ISDIR(n.st.mode))
-        return -EISDIR;
-    if (!S_ISREG(n.st.mode))
-        return -EMEDIUMTYPE;
-    if (n.st.size > cap)
-        return -EFBIG;
-    char *b = xmalloc((size_t)n.st.size + 1);
-    size_t got = 0;
-    while (got < n.st.size) {
-        ssize_t k = csm_guest_pread(g, &n, b + got, (size_t)n.st.size - got, got);
-        if (k < 0) {
-            free(b);
-            return (int)k;
-        }
-        if (k == 0)
-            break;
-        got += (size_t)k;
-    }
-    b[got] = '\0';
-    *buf = b;
-    *len = got;
-    return 0;
-}
-
-static int collect(void *data, const struct csm_fs_dirent *e)
-{
-    strv_push(data, xstrndup(e->name, e->name_len));
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-int csm_guest_list(struct csm_guest *g, const char *path, char ***names)
-{
-    struct csm_guest_node n;
-    int r = csm_guest_resolve(g, path, true, &n);
-    if (r < 0)
-        return r;
-    if (!S_ISDIR(n.st.mode))
-        return -ENOTDIR;
-    char **v = NULL;
-    r = csm_fs_list(g->fs[n.fs].fs, n.st.node, collect, &v);
-    if (r < 0) {
-        strv_free(v);
-        return r;
-    }
-    if (!v)
-        v = xcalloc(1, sizeof(*v));
-    qsort(v, strv_length(v), sizeof(*v), cmp_str);
-    *names = v;
-    return 0;
-}

@@ -3,13 +3,12 @@
  * metadata) are opened by the readers of fs/ in the limited reader child,
  * the guest's root is found by what it holds (/etc/fstab and
  * /etc/os-release), and its /boot, /boot/efi, /usr and /var are mounted
- * where the guest's own fstab puts them. Paths are then resolved one name
- * at a time across those mounts, as the guest's kernel would: absolute
- * links restart at the guest's root, ".." stops there and steps back out
- * of a mount, loops end with -ELOOP after 40 links.
+ * where the guest's own fstab puts them, in a tree of the tree interface
+ * (tree/tree.h), each filesystem a backend of it (guest/tree.c): the tree
+ * resolves paths across those mounts as the guest's kernel would.
  *
- * This sits above image/ (the bytes of the guest disk) and fs/ (the
- * filesystems); a tree backend wraps it. The partitions are given by the
+ * This sits above image/ (the bytes of the guest disk), fs/ (the
+ * filesystems) and tree/. The partitions are given by the
  * caller (the disk facts have them from libfdisk), so that this layer
  * reads no partition table of its own. Errors are negative errno values;
  * a filesystem that cannot be read says why in its csm_guest_fs. Library
@@ -23,6 +22,7 @@
 #include "fs/child.h"
 #include "fs/fs.h"
 #include "image/image.h"
+#include "tree/tree.h"
 
 /* A partition of the guest disk, as the caller found it. */
 struct csm_guest_part {
@@ -61,26 +61,17 @@ const char *csm_guest_root_why(const struct csm_guest *g);
  * "/boot: UUID=... names no filesystem of this image". */
 char *const *csm_guest_mount_errors(const struct csm_guest *g);
 
-/* A resolved path: which filesystem, which node, and its stat. */
-struct csm_guest_node {
-    size_t fs; /* index into csm_guest_filesystems() */
-    struct csm_fs_stat st;
-};
+/* Why the reader child is gone (a crash, a limit, a hang), NULL while it
+ * serves: every read after that fails with EIO. */
+const char *csm_guest_failure(const struct csm_guest *g);
 
-/* Resolves path inside the guest; follow: a final link is followed. */
-int csm_guest_resolve(struct csm_guest *g, const char *path, bool follow, struct csm_guest_node *out);
-ssize_t csm_guest_pread(struct csm_guest *g, const struct csm_guest_node *n, void *buf, size_t len, uint64_t off);
-/* The target of the link at path (not followed), NUL-terminated, malloc'd. */
-int csm_guest_readlink(struct csm_guest *g, const char *path, char **target);
-/* A regular file of at most cap bytes, NUL-terminated; -EFBIG past cap. */
-int csm_guest_read(struct csm_guest *g, const char *path, size_t cap, char **buf, size_t *len);
-/* The names of a directory, sorted, without "." and "..", NULL-ended. */
-int csm_guest_list(struct csm_guest *g, const char *path, char ***names);
-/* The guest as a tree of the tree layer (root.h): the facts read it as
- * they read a --root tree. g must outlive it. -ENOENT when no root was
- * found (csm_guest_root_why says why). */
-struct csm_root;
-int csm_guest_tree(struct csm_guest *g, const char *name, struct csm_root **out);
+/* The guest's tree (tree/tree.h): its root at "/", the mounts below;
+ * NULL when no root was found. The guest keeps it. */
+struct csm_tree *csm_guest_tree(const struct csm_guest *g);
+/* The same, given to the caller, who frees it before the guest. */
+struct csm_tree *csm_guest_take_tree(struct csm_guest *g);
 
-/* Why the last failure on fs happened, in words (the reader's own reason). */
-const char *csm_guest_why(const struct csm_guest *g, size_t fs, int err);
+/* A filesystem reader as a backend of the tree interface (guest/tree.c):
+ * id tells its nodes from other filesystems'. r stays the caller's. */
+struct csm_fs;
+struct csm_fs *csm_guest_backend(struct csm_fsreader *r, uint64_t id);

@@ -24,7 +24,7 @@ compare() { # NAME TREE [FORMAT]: sets $G to the image's "ID STATUS OUTCOME" lin
     run_csm --root "$tree" --format json
     jq -r '.results[] | "\(.id) \(.status) \(.outcome // "")"' <<<"$out" >"$T/$name.root"
     mkimage "$tree" "$T/$name.$fmt" "$fmt"
-    "$CSM_GUESTREAD" "$T/$name.$fmt" checks >"$T/$name.image" 2>&1 || true
+    "$CSM_GUESTREAD" "$T/$name.$fmt" checks >"$T/$name.image" 2>"$T/$name.err" || true
     rm -f "$T/$name.$fmt"
     if diff -u "$T/$name.root" "$T/$name.image" >"$T/$name.diff"; then
         ok "$name: the $(wc -l <"$T/$name.root") checks on the image's tree say what --root says"

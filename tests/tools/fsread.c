@@ -31,7 +31,7 @@
 #include "fs/child.h"
 #include "fs/fs.h"
 #include "fs/lvm.h"
-#include "util.h"
+#include "lib/util.h"
 
 static uint64_t stall_at = UINT64_MAX;
 static const char *stall_kind;

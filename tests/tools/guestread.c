@@ -9,8 +9,9 @@
  * readlink PATH, stat PATH, lstat PATH (which filesystem holds it, mode,
  * size), checks (every check of the offline rule set on the guest's tree,
  * read as a --root tree: "ID STATUS OUTCOME" a line, as csm-precheck --root
- * of the same tree reports them). An error prints "guestread: WHAT: REASON", exit status 1 (2 when
- * the image or its guest cannot be read). */
+ * of the same tree reports them; the reasons of errors and skips, and the
+ * reader child's failure, on stderr). An error prints "guestread: WHAT:
+ * REASON", exit status 1 (2 when the image or its guest cannot be read). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,10 @@
 #include "facts/facts.h"
 #include "guest/guest.h"
 #include "image/guest.h"
-#include "root.h"
-#include "rules.h"
-#include "scan.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "policy/rules.h"
+#include "checks/scan.h"
+#include "lib/util.h"
 
 static void rule_error(const char *file, unsigned line, unsigned col, const char *msg, void *data)
 {
@@ -80,8 +81,8 @@ int main(int argc, char **argv)
             continue;
         }
         if (!strcmp(cmd, "checks")) {
-            struct csm_root *tree;
-            if ((r = csm_guest_tree(g, argv[1], &tree)) < 0) {
+            struct csm_tree *tree = csm_guest_take_tree(g);
+            if (!tree) {
                 fprintf(stderr, "guestread: tree: %s\n", csm_guest_root_why(g));
                 return 1;
             }
@@ -105,43 +106,49 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < n; k++) {
                 printf("%s %s %s\n", res[k].check->id, csm_status_name(res[k].status),
                        res[k].outcome ? res[k].outcome : "");
+                if (res[k].reason && (res[k].status == CSM_ERROR || res[k].status == CSM_SKIP))
+                    fprintf(stderr, "%s: %s\n", res[k].check->id, res[k].reason);
                 csm_result_clear(&res[k]);
             }
             free(res);
+            if (csm_guest_failure(g))
+                fprintf(stderr, "guestread: the reader: %s\n", csm_guest_failure(g));
             csm_scan_done(&sc);
             csm_ruleset_free(rs);
-            continue;
+            break; /* the tree went with the scan */
         }
         if (!arg) {
             fprintf(stderr, "guestread: %s needs a path\n", cmd);
             return 2;
         }
+        const struct csm_tree *t = csm_guest_tree(g);
         if (!strcmp(cmd, "cat")) {
             char *buf;
             size_t len;
-            if ((r = csm_guest_read(g, arg, 64u << 20, &buf, &len)) == 0) {
+            if ((r = csm_tree_read(t, arg, 64u << 20, &buf, &len)) == 0) {
                 fwrite(buf, 1, len, stdout);
                 free(buf);
             }
         } else if (!strcmp(cmd, "ls")) {
-            char **names;
-            if ((r = csm_guest_list(g, arg, &names)) == 0) {
-                for (char **p = names; *p; p++)
+            char **names = NULL;
+            if ((r = csm_tree_list(t, arg, &names)) == 0) {
+                for (char **p = names; p && *p; p++)
                     printf("%s\n", *p);
                 strv_free(names);
             }
         } else if (!strcmp(cmd, "readlink")) {
-            char *t;
-            if ((r = csm_guest_readlink(g, arg, &t)) == 0) {
-                printf("%s\n", t);
-                free(t);
+            char *target;
+            if ((r = csm_tree_readlink(t, arg, &target)) == 0) {
+                printf("%s\n", target);
+                free(target);
             }
         } else if (!strcmp(cmd, "stat") || !strcmp(cmd, "lstat")) {
-            struct csm_guest_node n;
-            if ((r = csm_guest_resolve(g, arg, !strcmp(cmd, "stat"), &n)) == 0) {
+            struct csm_tree_stat st;
+            if ((r = csm_tree_stat(t, arg, !strcmp(cmd, "stat"), &st)) == 0) {
                 const struct csm_guest_fs *fs;
-                csm_guest_filesystems(g, &fs);
-                printf("fs=%s mode=0%o size=%llu\n", fs[n.fs].where, n.st.mode, (unsigned long long)n.st.size);
+                size_t nfs = csm_guest_filesystems(g, &fs);
+                printf("fs=%s mode=0%o size=%llu\n", st.id.fs >= 1 && st.id.fs <= nfs ? fs[st.id.fs - 1].where : "?",
+                       (unsigned)st.mode, (unsigned long long)st.size);
             }
         } else {
             fprintf(stderr, "guestread: unknown command %s\n", cmd);
