@@ -94,7 +94,7 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_WARN, "other-disk-nofail");
     else if (unknown) {
         _cleanup_free_ char *list = strv_join(unplaced, ", ");
-        if (!csm_scan_live(s) && !s->opts->disk)
+        if (!csm_scan_has(s, CSM_HAS_DISK))
             csm_result_skip(r, "no-disk", "no --disk given: %u /etc/fstab %s (%s) cannot be placed on a disk from the "
                             "tree alone", unknown, plural(unknown, "entry", "entries"), list);
         else

@@ -55,14 +55,18 @@ static int check_disk(struct csm_scan *s, const char *path)
 static int scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
                      struct csm_tree *tree)
 {
+    /* What the target has follows from the options alone. */
+    unsigned has = opts->image ? CSM_HAS_IMAGE
+                   : opts->root ? CSM_HAS_TREE | (opts->disk ? CSM_HAS_DISK : 0)
+                                : CSM_HAS_TREE | CSM_HAS_DISK | CSM_HAS_KERNEL;
     *s = (struct csm_scan){
-        .mode = opts->image ? CSM_MODE_IMAGE : opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
+        .target = { .has = has },
         .opts = opts,
         .rules = rules,
         .root = tree,
     };
     int r = 0;
-    if (s->mode != CSM_MODE_IMAGE && !tree) {
+    if (csm_scan_has(s, CSM_HAS_TREE) && !tree) {
         r = csm_tree_open_dir(opts->root ? opts->root : "/", &s->root);
         if (r < 0) {
             s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
@@ -70,10 +74,10 @@ static int scan_init(struct csm_scan *s, const struct csm_scan_options *opts, co
         }
     }
     s->facts = csm_facts_new();
-    if (s->mode == CSM_MODE_IMAGE && csm_facts_image(s)->err) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE) && csm_facts_image(s)->err) {
         r = csm_facts_image(s)->err;
         s->error = xasprintf("--image %s: %s", opts->image, csm_strerror(r));
-    } else if (s->mode != CSM_MODE_IMAGE && opts->disk) {
+    } else if (!csm_scan_has(s, CSM_HAS_IMAGE) && opts->disk) {
         r = check_disk(s, opts->disk);
     }
     if (r == 0 && opts->agent_config && csm_facts_agent_config(s)->err) {
@@ -108,6 +112,11 @@ int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, 
                        struct csm_tree *tree)
 {
     return scan_init(s, opts, rules, tree);
+}
+
+const char *csm_target_mode(unsigned has)
+{
+    return has & CSM_HAS_IMAGE ? "image" : has & CSM_HAS_KERNEL ? "live" : "root";
 }
 
 void csm_scan_done(struct csm_scan *s)

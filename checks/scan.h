@@ -10,11 +10,25 @@
 #include "policy/rules.h"
 #include "policy/template.h"
 
-enum csm_mode {
-    CSM_MODE_LIVE,  /* the running system: may also read /proc, /sys, /dev */
-    CSM_MODE_ROOT,  /* an offline tree: reads nothing outside it (and --disk) */
-    CSM_MODE_IMAGE, /* an image file (--image): reads nothing else, has no tree */
+/* What a target offers, which decides the checks that run on it (their
+ * rows say what they need: checks/checks.h) and where facts come from. The
+ * running system has a tree ("/"), its disk and its running kernel; --root
+ * a tree, and a disk with --disk; --image an image file (and, once its
+ * filesystems are read, a tree and a disk: every system check then runs on
+ * it as it does on --root with --disk). */
+enum csm_has {
+    CSM_HAS_TREE = 1 << 0,   /* the system's files: csm_scan.root */
+    CSM_HAS_DISK = 1 << 1,   /* the disk that holds them: the running system's, or --disk */
+    CSM_HAS_IMAGE = 1 << 2,  /* an image file (--image) */
+    CSM_HAS_KERNEL = 1 << 3, /* the running kernel: /proc, /sys, /dev, the host name (facts/live.c) */
 };
+
+struct csm_target {
+    unsigned has; /* enum csm_has */
+};
+/* The report's target.mode: "live" (the running kernel), "image" (an
+ * image file), "root" (a tree alone). */
+const char *csm_target_mode(unsigned has);
 
 /* What an image becomes on the target (--role). */
 enum csm_role {
@@ -40,9 +54,9 @@ struct csm_scan_options {
 struct csm_facts; /* facts/facts.h */
 
 struct csm_scan {
-    enum csm_mode mode;
+    struct csm_target target;
     const struct csm_scan_options *opts;
-    struct csm_tree *root; /* NULL in image mode */
+    struct csm_tree *root; /* NULL when the target has no tree */
     const struct csm_ruleset *rules;
     struct csm_vars globals; /* {root}, {host}, {profile} for every text */
     struct csm_facts *facts;
@@ -60,7 +74,13 @@ int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, 
                        struct csm_tree *tree);
 void csm_scan_done(struct csm_scan *s);
 
+/* Does the target have all of these (enum csm_has)? */
+static inline bool csm_scan_has(const struct csm_scan *s, unsigned has)
+{
+    return (s->target.has & has) == has;
+}
+/* The running system: the target has its running kernel. */
 static inline bool csm_scan_live(const struct csm_scan *s)
 {
-    return s->mode == CSM_MODE_LIVE;
+    return csm_scan_has(s, CSM_HAS_KERNEL);
 }

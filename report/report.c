@@ -281,8 +281,8 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .hostname = xstrdup(id->hostname),
         .machine_id = id->machine_id ? xstrdup(id->machine_id) : NULL,
         .host_label = s->opts->host_label,
-        .mode = s->mode,
-        .root = xstrdup(s->mode == CSM_MODE_IMAGE ? "" : s->opts->root ? s->opts->root : "/"),
+        .mode = csm_target_mode(s->target.has),
+        .root = xstrdup(csm_scan_has(s, CSM_HAS_IMAGE) ? "" : s->opts->root ? s->opts->root : "/"),
         .profile = xstrdup(csm_ruleset_profile(s->rules)),
         .ruleset_version = xstrdup(csm_ruleset_version(s->rules)),
         .rule_files = strv_copy(csm_ruleset_files(s->rules)),
@@ -295,7 +295,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
     csm_plan_build(s, &rep->plan);
     if (s->opts->agent_config)
         rep->agent_config = xstrdup(s->opts->agent_config);
-    if (s->mode == CSM_MODE_IMAGE)
+    if (csm_scan_has(s, CSM_HAS_IMAGE))
         rep->image = csm_report_image_build(s);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);

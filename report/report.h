@@ -86,7 +86,7 @@ struct csm_report {
     char *hostname, *machine_id;
     const char *host_label;       /* --host-label, NULL when not given */
     const struct csm_key *signer; /* --sign: the JSON report is signed with it; NULL when not */
-    enum csm_mode mode;
+    const char *mode; /* target.mode, from what the target has: "live", "root", "image" */
     char *root, *disk;
     char *agent_config; /* --agent-config, NULL when not given */
     struct csm_report_image *image; /* image scans only */

@@ -42,7 +42,10 @@ fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 0" "LABEL=boot /boot ext4 defaults
 # a GPT disk: ESP 32 MiB, /boot 16 MiB, / 340 MiB (XFS needs 300)
 disk=$T/disk.raw
 truncate -s 400M "$disk"
-printf 'label: gpt\nstart=2048, size=32M, type=U\nsize=16M, type=L\nsize=340M, type=L\n' | sfdisk -q "$disk"
+# fixed identifiers: the reports are compared with their golden copies
+printf 'label: gpt\nlabel-id: 6E1F3A52-0D4B-4C2A-9E51-0A1B2C3D4E5F\nstart=2048, size=32M, type=U, uuid=%s\nsize=16M, type=L, uuid=%s\nsize=340M, type=L, uuid=%s\n' \
+    11111111-aaaa-4bbb-8ccc-000000000001 11111111-aaaa-4bbb-8ccc-000000000002 11111111-aaaa-4bbb-8ccc-000000000003 |
+    sfdisk -q "$disk"
 mkfs.vfat -F 16 -i "$ESP_ID" -n ESP -C "$T/esp.fs" $((32 * 1024)) >/dev/null
 mmd -i "$T/esp.fs" ::/EFI ::/EFI/rocky
 mcopy -i "$T/esp.fs" "$T/grubx64.cfg" ::/EFI/rocky/grub.cfg
@@ -110,14 +113,14 @@ if command -v mkfs.xfs >/dev/null && ! "$CSM_FSREAD" --type xfs /dev/null info 2
     # an XFS whose log holds no unmount record (mkfs's, made an ordinary one)
     printf 'x\n0 0\nd--755 0 0\n$\n' >"$T/proto"
     truncate -s 64M "$T/x.fs"
-    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -p "$T/proto" "$T/x.fs"
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -m uuid="$DATA_UUID" -p "$T/proto" "$T/x.fs"
     read -r logstart bs < <(xfs_db -r -c 'sb 0' -c 'print logstart blocksize' "$T/x.fs" | awk '{print $3}' | paste -sd' ')
     agblocks=$(xfs_db -r -c 'sb 0' -c 'print agblocks' "$T/x.fs" | awk '{print $3}')
     agblklog=$(xfs_db -r -c 'sb 0' -c 'print agblklog' "$T/x.fs" | awk '{print $3}')
     logoff=$((((logstart >> agblklog) * agblocks + (logstart & ((1 << agblklog) - 1))) * bs))
     printf '\x00' | dd of="$T/x.fs" bs=1 seek=$((logoff + 512 + 9)) conv=notrunc status=none
     truncate -s 100M "$T/x.raw"
-    printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$T/x.raw"
+    printf 'label: dos\nlabel-id: 0x1badcafe\nstart=2048, type=83, bootable\n' | sfdisk -q "$T/x.raw"
     put_fs "$T/x.raw" "$T/x.fs" 2048
     scan dirty --image "$T/x.raw"
     assert_status image.filesystems warn dirty-log
