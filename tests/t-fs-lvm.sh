@@ -114,7 +114,10 @@ printf '\x01' | dd of="$T/hdr.img" bs=1 seek=$((P2 + 4096 + 30)) conv=notrunc st
 assert_match "fsread: lvm: the LVM metadata header at byte 4096: its checksum does not match" \
     "$(fsr --offset "$P2" --lvm vgsys/root "$T/hdr.img" info)" "the metadata header's CRC"
 cp "$T/disk.img" "$T/label.img"
-printf 'X' | dd of="$T/label.img" bs=1 seek=$((P2 + 512 + 40)) conv=notrunc status=none # in the PV UUID
+# a character of the PV UUID, changed to another one (it may be an X already)
+c=$(dd if="$T/label.img" bs=1 skip=$((P2 + 512 + 40)) count=1 status=none)
+[ "$c" = X ] && c=Y || c=X
+printf '%s' "$c" | dd of="$T/label.img" bs=1 seek=$((P2 + 512 + 40)) conv=notrunc status=none
 assert_eq "fsread: lvm: the LVM label in sector 1: its checksum does not match" \
     "$(fsr --offset "$P2" --lvm vgsys/root "$T/label.img" info)" "the label's CRC"
 
