@@ -74,6 +74,7 @@ void csm_check_boot_resume(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r);
+void csm_check_fstab_crypttab(struct csm_scan *s, struct csm_result *r);
 void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r);
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r);
 void csm_check_boot_default_kernel(struct csm_scan *s, struct csm_result *r);

@@ -1,12 +1,13 @@
 /* The migration plan: which disk, which partitions, how many bytes, and
  * the commands that export them (seed 004 §7-8). The numbers come from
  * the facts; the commands from the [plan] section of the rules. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checks/checks.h"
 #include "facts/facts.h"
-#include "report/report.h"
+#include "checks/plan.h"
 #include "lib/util.h"
 
 #define MIB (1024ULL * 1024)

@@ -12,11 +12,6 @@
 #include "image/image.h"
 #include "lib/util.h"
 
-const char *csm_role_name(enum csm_role r)
-{
-    return r == CSM_ROLE_DATA ? "data" : "system";
-}
-
 /* Letters, digits, '-', '.' and '_': a name that can go into a file name. */
 static bool hostname_like(const char *s)
 {
@@ -128,11 +123,6 @@ int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, 
                        struct csm_tree *tree)
 {
     return scan_init(s, opts, rules, tree);
-}
-
-const char *csm_target_mode(unsigned has)
-{
-    return has & CSM_HAS_IMAGE ? "image" : has & CSM_HAS_KERNEL ? "live" : "root";
 }
 
 void csm_scan_done(struct csm_scan *s)

@@ -22,6 +22,8 @@ const struct csm_check csm_checks[] = {
       .params = "unstable", .vars = "entries count device uuid" },
     { .id = "fstab.network-mounts", .needs = CSM_NEED_TREE, .run = csm_check_fstab_network_mounts,
       .params = "types", .vars = "entries count" },
+    { .id = "fstab.crypttab", .needs = CSM_NEED_TREE, .run = csm_check_fstab_crypttab,
+      .params = "unstable", .vars = "entries count device uuid" },
     { .id = "accounts.shadow", .needs = CSM_NEED_TREE, .run = csm_check_accounts_shadow,
       .params = "", .vars = "path mode owner group problems" },
     { .id = "disk.layout", .needs = CSM_NEED_TREE, .run = csm_check_disk_layout,

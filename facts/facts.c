@@ -13,6 +13,19 @@ bool csm_fact_unreadable(char ***errors, const char *path, int err)
     return true;
 }
 
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc)
+{
+    struct csm_facts *f = s->facts;
+    for (size_t i = 0; i < f->n_slots; i++)
+        if (f->slots[i].desc == desc)
+            return f->slots[i].fact;
+    /* Gathered before it is added: a fact may ask for others meanwhile. */
+    void *fact = desc->gather(s);
+    f->slots = xrealloc(f->slots, (f->n_slots + 1) * sizeof(*f->slots));
+    f->slots[f->n_slots++] = (struct csm_fact_slot){ desc, fact };
+    return fact;
+}
+
 struct csm_facts *csm_facts_new(void)
 {
     return xcalloc(1, sizeof(struct csm_facts));
@@ -47,5 +60,8 @@ void csm_facts_free(struct csm_facts *f)
     csm_agent_config_free(f->agent_config);
     csm_guest_facts_free(f->guest);
     csm_image_facts_free(f->image);
+    for (size_t i = f->n_slots; i-- > 0;)
+        f->slots[i].desc->free(f->slots[i].fact);
+    free(f->slots);
     free(f);
 }

@@ -25,7 +25,26 @@ struct csm_facts {
     struct csm_agent_config *agent_config;
     struct csm_image_facts *image;
     struct csm_guest_facts *guest;
+    struct csm_fact_slot *slots; /* the facts of the registry (csm_fact_get) */
+    size_t n_slots;
 };
+
+/* A fact of the registry: one descriptor, in the file that gathers it, is
+ * all a new fact needs (no field here, no line in csm_facts_free):
+ *   static const struct csm_fact_desc crypttab_fact = { "crypttab", gather, free };
+ *   ... return csm_fact_get(s, &crypttab_fact);
+ * gather() runs on first use; its result is kept for the rest of the scan
+ * and freed with the scan's facts. */
+struct csm_fact_desc {
+    const char *name;
+    void *(*gather)(struct csm_scan *s);
+    void (*free)(void *fact);
+};
+struct csm_fact_slot {
+    const struct csm_fact_desc *desc;
+    void *fact;
+};
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc);
 
 void csm_fstab_free(struct csm_fstab *f);
 void csm_osrel_free(struct csm_osrel *o);

@@ -182,7 +182,10 @@ const char *csm_today(char *buf)
     int64_t days, secs, y, m, d;
     utc_split((int64_t)time(NULL), &days, &secs);
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+    /* Formatted whole first: the compiler cannot know the year has four digits. */
+    char day[64];
+    snprintf(day, sizeof(day), "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+    snprintf(buf, 11, "%.10s", day);
     return buf;
 }
 

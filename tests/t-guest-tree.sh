@@ -100,6 +100,10 @@ assert_eq "fs=partition 3 mode=0120777 size=22" "$(gr "$img" lstat /etc/grub2.cf
 # replayed; a clean one passes
 scan clean --image "$img"
 assert_status image.filesystems pass found
+assert_status os.release pass
+scan fileonly --image "$img" --file-only
+assert_eq "boot.efi image.bootable image.filesystems image.format image.integrity image.partition-table image.size" \
+    "$(q '[.results[].id] | sort | join(" ")')" "--file-only: the checks of the file alone, no system check"
 cp "$disk" "$T/rec.raw"
 debugfs -w -R "feature needs_recovery" "$T/rec.raw?offset=$root_off" >/dev/null 2>&1
 qemu-img convert -f raw -O qcow2 "$T/rec.raw" "$T/rec.qcow2"
