@@ -37,6 +37,7 @@ struct csm_check {
     void (*run)(struct csm_scan *s, struct csm_result *r);
     const char *params; /* space-separated: param.<name> in rule files */
     const char *vars;   /* space-separated: {placeholders} its texts may use */
+    const char *twin;   /* the image check that reports the same fact of an image ("image.size") */
 };
 
 extern const struct csm_check csm_checks[];

@@ -8,6 +8,8 @@
 
 #include "checks/checks.h"
 #include "facts/facts.h"
+#include "fs/fs.h"
+#include "guest/guest.h"
 #include "image/image.h"
 #include "tree/tree.h"
 #include "lib/util.h"
@@ -357,6 +359,32 @@ static bool duplicate_uuids(struct csm_result *r, const struct csm_disk *d)
     return dup;
 }
 
+/* Filesystems whose own state says that what is read may be stale: an
+ * ext journal not replayed, an XFS log not cleanly unmounted (an image
+ * copied from a running system, seed 004). Their journal is never
+ * replayed. Sets *recovery and *dirty. */
+static void unclean_filesystems(struct csm_scan *s, struct csm_result *r, bool *recovery, bool *dirty)
+{
+    *recovery = *dirty = false;
+    const struct csm_guest_facts *gf = csm_facts_guest(s);
+    if (gf->err)
+        return;
+    const struct csm_guest_fs *fs;
+    size_t n = csm_guest_filesystems(gf->guest, &fs);
+    for (size_t i = 0; i < n; i++) {
+        if (!fs[i].fs || !(fs[i].fs->info.state & (CSM_FS_NEEDS_RECOVERY | CSM_FS_DIRTY_LOG)))
+            continue;
+        bool rec = fs[i].fs->info.state & CSM_FS_NEEDS_RECOVERY;
+        csm_evidence_problem(csm_result_evidence(r, "state", "%s (%s): %s", fs[i].where, fs[i].type,
+                                                 rec ? "needs_recovery" : "dirty log"),
+                             "%s", fs[i].fs->info.state_why[0] ? fs[i].fs->info.state_why
+                                   : "its journal was not replayed: what the checks read may be stale");
+        csm_result_list(r, "unclean", "%s (%s)", fs[i].where, fs[i].type);
+        *recovery |= rec;
+        *dirty |= !rec;
+    }
+}
+
 void csm_check_image_filesystems(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_disk *d = csm_image_guest_disk(s, r);
@@ -386,10 +414,17 @@ void csm_check_image_filesystems(struct csm_scan *s, struct csm_result *r)
         if (d->parts[i].fstype && streq(d->parts[i].fstype, "swap"))
             csm_result_list(r, "swap", "partition %zu", d->parts[i].partno);
     }
+    bool recovery = false, dirty = false;
+    if (n)
+        unclean_filesystems(s, r, &recovery, &dirty);
     if (!n)
         csm_result_set(r, CSM_FAIL, "none");
     else if (duplicate_uuids(r, d))
         csm_result_set(r, CSM_WARN, "duplicate-uuid");
+    else if (recovery)
+        csm_result_set(r, CSM_WARN, "needs-recovery");
+    else if (dirty)
+        csm_result_set(r, CSM_WARN, "dirty-log");
     else if (s->opts->role == CSM_ROLE_SYSTEM && im->root < 0 && im->lvm < 0)
         csm_result_set(r, CSM_WARN, "no-root");
     else

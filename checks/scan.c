@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "facts/facts.h"
+#include "guest/guest.h"
 #include "image/image.h"
 #include "lib/util.h"
 
@@ -47,7 +48,21 @@ static int check_disk(struct csm_scan *s, const char *path)
     return 0;
 }
 
-int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+/* An image whose guest has a root found by its content gains the guest's
+ * tree and disk: every system check then runs on it as on --root --disk.
+ * The guest's filesystems stay open (in the reader child) until the scan
+ * ends. */
+static void attach_guest(struct csm_scan *s)
+{
+    const struct csm_guest_facts *gf = csm_facts_guest(s);
+    if (gf->err || !csm_guest_tree(gf->guest))
+        return;
+    s->root = csm_guest_take_tree(gf->guest);
+    s->target.has |= CSM_HAS_TREE | CSM_HAS_DISK;
+}
+
+static int scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
+                     struct csm_tree *tree)
 {
     /* What the target has follows from the options alone. */
     unsigned has = opts->image ? CSM_HAS_IMAGE
@@ -57,9 +72,10 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
         .target = { .has = has },
         .opts = opts,
         .rules = rules,
+        .root = tree,
     };
     int r = 0;
-    if (csm_scan_has(s, CSM_HAS_TREE)) {
+    if (csm_scan_has(s, CSM_HAS_TREE) && !tree) {
         r = csm_tree_open_dir(opts->root ? opts->root : "/", &s->root);
         if (r < 0) {
             s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
@@ -70,6 +86,8 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
     if (csm_scan_has(s, CSM_HAS_IMAGE) && csm_facts_image(s)->err) {
         r = csm_facts_image(s)->err;
         s->error = xasprintf("--image %s: %s", opts->image, csm_strerror(r));
+    } else if (csm_scan_has(s, CSM_HAS_IMAGE) && !opts->file_only && opts->role != CSM_ROLE_DATA) {
+        attach_guest(s);
     } else if (!csm_scan_has(s, CSM_HAS_IMAGE) && opts->disk) {
         r = check_disk(s, opts->disk);
     }
@@ -96,10 +114,21 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
     return 0;
 }
 
+int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+{
+    return scan_init(s, opts, rules, NULL);
+}
+
+int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
+                       struct csm_tree *tree)
+{
+    return scan_init(s, opts, rules, tree);
+}
+
 void csm_scan_done(struct csm_scan *s)
 {
+    csm_tree_free(s->root); /* first: a guest's tree reads through the guest facts */
     csm_facts_free(s->facts);
-    csm_tree_free(s->root);
     csm_vars_clear(&s->globals);
     free(s->error);
     s->facts = NULL;

@@ -12,5 +12,9 @@
  * unusable one is an operational error, not a check's. Returns -errno with
  * s->error set (free it with csm_scan_done) when the scan cannot start. */
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules);
+/* The same over a tree the caller opened (a guest's inside an image, as a
+ * --root tree named opts->root), which the scan then owns. */
+int csm_scan_init_tree(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules,
+                       struct csm_tree *tree);
 void csm_scan_done(struct csm_scan *s);
 

@@ -9,7 +9,7 @@
 
 const struct csm_check csm_checks[] = {
     { .id = "disk.partition-table", .needs = CSM_NEED_TREE | CSM_NEED_DISK, .run = csm_check_disk_partition_table,
-      .params = "", .vars = "disk size label disk_id fstype partnums" },
+      .params = "", .vars = "disk size label disk_id fstype partnums", .twin = "image.partition-table" },
     { .id = "boot.efi", .needs = 0, .run = csm_check_boot_efi,
       .params = "", .vars = "signs file" },
     { .id = "boot.grub-root", .needs = CSM_NEED_TREE, .run = csm_check_boot_grub_root,
@@ -29,7 +29,7 @@ const struct csm_check csm_checks[] = {
     { .id = "disk.layout", .needs = CSM_NEED_TREE, .run = csm_check_disk_layout,
       .params = "", .vars = "disk root boot problems" },
     { .id = "disk.capacity", .needs = CSM_NEED_TREE | CSM_NEED_DISK | CSM_NEED_TARGET_SIZE, .run = csm_check_disk_capacity,
-      .params = "", .vars = "disk disk_size required target" },
+      .params = "", .vars = "disk disk_size required target", .twin = "image.size" },
     { .id = "os.release", .needs = CSM_NEED_TREE, .run = csm_check_os_release,
       .params = "", .vars = "name version os_id family" },
     { .id = "boot.default-kernel", .needs = CSM_NEED_TREE, .run = csm_check_boot_default_kernel,
@@ -63,7 +63,7 @@ const struct csm_check csm_checks[] = {
     { .id = "image.partition-table", .needs = CSM_NEED_IMAGE, .run = csm_check_image_partition_table,
       .params = "", .vars = "file size label disk_id fstype cut" },
     { .id = "image.filesystems", .needs = CSM_NEED_IMAGE, .run = csm_check_image_filesystems,
-      .params = "", .vars = "file count filesystems root esp swap duplicates" },
+      .params = "", .vars = "file count filesystems root esp swap duplicates unclean" },
     { .id = "image.bootable", .needs = CSM_NEED_IMAGE, .run = csm_check_image_bootable,
       .params = "", .vars = "file root boot problems table" },
 };
@@ -127,6 +127,8 @@ static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_re
 
     if (!r->rule->enabled)
         csm_result_skip(r, "disabled", "disabled by the rules (%s)", en ? en->origin : "rules");
+    else if (c->twin && csm_scan_has(s, CSM_HAS_IMAGE)) /* one result per fact */
+        csm_result_skip(r, "image-twin", "%s reports this of the image file", c->twin);
     else if ((c->needs & CSM_NEED_DISK) && !csm_scan_has(s, CSM_HAS_DISK))
         csm_result_skip(r, "no-disk", "no --disk given: the disk that holds %s cannot be examined from its tree",
                         s->opts->root);

@@ -691,6 +691,16 @@ struct csm_image_facts {
 };
 const struct csm_image_facts *csm_facts_image(struct csm_scan *s);
 
+/* ---- the guest's filesystems, root and mounts inside the image
+ * (guest/guest.h), read in the reader child; image mode only ---- */
+struct csm_guest;
+struct csm_guest_facts {
+    int err; /* the guest cannot be read at all: a package stream, an unreadable disk */
+    char *why;
+    struct csm_guest *guest; /* NULL when err */
+};
+const struct csm_guest_facts *csm_facts_guest(struct csm_scan *s);
+
 /* Adds "path: why" to *errors when err (of a csm_tree_* call on path) says
  * the path could not be examined, rather than that it does not exist; true
  * then. 0, -ENOENT and -ENOTDIR add nothing. */

@@ -353,7 +353,8 @@ static void resolve_offline(struct csm_volume *v, const struct csm_disk *disk, c
 
 static void storage_root(struct csm_scan *s, struct csm_storage *st, const struct csm_fstab *fstab)
 {
-    const struct csm_disk *disk = s->opts->disk ? csm_facts_disk(s) : NULL;
+    /* --disk, or the guest disk of an image whose tree is read */
+    const struct csm_disk *disk = s->opts->disk || csm_scan_has(s, CSM_HAS_IMAGE) ? csm_facts_disk(s) : NULL;
     const struct csm_fstab_entry *rootent = csm_fstab_find(fstab, "/");
     char *root_disk = NULL;
     size_t partno;

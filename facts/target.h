@@ -54,6 +54,7 @@ struct csm_scan_options {
     enum csm_role role;        /* --role */
     const char *host_label;    /* --host-label: the name a fleet knows the system by */
     bool quick;                /* --quick: a package is verified within a budget, not to its end */
+    bool file_only;            /* --file-only: the image file alone, not the system inside it */
     /* Set when someone watches (stderr is a terminal): a long read, such
      * as a package verified to its end, reports how far it got. */
     void (*progress)(const char *what, uint64_t done, uint64_t total);

@@ -404,6 +404,16 @@ bool csm_image_streamed(const struct csm_image *img)
     return img->pkg && csm_package_streamed(img->pkg);
 }
 
+size_t csm_image_fds(const struct csm_image *img, int *fds, size_t cap)
+{
+    size_t n = 0;
+    if (img->fd >= 0 && n < cap)
+        fds[n++] = img->fd;
+    if (img->drv && img->drv->fds && n < cap)
+        n += img->drv->fds(img, fds + n, cap - n);
+    return n;
+}
+
 int csm_image_read(struct csm_image *img, void *buf, size_t len, uint64_t offset)
 {
     uint64_t vs = img->info.virtual_size;

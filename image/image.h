@@ -111,6 +111,12 @@ const struct csm_image_info *csm_image_info(const struct csm_image *img);
  * a bad compressed cluster, -E2BIG when a package stream's budget is used. */
 int csm_image_read(struct csm_image *img, void *buf, size_t len, uint64_t offset);
 
+/* The descriptors csm_image_read() reads from (the file, a vmdk's extent
+ * files): at most cap of them in fds, their number returned. A process
+ * that reads the image after closing every other descriptor (the reader
+ * child of a guest scan) keeps these. */
+size_t csm_image_fds(const struct csm_image *img, int *fds, size_t cap);
+
 /* True when reading the guest goes through a compressed stream: reads
  * should come in ascending order, each step back starts the stream over. */
 bool csm_image_streamed(const struct csm_image *img);

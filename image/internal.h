@@ -25,6 +25,9 @@ struct csm_image_driver {
     int (*open)(struct csm_image *img);
     int (*read)(struct csm_image *img, void *buf, size_t len, uint64_t off);
     void (*close)(struct csm_image *img);
+    /* Adds the descriptors of files other than the image that reads use
+     * (a vmdk's extent files) to fds; NULL when there are none. */
+    size_t (*fds)(const struct csm_image *img, int *fds, size_t cap);
 };
 
 extern const struct csm_image_driver csm_image_raw_driver;

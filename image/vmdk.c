@@ -655,10 +655,21 @@ static void vmdk_close(struct csm_image *img)
     free(v);
 }
 
+static size_t vmdk_fds(const struct csm_image *img, int *fds, size_t cap)
+{
+    const struct vmdk *v = img->priv;
+    size_t n = 0;
+    for (size_t i = 0; v && i < v->n && n < cap; i++)
+        if (v->ext[i].fd >= 0)
+            fds[n++] = v->ext[i].fd;
+    return n;
+}
+
 const struct csm_image_driver csm_image_vmdk_driver = {
     .format = CSM_IMAGE_VMDK,
     .name = "vmdk",
     .open = vmdk_open,
     .read = vmdk_read,
     .close = vmdk_close,
+    .fds = vmdk_fds,
 };

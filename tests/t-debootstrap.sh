@@ -29,6 +29,30 @@ for m in virtio_blk virtio_pci virtio_ring virtio; do
 done
 assert_contains "$(q '.results[] | select(.id == "drivers.virtio-kernel") | .evidence[].source')" "/lib/modules/$ver/kernel/drivers/block/virtio_blk.ko" "virtio_blk found through the real modules.dep"
 
+# The same tree inside a 20 GiB qcow2 (written by mkfs.ext4 -d into an
+# sfdisk-made disk, converted by qemu-img): --image reads the guest without
+# mounting, and its system checks say what --root --disk says of the same
+# disk, check by check.
+need_cmd sfdisk mkfs.ext4 qemu-img
+truncate -s 20G "$T/disk.raw"
+printf 'label: dos\nlabel-id: 0x5eed2222\nstart=2048, type=83, bootable\n' | sfdisk -q "$T/disk.raw"
+mkfs.ext4 -q -F -U "$ROOT_UUID" -L root -d "$tree" -E offset=1048576 "$T/disk.raw" 20970496k
+qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/disk.qcow2"
+sel='.results[] | select((.id | startswith("image.") | not) and .id != "disk.partition-table" and .id != "disk.capacity") | "\(.id) \(.status) \(.outcome // "")"'
+scan debian-disk --root "$tree" --disk "$T/disk.raw"
+q "$sel" >"$T/root.txt"
+rm -f "$T/disk.raw"
+scan debian-qcow2 --image "$T/disk.qcow2"
+q "$sel" >"$T/image.txt"
+rm -f "$T/disk.qcow2"
+if diff -u "$T/root.txt" "$T/image.txt" >"$T/image.diff"; then
+    ok "the tree in a qcow2: its $(wc -l <"$T/root.txt") system checks say what --root --disk says"
+else
+    not_ok "the tree in a qcow2 and --root --disk differ: $(cat "$T/image.diff")"
+fi
+assert_contains "$(q '.results[] | select(.id == "os.release") | .message')" "Debian GNU/Linux 12" "the guest's distribution"
+assert_eq "$(cat "$tree/etc/hostname")" "$(q .host.hostname)" "the guest's hostname in the report"
+
 # The same tree with virtio_blk taken out of its initramfs (rebuilt by cpio from
 # the real one): the check fails and names the command.
 need_cmd cpio gzip

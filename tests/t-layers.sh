@@ -1,5 +1,5 @@
 # The folders are layers, each using only those below it:
-#   lib < tree < image < policy < facts < checks < report < tool
+#   lib < fs < tree < image < guest < policy < facts < checks < report < tool
 # (the order of CSM_LAYERS in CMakeLists.txt). Every #include "folder/..."
 # of a source file must name its own folder or one below it, so that an
 # arrow pointing up cannot come back unnoticed. One known exception, to be
@@ -8,7 +8,7 @@
 . "$CSM_SRC/tests/lib.sh"
 
 layers=$(sed -n 's/^set(CSM_LAYERS \(.*\))$/\1/p' "$CSM_SRC/CMakeLists.txt")
-assert_eq "lib tree image policy facts checks report" "$layers" "CMakeLists.txt names the layers in order"
+assert_eq "lib fs tree image guest policy facts checks report" "$layers" "CMakeLists.txt names the layers in order"
 order=($layers tool)
 rank() { # FOLDER
     local i

@@ -69,6 +69,8 @@ static void usage(FILE *f)
           "      --role ROLE             what the image becomes: system (default), the\n"
           "                              instance's system disk, which must boot; or data, a\n"
           "                              block-storage data disk\n"
+          "      --file-only             check the image file alone (format, integrity, size,\n"
+          "                              partition table, filesystems), not the system inside it\n"
           "      --quick                 read a tar/tar.gz/gz package only up to 1 GiB of\n"
           "                              inflated data instead of to its end: its checksums and\n"
           "                              its end are then not verified (a warning)\n"
@@ -180,7 +182,7 @@ static void show_progress(const char *what, uint64_t done, uint64_t total)
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
     enum { OPT_RULES = 256, OPT_LIST_CHECKS, OPT_COLOR, OPT_AGENT_CONFIG, OPT_ROLE, OPT_HOST_LABEL, OPT_SIGN,
-           OPT_NO_SITE_RULES, OPT_QUICK };
+           OPT_NO_SITE_RULES, OPT_QUICK, OPT_FILE_ONLY };
     cli->detail = 0;
     static const struct option longopts[] = {
         { "root", required_argument, NULL, 'r' },
@@ -192,6 +194,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         { "host-label", required_argument, NULL, OPT_HOST_LABEL },
         { "sign", required_argument, NULL, OPT_SIGN },
         { "quick", no_argument, NULL, OPT_QUICK },
+        { "file-only", no_argument, NULL, OPT_FILE_ONLY },
         { "profile", required_argument, NULL, 'p' },
         { "rules", required_argument, NULL, OPT_RULES },
         { "no-site-rules", no_argument, NULL, OPT_NO_SITE_RULES },
@@ -235,6 +238,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case OPT_QUICK:
             cli->scan.quick = true;
+            break;
+        case OPT_FILE_ONLY:
+            cli->scan.file_only = true;
             break;
         case 'p':
             cli->profile = optarg;
@@ -311,6 +317,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return usage_error("--role goes with --image");
     if (cli->scan.quick && !cli->scan.image)
         return usage_error("--quick goes with --image");
+    if (cli->scan.file_only && !cli->scan.image)
+        return usage_error("--file-only goes with --image");
     if (isatty(STDERR_FILENO))
         cli->scan.progress = show_progress;
     if (cli->scan.disk && !cli->scan.root)
