@@ -33,6 +33,11 @@ int csm_rpm_load(void)
     return 0;
 }
 
+const char *csm_dl_error(void)
+{
+    return NULL;
+}
+
 #else
 #include <dlfcn.h>
 
