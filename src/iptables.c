@@ -143,7 +143,7 @@ static enum match ipt_match(char **a, unsigned port, const char **target, bool *
     enum match m = M_YES;
     *target = NULL;
     *is_goto = false;
-    for (size_t i = 0; a[i]; i++) {
+    for (size_t i = 0; a && a[i]; i++) {
         bool neg = streq(a[i], "!");
         if (neg && !a[++i])
             break;
