@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -11,6 +13,44 @@ bool csm_fact_unreadable(char ***errors, const char *path, int err)
     if (!strv_contains(*errors, why))
         strv_push(errors, xstrdup(why));
     return true;
+}
+
+#define MAX_GLOBBED 256
+
+int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths, char ***texts)
+{
+    const char *slash = strrchr(pattern, '/');
+    if (!slash)
+        return 0;
+    _cleanup_free_ char *dir = xstrndup(pattern, (size_t)(slash - pattern));
+    const char *base = slash + 1;
+    char **names = NULL;
+    if (!strpbrk(base, "*?[")) {
+        strv_push(&names, xstrdup(base));
+    } else {
+        int r = csm_root_list(s->root, *dir ? dir : "/", &names);
+        if (r < 0)
+            return csm_root_absent(r) ? 0 : r; /* sshd reads nothing from a directory that is not there */
+    }
+    int err = 0;
+    for (size_t i = 0; names && names[i] && i < MAX_GLOBBED; i++) {
+        if (fnmatch(base, names[i], FNM_PERIOD) != 0)
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
+        char *text;
+        int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+        if (r == -EISDIR || csm_root_absent(r))
+            continue;
+        if (r < 0) {
+            if (!err)
+                err = r;
+            continue;
+        }
+        strv_push(paths, xstrdup(path));
+        strv_push(texts, text);
+    }
+    strv_free(names);
+    return err;
 }
 
 struct csm_facts *csm_facts_new(void)
@@ -46,5 +86,10 @@ void csm_facts_free(struct csm_facts *f)
     csm_netcfg_free(f->netcfg);
     csm_agent_config_free(f->agent_config);
     csm_image_facts_free(f->image);
+    csm_sshd_free(f->sshd);
+    csm_firewall_free(f->firewall);
+    csm_apparmor_free(f->apparmor);
+    csm_lvmcfg_free(f->lvmcfg);
+    csm_space_free(f->space);
     free(f);
 }

@@ -24,6 +24,11 @@ struct csm_facts {
     struct csm_netcfg *netcfg;
     struct csm_agent_config *agent_config;
     struct csm_image_facts *image;
+    struct csm_sshd *sshd;
+    struct csm_firewall *firewall;
+    struct csm_apparmor *apparmor;
+    struct csm_lvmcfg *lvmcfg;
+    struct csm_space *space;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -44,6 +49,16 @@ void csm_selinux_free(struct csm_selinux *se);
 void csm_cloudinit_free(struct csm_cloudinit *ci);
 void csm_guest_tools_free(struct csm_guest_tools *gt);
 void csm_image_facts_free(struct csm_image_facts *im);
+void csm_sshd_free(struct csm_sshd *sd);
+void csm_firewall_free(struct csm_firewall *fw);
+void csm_apparmor_free(struct csm_apparmor *aa);
+void csm_lvmcfg_free(struct csm_lvmcfg *lc);
+void csm_space_free(struct csm_space *sp);
+
+/* The files a pattern with a glob in its last component names (an Include
+ * of sshd_config, of nftables), sorted, with their texts read from the tree
+ * (CSM_CAP_CONFIG); 0 (nothing matched is not an error) or the first error. */
+int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths, char ***texts);
 
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
@@ -70,5 +85,11 @@ char *csm_live_kernel_release(void);
 /* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled,
  * -1 cannot be told. */
 int csm_live_selinux(void);
+/* The counters of the filesystem mounted at path (statvfs); same_as, when
+ * not NULL, tells whether it is the filesystem of that path too. */
+struct csm_fsspace;
+int csm_live_space(const char *path, struct csm_fsspace *out, const char *same_as, bool *same);
+/* AppArmor in the running kernel: 1 enabled, 0 not (or not built in), -1 cannot be told. */
+int csm_live_apparmor(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

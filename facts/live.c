@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -145,4 +146,29 @@ int csm_live_selinux(void)
     int c = fgetc(f);
     fclose(f);
     return c == '1' ? 1 : c == '0' ? 0 : -2;
+}
+
+int csm_live_apparmor(void)
+{
+    FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    int c = fgetc(f);
+    fclose(f);
+    return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+}
+
+int csm_live_space(const char *path, struct csm_fsspace *out, const char *same_as, bool *same)
+{
+    struct statvfs v, w;
+    if (statvfs(path, &v) < 0)
+        return -errno;
+    if (same_as && same)
+        *same = statvfs(same_as, &w) == 0 && w.f_fsid == v.f_fsid;
+    out->free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
+    out->total_bytes = (uint64_t)v.f_blocks * v.f_frsize;
+    out->free_inodes = v.f_favail;
+    out->total_inodes = v.f_files;
+    out->source = xasprintf("statvfs(%s)", path);
+    return 0;
 }

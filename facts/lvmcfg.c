@@ -1,0 +1,123 @@
+/* LVM's configuration in the tree: lvm.conf and lvmlocal.conf (the
+ * filters, use_devicesfile, the devices file's name) and the devices file
+ * itself; and whether the system uses LVM at all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "util.h"
+
+#define LVM_CONF "/etc/lvm/lvm.conf"
+#define LVM_LOCAL "/etc/lvm/lvmlocal.conf"
+
+static bool read_conf(struct csm_scan *s, struct csm_lvmcfg *lc, const char *path, struct csm_lvmconf *c)
+{
+    char *text;
+    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+    if (csm_fact_unreadable(&lc->errors, path, r) || r < 0)
+        return false;
+    csm_lvmconf_parse(text, c);
+    free(text);
+    if (c->error)
+        strv_pushf(&lc->errors, "%s: %s", path, c->error);
+    return true;
+}
+
+/* A setting of lvmlocal.conf, else of lvm.conf. */
+static const struct csm_lvm_setting *setting(const struct csm_lvmcfg *lc, const char *path, const char **file)
+{
+    const struct csm_lvm_setting *v = csm_lvmconf_get(&lc->local, path);
+    *file = LVM_LOCAL;
+    if (!v) {
+        v = csm_lvmconf_get(&lc->conf, path);
+        *file = LVM_CONF;
+    }
+    return v;
+}
+
+/* LVM 2.03.12 and later take use_devicesfile's default from the build:
+ * RHEL 9 and Fedora 34 on build theirs with 1, the others with 0. */
+static int default_devicesfile(struct csm_scan *s, char **why)
+{
+    const struct csm_osrel *o = csm_facts_osrel(s);
+    int major = o->version_id ? atoi(o->version_id) : 0;
+    bool fedora = o->id && streq(o->id, "fedora");
+    if ((o->family == CSM_FAMILY_RHEL && !fedora && major >= 9) || (fedora && major >= 34)) {
+        *why = xasprintf("not set: %s %s's LVM uses the devices file by default", o->id ? o->id : "", o->version_id);
+        return 1;
+    }
+    *why = xstrdup("not set: this distribution's LVM does not use a devices file by default");
+    return 0;
+}
+
+/* What says the system is on LVM: an fstab entry, or root= or rd.lvm.lv=
+ * on a boot entry. */
+static char *uses_lvm(struct csm_scan *s)
+{
+    const struct csm_fstab *f = csm_facts_fstab(s);
+    for (size_t i = 0; i < f->n; i++) {
+        char *vg, *lv;
+        if (f->e[i].source && csm_lvm_split_name(f->e[i].source, &vg, &lv)) {
+            free(vg);
+            free(lv);
+            return xasprintf("%s:%u %s", f->path ? f->path : "/etc/fstab", f->e[i].line, f->e[i].source);
+        }
+    }
+    const struct csm_bootcfg *b = csm_facts_bootcfg(s);
+    for (size_t i = 0; i < b->n; i++) {
+        const char *lv = csm_boot_arg(b->e[i].args, "rd.lvm.lv");
+        if (lv)
+            return xasprintf("%s rd.lvm.lv=%s", b->e[i].source, lv);
+    }
+    const struct csm_disk *d = csm_facts_disk(s);
+    for (size_t i = 0; !d->err && i < d->n_parts; i++)
+        if (d->parts[i].lvm)
+            return xasprintf("partition %zu of %s is an LVM physical volume", d->parts[i].partno, d->path);
+    return NULL;
+}
+
+const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
+{
+    if (s->facts->lvmcfg)
+        return s->facts->lvmcfg;
+    struct csm_lvmcfg *lc = s->facts->lvmcfg = xcalloc(1, sizeof(*lc));
+    lc->has_conf = read_conf(s, lc, LVM_CONF, &lc->conf);
+    lc->has_local = read_conf(s, lc, LVM_LOCAL, &lc->local);
+    lc->filter = setting(lc, "devices/filter", &lc->filter_file);
+    lc->global_filter = setting(lc, "devices/global_filter", &lc->global_filter_file);
+    const char *file;
+    const struct csm_lvm_setting *use = setting(lc, "devices/use_devicesfile", &file);
+    if (use && use->values) {
+        lc->use_devicesfile = atoi(use->values[0]) != 0;
+        lc->use_source = xasprintf("%s:%u", file, use->line);
+    } else {
+        lc->use_devicesfile = default_devicesfile(s, &lc->use_source);
+    }
+    const struct csm_lvm_setting *name = setting(lc, "devices/devicesfile", &file);
+    const char *base = name && name->values && !strchr(name->values[0], '/') ? name->values[0] : "system.devices";
+    lc->devices_path = xasprintf("/etc/lvm/devices/%s", base);
+    char *text;
+    int r = csm_root_read_text(s->root, lc->devices_path, CSM_CAP_CONFIG, &text, NULL);
+    if (!csm_fact_unreadable(&lc->errors, lc->devices_path, r) && r == 0) {
+        lc->has_devices = true;
+        csm_lvm_devices_parse(text, &lc->devices);
+        free(text);
+    }
+    lc->uses_lvm = uses_lvm(s);
+    return lc;
+}
+
+void csm_lvmcfg_free(struct csm_lvmcfg *lc)
+{
+    if (!lc)
+        return;
+    strv_free(lc->errors);
+    csm_lvmconf_clear(&lc->conf);
+    csm_lvmconf_clear(&lc->local);
+    free(lc->use_source);
+    free(lc->devices_path);
+    csm_lvm_devices_clear(&lc->devices);
+    free(lc->uses_lvm);
+    free(lc);
+}
