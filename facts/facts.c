@@ -91,5 +91,6 @@ void csm_facts_free(struct csm_facts *f)
     csm_apparmor_free(f->apparmor);
     csm_lvmcfg_free(f->lvmcfg);
     csm_space_free(f->space);
+    csm_dracut_free(f->dracut);
     free(f);
 }

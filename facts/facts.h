@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dracutconf.h"
 #include "firewall.h"
 #include "kv.h"
 #include "lvmconf.h"
@@ -587,6 +588,14 @@ struct csm_space {
 };
 const struct csm_space *csm_facts_space(struct csm_scan *s);
 
+/* ---- dracut's configuration (facts/dracut.c): /etc/dracut.conf and the
+ * conf.d files of /etc and /usr/lib, in dracut's order ---- */
+struct csm_dracut {
+    char **errors;
+    struct csm_dracut_conf conf; /* conf.files lists what was read */
+};
+const struct csm_dracut *csm_facts_dracut(struct csm_scan *s);
+
 /* ---- AppArmor (facts/apparmor.c) ---- */
 struct csm_apparmor {
     int kernel;         /* the default kernel: 1 built with AppArmor and on by default, 0 built with it but
@@ -704,6 +713,8 @@ struct csm_netif {
     unsigned address_line;
     char *match_other; /* applies only to NICs of a type or driver: "Type=wlan" */
     bool virt;         /* a bond, bridge, VLAN, ...: not a NIC */
+    char *down;        /* not brought up at boot: "ONBOOT=no", "STARTMODE=manual", "autoconnect=false" */
+    unsigned down_line;
 };
 struct csm_netcfg {
     struct csm_netif *i;
@@ -711,6 +722,8 @@ struct csm_netcfg {
     char **files;  /* every file read */
     char **errors; /* "file: why" for files that exist but cannot be read */
     unsigned skipped; /* unreadable lines, all files together */
+    char *nm_no_auto_default; /* "file:line no-auto-default=*": NetworkManager makes no automatic profile */
+    char *wicked_xml;         /* wicked's native configuration (/etc/wicked/ifconfig/NAME.xml), not read */
 };
 const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s);
 /* The parsers, on one file's text (used by the fact, the tests, the fuzzers). */

@@ -29,6 +29,7 @@ struct csm_facts {
     struct csm_apparmor *apparmor;
     struct csm_lvmcfg *lvmcfg;
     struct csm_space *space;
+    struct csm_dracut *dracut;
 };
 
 void csm_fstab_free(struct csm_fstab *f);
@@ -54,6 +55,7 @@ void csm_firewall_free(struct csm_firewall *fw);
 void csm_apparmor_free(struct csm_apparmor *aa);
 void csm_lvmcfg_free(struct csm_lvmcfg *lc);
 void csm_space_free(struct csm_space *sp);
+void csm_dracut_free(struct csm_dracut *d);
 
 /* The files a pattern with a glob in its last component names (an Include
  * of sshd_config, of nftables), sorted, with their texts read from the tree
