@@ -37,6 +37,8 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
         csm_evidence_source(csm_result_evidence(r, "package", "no rsync entry"), "%s", pk->db);
     else
         csm_result_evidence(r, "package database", "%s", pk->why);
+    for (size_t i = 0; pk->notes && pk->notes[i]; i++)
+        csm_result_evidence(r, "package database", "%s", pk->notes[i]);
     if (prog)
         csm_evidence_source(csm_result_evidence(r, "program", "%s", prog), "%s", prog);
     csm_result_var(r, "path", "%s", prog ? prog : "(not in the usual bin directories)");
@@ -55,8 +57,11 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
         return;
     }
     if (!p) {
-        csm_result_error(r, "rsync is there (%s), but %s: its version cannot be told", prog,
-                         pk->err ? "no package database can be read" : "no package of the database installed it");
+        if (pk->err && !csm_root_absent(pk->err))
+            csm_result_error(r, "rsync is there (%s), but its version cannot be told: %s", prog, pk->why);
+        else
+            csm_result_error(r, "rsync is there (%s), but %s: its version cannot be told", prog,
+                             pk->err ? "no package database can be read" : "no package of the database installed it");
         csm_result_set(r, CSM_ERROR, "unknown-version");
         return;
     }

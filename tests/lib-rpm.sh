@@ -59,7 +59,7 @@ rpmdb_sqlite() {
     [ $# -eq 0 ] && return 0
     # Debian's rpm says it should not be used to install packages: not an error
     HOME=$T rpm --root "$root" --dbpath "$dbpath" -i --justdb --nodeps --noscripts --notriggers "$@" \
-        2> >(grep -v 'use Alien instead' >&2)
+        2> >(grep -v -e 'use Alien instead' -e 'assuming you know what you are doing' >&2)
 }
 
 # The packages of a database as rpm lists them, sorted: name-epoch:version-release.arch
