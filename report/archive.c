@@ -31,11 +31,15 @@ static const char *or_dash(const char *s)
 }
 
 /* Reads and parses a JSON report object; says why not in *why and returns NULL. */
-static cJSON *load_report(const char *path, char **why)
+static cJSON *load_report(const char *path, size_t cap, char **why)
 {
     char *text = NULL;
     size_t len = 0;
-    int r = csm_file_read(path, REPORT_CAP, &text, &len);
+    int r = csm_file_read(path, cap, &text, &len);
+    if (r == -EFBIG) {
+        *why = xasprintf("%s: cannot read: larger than the size limit (%zu MiB)", path, cap >> 20);
+        return NULL;
+    }
     if (r < 0) {
         *why = xasprintf("%s: cannot read: %s", path, csm_strerror(r));
         return NULL;
@@ -64,18 +68,6 @@ static cJSON *load_report(const char *path, char **why)
     return root;
 }
 
-/* What verify found in one report. */
-struct verdict_check {
-    const char *path;
-    char *error;                /* unreadable: nothing else is set */
-    const char *digest;         /* "intact", "modified", "missing" */
-    char *recorded, *computed;
-    const char *signature;      /* "unsigned", "valid", "invalid", "other-key", "missing" (--key, unsigned) */
-    char *signer;               /* the fingerprint the signature names */
-    char **problems;            /* where the report contradicts itself */
-    size_t n_results;
-    int code;
-};
 
 static int status_of(const char *name)
 {
@@ -151,7 +143,7 @@ static void check_waivers(const cJSON *root, const cJSON *results, char ***probl
 /* The report against itself: the summary, the verdict and the exit code
  * against the results, each waived result against its waiver. A forger who
  * edits the verdict and recomputes the digest must edit all of these. */
-static void check_consistency(const cJSON *root, struct verdict_check *v)
+static void check_consistency(const cJSON *root, struct csm_report_check *v)
 {
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
     if (!cJSON_IsArray(results)) {
@@ -208,7 +200,7 @@ static void check_consistency(const cJSON *root, struct verdict_check *v)
 }
 
 /* The signature, over the report without "signature" and "digest". */
-static void check_signature(cJSON *root, const struct csm_key *trusted, struct verdict_check *v)
+static void check_signature(cJSON *root, const struct csm_key *trusted, struct csm_report_check *v)
 {
     cJSON *sig = cJSON_DetachItemFromObjectCaseSensitive(root, "signature");
     const char *alg = str_at(sig, "algorithm"), *canon = str_at(sig, "canonical"), *value = str_at(sig, "value");
@@ -236,10 +228,13 @@ static void check_signature(cJSON *root, const struct csm_key *trusted, struct v
     cJSON_Delete(sig);
 }
 
-static void verify_one(const char *path, const struct csm_key *trusted, struct verdict_check *v)
+void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, struct csm_report_check *v,
+                      cJSON **keep)
 {
-    *v = (struct verdict_check){ .path = path };
-    cJSON *root = load_report(path, &v->error);
+    *v = (struct csm_report_check){ .path = path };
+    if (keep)
+        *keep = NULL;
+    cJSON *root = load_report(path, cap, &v->error);
     if (!root) {
         v->code = CSM_EXIT_OPERATIONAL;
         return;
@@ -269,10 +264,22 @@ static void verify_one(const char *path, const struct csm_key *trusted, struct v
              (!streq(v->signature, "valid") && !streq(v->signature, "unsigned")))
         v->code = 1;
     cJSON_Delete(digest);
-    cJSON_Delete(root);
+    if (keep)
+        *keep = root;
+    else
+        cJSON_Delete(root);
 }
 
-static void verify_text(const struct verdict_check *v, const struct csm_key *trusted, FILE *out)
+void csm_report_check_clear(struct csm_report_check *v)
+{
+    free(v->error);
+    free(v->recorded);
+    free(v->computed);
+    free(v->signer);
+    strv_free(v->problems);
+}
+
+static void verify_text(const struct csm_report_check *v, const struct csm_key *trusted, FILE *out)
 {
     if (v->error) {
         fprintf(out, "%s\n", v->error);
@@ -305,7 +312,7 @@ static void verify_text(const struct verdict_check *v, const struct csm_key *tru
                      "results\n", v->n_results);
 }
 
-static cJSON *verify_json(const struct verdict_check *v)
+static cJSON *verify_json(const struct csm_report_check *v)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "file", v->path);
@@ -336,8 +343,8 @@ int csm_report_verify(char *const *paths, const struct csm_key *trusted, const c
     cJSON *arr = json ? cJSON_AddArrayToObject(doc, "reports") : NULL;
     int code = 0;
     for (size_t i = 0; paths[i]; i++) {
-        struct verdict_check v;
-        verify_one(paths[i], trusted, &v);
+        struct csm_report_check v;
+        csm_report_check(paths[i], REPORT_CAP, trusted, &v, NULL);
         if (v.error)
             fprintf(stderr, "%s\n", v.error);
         if (json)
@@ -345,11 +352,7 @@ int csm_report_verify(char *const *paths, const struct csm_key *trusted, const c
         else if (!v.error)
             verify_text(&v, trusted, out);
         code = v.code > code ? v.code : code;
-        free(v.error);
-        free(v.recorded);
-        free(v.computed);
-        free(v.signer);
-        strv_free(v.problems);
+        csm_report_check_clear(&v);
     }
     if (json) {
         cJSON_AddNumberToObject(doc, "exit_code", code);
@@ -377,7 +380,7 @@ struct change {
 static int load(struct side *s, FILE *err)
 {
     char *why = NULL;
-    s->root = load_report(s->path, &why);
+    s->root = load_report(s->path, REPORT_CAP, &why);
     if (why)
         fprintf(err, "%s\n", why);
     free(why);

@@ -217,6 +217,16 @@ static void esc(FILE *f, const char *s)
     esc_text(f, s, true);
 }
 
+void csm_html_text(FILE *f, const char *s)
+{
+    esc_text(f, s, true);
+}
+
+void csm_html_escape(FILE *f, const char *s)
+{
+    esc_text(f, s, false);
+}
+
 /* <tag class="cls">text</tag>, text escaped. */
 static void el(FILE *f, const char *tag, const char *cls, const char *text)
 {
@@ -710,7 +720,7 @@ int csm_report_write_html(const struct csm_report *rep, FILE *f, const struct cs
         return -ELIBACC; /* the page names the rule set by its digest */
     (void)o;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"" CSM_HTML_CSP "\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
     _cleanup_free_ char *title = xasprintf("%s: %s (csm-precheck)", rep->host_label ? rep->host_label : rep->hostname,

@@ -345,7 +345,24 @@ static mode_t umask_get(void)
     return m;
 }
 
+struct saved_report {
+    const struct csm_report *rep;
+    const struct csm_renderer *r;
+};
+
+static int write_report(FILE *f, const void *data)
+{
+    const struct saved_report *s = data;
+    const struct csm_render_opts plain = { .width = 80 };
+    return s->r->write(s->rep, f, &plain);
+}
+
 int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, const char *path)
+{
+    return csm_file_save(path, write_report, &(struct saved_report){ rep, r });
+}
+
+int csm_file_save(const char *path, int (*writer)(FILE *f, const void *data), const void *data)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
     int fd = mkstemp(tmp);
@@ -358,8 +375,7 @@ int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, 
         unlink(tmp);
         return e;
     }
-    const struct csm_render_opts plain = { .width = 80 };
-    int ret = r->write(rep, f, &plain);
+    int ret = writer(f, data);
     if (fflush(f) != 0 || ferror(f))
         ret = ret < 0 ? ret : -EIO;
     /* mkstemp creates 0600; a report is not secret. */

@@ -184,8 +184,37 @@ char *csm_report_json_digest(struct cJSON *report);
  * signature (with trusted: that it is signed with that key; may be NULL)
  * and the report against itself. */
 int csm_report_verify(char *const *paths, const struct csm_key *trusted, const char *format, FILE *out);
+
+/* What verify finds in one report. */
+struct csm_report_check {
+    const char *path;
+    char *error;                /* unreadable: nothing else is set */
+    const char *digest;         /* "intact", "modified", "missing" */
+    char *recorded, *computed;
+    const char *signature;      /* "unsigned", "valid", "invalid", "other-key", "missing" (--key, unsigned) */
+    char *signer;               /* the fingerprint the signature names */
+    char **problems;            /* where the report contradicts itself */
+    size_t n_results;
+    int code;
+};
+/* Verifies the JSON report at path (at most cap bytes) as verify does.
+ * With keep, the parsed report (without its digest and signature) is handed
+ * over when it could be read, NULL otherwise. */
+void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, struct csm_report_check *v,
+                      struct cJSON **keep);
+void csm_report_check_clear(struct csm_report_check *v);
 int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out);
 
 /* Writes to path atomically: a temporary file in the same directory,
  * fsync, rename. Returns 0 or -errno. */
 int csm_report_save(const struct csm_report *rep, const struct csm_renderer *r, const char *path);
+/* The same for any writer: writer(f, data) returns 0 or -errno. */
+int csm_file_save(const char *path, int (*writer)(FILE *f, const void *data), const void *data);
+
+/* The HTML report's Content Security Policy: nothing is fetched, nothing runs. */
+#define CSM_HTML_CSP "default-src 'none'; style-src 'unsafe-inline'"
+/* Escapes text for HTML; paths and other words that are not plain letters
+ * break only between their pieces (before a '/'), never inside one. */
+void csm_html_text(FILE *f, const char *s);
+/* Escapes text for HTML as it is, for an attribute or SVG text. */
+void csm_html_escape(FILE *f, const char *s);

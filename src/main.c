@@ -19,6 +19,7 @@
 #include "exitcodes.h"
 #include "kv.h"
 #include "report/report.h"
+#include "report/rollup.h"
 #include "rules.h"
 #include "scan.h"
 #include "sign.h"
@@ -45,6 +46,7 @@ static void usage(FILE *f)
     fputs("Usage: csm-precheck [scan] [OPTIONS]\n"
           "       csm-precheck verify [--key PUB.pem] [--format text|json] REPORT.json...\n"
           "       csm-precheck diff [--format text|json] OLD.json NEW.json\n"
+          "       csm-precheck rollup [OPTIONS] DIR|REPORT.json...\n"
           "\n"
           "Checks whether a Linux system is ready to be imaged and migrated to a cloud:\n"
           "partition table, boot mode, grub root=, fstab, /etc/shadow, disk layout and size,\n"
@@ -107,6 +109,9 @@ static void usage(FILE *f)
           "                              unreadable\n"
           "  diff OLD.json NEW.json      what changed per check between two runs; exit 1 when a\n"
           "                              check newly fails, 0 otherwise, 4 when unreadable\n"
+          "  rollup DIR|REPORT.json...   a migration wave: every host's verdict, blockers, plan\n"
+          "                              and digest, and per check the hosts that fail it\n"
+          "                              (csm-precheck rollup --help)\n"
           "\n"
           "Exit status of a scan:\n"
           "   0  ready: no check failed\n"
@@ -641,6 +646,134 @@ static int cmd_diff(int argc, char **argv)
     return csm_report_diff(argv[optind], argv[optind + 1], format, stdout);
 }
 
+static void usage_rollup(FILE *f)
+{
+    fputs("Usage: csm-precheck rollup [OPTIONS] DIR|REPORT.json...\n"
+          "\n"
+          "The reports of a migration wave in one view. DIR holds a directory per host,\n"
+          "DIR/<host>/precheck.json (and precheck.html), as the Ansible collection fetches\n"
+          "them; a host is named by its directory (a REPORT.json by its file name), with the\n"
+          "hostname and label of its report beside it. Per host: the verdict and exit code,\n"
+          "blockers, warnings, errors and waivers, the plan, the tool and rule-set versions,\n"
+          "the time, and whether its digest verifies. Per check: how many hosts fail, warn,\n"
+          "error or are waived, and which. Flags hosts without a report, unreadable reports,\n"
+          "unknown schema versions, tampered or unverifiable reports, stale reports,\n"
+          "duplicate machine IDs and hosts that were not expected. Reports are read one at\n"
+          "a time.\n"
+          "\n"
+          "  -e, --expect-hosts FILE     the hosts of the wave, one a line (DIR/hosts.txt): one\n"
+          "                              without a report counts as incomplete\n"
+          "      --max-age DAYS          flag reports older than DAYS (they count as incomplete)\n"
+          "  -f, --format FORMAT         text (default), json, csv or html, on standard output\n"
+          "  -o, --output FILE           also write the roll-up to FILE, format by extension\n"
+          "                              (.txt, .json, .csv, .html); written atomically;\n"
+          "                              repeatable\n"
+          "      --per-check             csv: a row per host and check instead of per host\n"
+          "  -h, --help                  show this help\n"
+          "\n"
+          "A report that is missing, unreadable, of an unknown schema major version,\n"
+          "tampered with, without a digest or older than --max-age counts as incomplete\n"
+          "(or blocked, when it says so).\n"
+          "\n"
+          "Exit status: the worst verdict of the wave\n"
+          "   0  every host is ready\n"
+          "   1  warnings at worst\n"
+          "   2  a host is blocked\n"
+          "   3  a host is incomplete (or has no trustworthy report), none is blocked\n"
+          "   4  an input, --expect-hosts or an output file cannot be read or written\n"
+          "  64  usage error\n",
+          f);
+}
+
+static int cmd_rollup(int argc, char **argv)
+{
+    enum { OPT_MAX_AGE = 256, OPT_PER_CHECK };
+    static const struct option longopts[] = {
+        { "expect-hosts", required_argument, NULL, 'e' },
+        { "max-age", required_argument, NULL, OPT_MAX_AGE },
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "per-check", no_argument, NULL, OPT_PER_CHECK },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    struct csm_rollup_options ro = { .max_age_days = -1 };
+    const char *format = "text";
+    _cleanup_strv_ char **outputs = NULL;
+    char *end;
+    int c;
+    help_for = "rollup";
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":e:f:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            ro.expect_hosts = optarg;
+            break;
+        case OPT_MAX_AGE:
+            ro.max_age_days = strtod(optarg, &end);
+            if (end == optarg || *end || !(ro.max_age_days >= 0 && ro.max_age_days < 1e6))
+                return usage_error("--max-age: expected a number of days, not '%s'", optarg);
+            break;
+        case 'f':
+            if (!csm_rollup_renderer_find(optarg))
+                return usage_error("--format: expected text, json, csv or html, not '%s'", optarg);
+            format = optarg;
+            break;
+        case 'o':
+            if (!csm_rollup_renderer_for_file(optarg))
+                return usage_error("--output %s: the file name must end in .txt, .json, .csv or .html", optarg);
+            strv_push(&outputs, xstrdup(optarg));
+            break;
+        case OPT_PER_CHECK:
+            ro.per_check = true;
+            break;
+        case 'h':
+            usage_rollup(stdout);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("name the directory of the wave's reports (or the reports)");
+    struct csm_rollup ru;
+    char *why = NULL;
+    int code = 0;
+    if (csm_rollup_build(&ru, argv + optind, &ro, &why) < 0) {
+        fprintf(stderr, "csm-precheck: rollup: %s\n", why);
+        code = CSM_EXIT_OPERATIONAL;
+    } else {
+        code = csm_rollup_exit_code(&ru);
+        for (size_t i = 0; outputs && outputs[i]; i++) {
+            struct csm_rollup_options fo = ro;
+            fo.output = outputs[i];
+            const struct csm_rollup_renderer *r = csm_rollup_renderer_for_file(outputs[i]);
+            int e = csm_rollup_save(&ru, r, &fo);
+            if (e < 0) {
+                fprintf(stderr, "csm-precheck: rollup: --output %s: %s\n", outputs[i], csm_strerror(e));
+                code = CSM_EXIT_OPERATIONAL;
+            }
+        }
+        int e = csm_rollup_renderer_find(format)->write(&ru, stdout, &ro);
+        if (e == 0 && fflush(stdout) != 0)
+            e = -errno;
+        if (e < 0) {
+            fprintf(stderr, "csm-precheck: rollup: the roll-up cannot be written: %s\n", csm_strerror(e));
+            code = CSM_EXIT_OPERATIONAL;
+        }
+        if (csm_dl_error()) {
+            fprintf(stderr, "csm-precheck: %s\n", csm_dl_error());
+            code = CSM_EXIT_OPERATIONAL;
+        }
+    }
+    free(why);
+    csm_rollup_clear(&ru);
+    return code;
+}
+
 /* The subcommands; a first argument that is none of them is a scan. */
 static const struct {
     const char *name;
@@ -649,6 +782,7 @@ static const struct {
     { "scan", cmd_scan },
     { "verify", cmd_verify },
     { "diff", cmd_diff },
+    { "rollup", cmd_rollup },
 };
 
 int main(int argc, char **argv)

@@ -68,7 +68,7 @@ assert_not_contains() {
 # only the rules it names with --rules.
 run_csm() {
     case ${1:-} in
-    verify | diff) ;;
+    verify | diff | rollup) ;;
     scan) set -- scan --no-site-rules "${@:2}" ;;
     *) set -- --no-site-rules "$@" ;;
     esac
@@ -400,7 +400,7 @@ mkkernel() {
     [ "$want" = - ] && want=""
     for m in $want; do
         local f
-        f=$(cd "$moddir" && find kernel -name "$m.ko" | head -1)
+        f=$(cd "$moddir" && find kernel -name "$m.ko" -print -quit)
         [ -n "$f" ] || continue
         mkdir -p "$staging/usr/lib/modules/$ver/$(dirname "$f")"
         cp "$moddir/$f" "$staging/usr/lib/modules/$ver/$f"
@@ -447,7 +447,7 @@ debootstrap_fixture() {
             [ -r "$f" ] || continue
             awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }
                  /^deb / && $0 ~ /bookworm/ && $2 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' "$f"
-        done | head -1 >"$cache/$name.mirror"
+        done | awk 'NR == 1' >"$cache/$name.mirror"
         url=$(cat "$cache/$name.mirror")
         url=${url:-http://deb.debian.org/debian}
         # What a killed run left mounted under the half-made tree (proc, sys
@@ -482,6 +482,14 @@ debootstrap_fixture() {
 }
 
 . "$CSM_SRC/tests/lib-rpm.sh"
+
+# Is the binary under test linked statically (no program interpreter)? It
+# then loads no library at run time: nothing can fail to load.
+linked_in() {
+    # grep reads to the end: with pipefail, grep -q could leave readelf
+    # killed by SIGPIPE, and the pipeline's failure read as "static".
+    ! LC_ALL=C readelf -l "$CSM" 2>/dev/null | grep 'program interpreter' >/dev/null
+}
 
 # Runs one of the repository's packaging scripts (build-static, build-deb,
 # build-rpm), its output in $T/NAME.log; a failure ends the test.

@@ -81,6 +81,37 @@ else
     wait "$pid" 2>/dev/null || true
     not_ok "the debootstrap stub never ran: $(tail -3 "$T/t-debootstrap.log")"
 fi
+# t-fleet killed with SIGKILL while its hosts run: no sshd listens on its
+# addresses and no process is left in its chroots (whose overlays, /proc and
+# /dev die with their namespace). Only with the fleet's tree and the static
+# binary already made (t-fleet makes them).
+fleet_cache=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures}
+fleet_bin=$CSM_SRC/dist/csm-precheck-$("$CSM" --version | awk '{print $2}')-$(uname -m)
+fleet_ready() { compgen -G "$T/tmp-fleet/csm-test.*/fleet.ready" >/dev/null; }
+in_chroots() { # processes whose root is under DIR
+    local p
+    for p in /proc/[0-9]*; do readlink "$p/root" 2>/dev/null | grep -qF "$1" && echo "${p#/proc/}"; done || true
+}
+no_chroots() { [ -z "$(in_chroots "$T/tmp-fleet")" ]; }
+if [ -e "$fleet_cache/bookworm-fleet.stamp" ] && [ -x "$fleet_bin" ] && command -v ansible-playbook >/dev/null; then
+    start t-fleet "$T/tmp-fleet" CSM_FIXTURE_CACHE="$fleet_cache" CSM_FLEET_BINARY="$fleet_bin"
+    if wait_for fleet_ready; then
+        net=$(cat "$T"/tmp-fleet/csm-test.*/fleet.net)
+        sleep 1
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        wait_for no_chroots || true
+        assert_eq "" "$(in_chroots "$T/tmp-fleet")" "t-fleet killed: no process left in its chroots"
+        assert_eq "" "$(ss -Hltn "src $net.0/24")" "t-fleet killed: no sshd listens on its addresses"
+    else
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        not_ok "t-fleet's hosts never came up: $(tail -3 "$T/t-fleet.log")"
+    fi
+else
+    ok "t-fleet killed: skipped, its tree or the static binary is not made yet"
+fi
+
 mkdir -p "$cache/bookworm.tmp/proc"
 mount -t tmpfs stale "$cache/bookworm.tmp/proc"
 on_exit "umount '$cache/bookworm.tmp/proc' 2>/dev/null"

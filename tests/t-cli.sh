@@ -84,9 +84,9 @@ assert_eq "" "$(ls "$T" | grep -E '^r\.(json|txt)\.' || true)" "no temporary fil
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
     # LeakSanitizer cannot run under ptrace.
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        strace -f -qq -e trace=openat,rename,renameat,renameat2,fsync,fdatasync -o "$T/save.trace" \
+        strace -f -qq -e trace=open,openat,rename,renameat,renameat2,fsync,fdatasync -o "$T/save.trace" \
         "$CSM" --root "$R" --disk "$T/disk.img" -o "$T/r.json" >/dev/null
-    renamed=$(grep -nE 'rename(at2?)?\(.*r\.json' "$T/save.trace" | head -1 | cut -d: -f1)
+    renamed=$(grep -m1 -nE 'rename(at2?)?\(.*r\.json' "$T/save.trace" | cut -d: -f1)
     dirfd=$(awk -v after="${renamed:-999999}" -v dir="\"$T\"" 'NR > after && index($0, dir) && /O_DIRECTORY/ { sub(/.*= /, ""); print; exit }' "$T/save.trace")
     assert_match "^[0-9]+$" "$dirfd" "the output directory is opened after the rename"
     assert_match "fsync\($dirfd\) += 0" "$(tail -n +"${renamed:-1}" "$T/save.trace")" "... and synced"

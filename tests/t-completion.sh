@@ -30,7 +30,7 @@ defined() { "$CSM" "$@" --help | sed -nE 's/^ +(-[A-Za-z], )?(--[a-z][a-z-]+).*/
 for opt in $(defined); do
     assert_contains "$out" "$opt" "-- completes $opt (from --help)"
 done
-for sub in verify diff; do
+for sub in verify diff rollup; do
     out=$(complete_words "$sub" --)
     for opt in $(defined "$sub"); do
         assert_contains "$out" "$opt" "$sub -- completes $opt (from $sub --help)"
@@ -39,7 +39,8 @@ done
 assert_contains "$(complete_words verify --)" "--key" "verify completes --key"
 assert_eq "--no-site-rules" "$(complete_words --no-s)" "a prefix completes one option"
 assert_eq "--color=" "$(complete_words --col)" "--color takes =WHEN"
-assert_eq "$(printf 'diff\nscan\nverify')" "$(complete_words '')" "the subcommands"
+assert_eq "$(printf 'diff\nrollup\nscan\nverify')" "$(complete_words '')" "the subcommands"
+assert_eq "$(printf 'csv\nhtml\njson\ntext')" "$(complete_words rollup --format '')" "rollup --format: text, json, csv, html"
 assert_eq "$(printf 'html\njson\ntext')" "$(complete_words --format '')" "--format: the formats"
 assert_eq "$(printf 'json\ntext')" "$(complete_words diff --format '')" "diff --format: text or json"
 assert_eq "$(printf 'offline\nonline')" "$(complete_words -p '')" "--profile: the profiles"

@@ -1,5 +1,6 @@
 # The public contract is documented where users look: every check id in the
-# README and the man page, every option of --help in the man page, every
+# README and the man page, every option of --help (and of each subcommand's)
+# in the man page, every
 # profile's rules load (each check with a title and a severity), and the
 # exit codes in --help, the README and the man page.
 . "$CSM_SRC/tests/lib.sh"
@@ -21,6 +22,13 @@ done
 run_csm --help
 for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$out" | sort -u); do
     assert_contains "$man" "$opt" "the man page documents $opt"
+done
+for sub in verify diff rollup; do
+    run_csm "$sub" --help
+    for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$out" | sort -u); do
+        assert_contains "$man" "$opt" "the man page documents $sub $opt"
+        assert_contains "$readme" "$opt" "README documents $sub $opt"
+    done
 done
 for code in 0 1 2 3 4 64; do
     assert_match "(^|[^0-9])$code " "$(grep -E '^ +[0-9]+ ' <<<"$out")" "--help documents exit code $code"

@@ -54,6 +54,12 @@ fstab "$R" "/dev/sda1 / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
 "$CSM" --root "$R" --disk "$DISK" -o "$W/before.json" -o "$W/old.json" >/dev/null || true
 fstab "$R" "UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
 "$CSM" --root "$R" --disk "$DISK" -o "$W/after.json" -o "$W/new.json" -o "$W/report.json" >/dev/null
+# A wave as the Ansible collection fetches it: wave/<host>/precheck.json and .html, wave/hosts.txt.
+mkdir -p "$W/wave/web-01" "$W/wave/db-01"
+"$CSM" --root "$R" --disk "$DISK" --host-label web-01 -o "$W/wave/web-01/precheck.json" \
+    -o "$W/wave/web-01/precheck.html" >/dev/null
+cp "$W/before.json" "$W/wave/db-01/precheck.json"
+printf 'web-01\ndb-01\napp-01\n' >"$W/wave/hosts.txt"
 
 # The examples' absolute paths are these fixtures; a path the test does not
 # know fails the example, so that a new one cannot go untested.
@@ -138,6 +144,16 @@ for f in "$T/blocks"/*.sh; do
         tests/run*)
             grep -qxF "$cmd" "$CSM_SRC/.ci/run" && ok "$where: CI runs $cmd" || not_ok "$where: .ci/run does not run $cmd"
             ;;
+        ansible-playbook*)
+            # A wave through the collection: tests/t-fleet.sh runs each playbook with the contract's variables.
+            pb=$(grep -oE 'packaging/ansible/playbooks/[a-z]+\.yml' <<<"$cmd")
+            if [ -f "$CSM_SRC/$pb" ] && grep -qF "\$COLL/playbooks/${pb##*/}\" -e csm_precheck_binary=" "$CSM_SRC/tests/t-fleet.sh" &&
+                grep -qF -- "-e csm_precheck_controller_dir=" <<<"$cmd"; then
+                ok "$where: t-fleet runs $pb"
+            else
+                not_ok "$where: $cmd: no test runs it"
+            fi
+            ;;
         packaging/install-deps*)
             # The first command of the quick start, in the build it names.
             if [ "${CSM_BUILD:-}" != "$CSM_SRC/build" ] || [ "$(id -u)" -ne 0 ]; then
@@ -160,6 +176,7 @@ for f in "$T/blocks"/*.sh; do
             case $cmd in
             "csm-precheck verify"* | *--list-checks* | *--help*) want='^0$' ;;
             "csm-precheck diff"*) want='^[01]$' ;;
+            "csm-precheck rollup"*) want='^[0-3]$' ;;
             *) want='^[0-3]$' ;;
             esac
             assert_match "$want" "$rc" "$where: $cmd"
@@ -174,4 +191,7 @@ validate_json "$W/precheck.json"
 assert_contains "$(head -c 200 "$W/precheck.html")" "<!DOCTYPE html>" "the HTML report of the examples"
 assert_eq web-01 "$(jq -r .host.label "$W/web-01.json")" "the label of the man page's example"
 assert_eq ed25519 "$(jq -r .signature.algorithm "$W/signed.json")" "the README's signed report"
+assert_contains "$(cat "$W/wave/rollup.html" 2>/dev/null)" '<a href="web-01/precheck.html">' "the README's roll-up of the wave"
+assert_eq "app-01" "$(jq -r '.flags.missing | join(" ")' <<<"$("$CSM" rollup --expect-hosts "$W/wave/hosts.txt" "$W/wave" --format json)")" \
+    "the wave's host without a report"
 done_testing

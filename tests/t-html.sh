@@ -183,7 +183,7 @@ document.getElementById('f').onload = function () {
 </script></body></html>
 FRAME
     chrome --allow-file-access-from-files --virtual-time-budget=3000 --dump-dom "file://$T/glance$w.html" >"$T/glance$w.dom"
-    attr() { grep -o "data-$1=\"[^\"]*\"" "$T/glance$w.dom" | head -1 | sed 's/^[^"]*"//; s/"$//'; }
+    attr() { grep -o "data-$1=\"[^\"]*\"" "$T/glance$w.dom" | awk 'NR == 1' | sed 's/^[^"]*"//; s/"$//'; }
     assert_eq no "$(attr overflow)" "$w px: no horizontal scrolling"
     assert_eq "" "$(attr broken)" "$w px: no word broken inside a path, a device or an id"
     assert_eq "" "$(attr wrapped)" "$w px: commands do not wrap"

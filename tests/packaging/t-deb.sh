@@ -12,7 +12,7 @@ deb=$CSM_SRC/dist/csm-precheck_${version}_$(dpkg --print-architecture).deb
 assert_eq csm-precheck "$(dpkg-deb -f "$deb" Package)" "one package named csm-precheck"
 files=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}')
 completions=$(pkg-config --variable=completionsdir bash-completion)
-for f in /usr/bin/csm-precheck /usr/share/man/man1/csm-precheck.1.gz /usr/share/csm-precheck/report.schema.json \
+for f in /usr/bin/csm-precheck /usr/share/man/man1/csm-precheck.1.gz /usr/share/csm-precheck/report.schema.json /usr/share/csm-precheck/rollup.schema.json \
     "$completions/csm-precheck" /usr/share/doc/csm-precheck/copyright /usr/share/doc/csm-precheck/changelog.gz \
     /usr/share/doc/csm-precheck/README.md.gz /usr/share/doc/csm-precheck/examples/10-site.rules \
     /usr/share/doc/csm-precheck/examples/waivers.json; do

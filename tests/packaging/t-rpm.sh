@@ -10,7 +10,7 @@ version=$("$CSM" --version | awk '{print $2}')
 pkg=$(ls "$CSM_SRC"/dist/csm-precheck-"$version"-1.*.rpm | grep -v -e debuginfo -e debugsource | head -1)
 assert_eq csm-precheck "$(rpm -qp --qf '%{NAME}' "$pkg")" "one package named csm-precheck"
 files=$(rpm -qlp "$pkg")
-for f in /usr/bin/csm-precheck /usr/share/man/man1/csm-precheck.1.gz /usr/share/csm-precheck/report.schema.json \
+for f in /usr/bin/csm-precheck /usr/share/man/man1/csm-precheck.1.gz /usr/share/csm-precheck/report.schema.json /usr/share/csm-precheck/rollup.schema.json \
     /usr/share/bash-completion/completions/csm-precheck /usr/share/doc/csm-precheck/README.md \
     /usr/share/doc/csm-precheck/NEWS.md /usr/share/doc/csm-precheck/examples/10-site.rules \
     /usr/share/licenses/csm-precheck/LICENSE /usr/share/licenses/csm-precheck/static-libraries.txt; do
