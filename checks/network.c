@@ -110,6 +110,8 @@ struct names {
     char *const *physical; /* globs of NIC names */
     bool dhcp;             /* a DHCP configuration reaches a provided NIC */
     bool dhcp_literal;     /* ... only through a name written out ("eth0") */
+    bool profile_down;     /* a NetworkManager profile (keyfile or ifcfg) reaches a provided NIC but is not
+                              brought up at boot: NetworkManager then makes no automatic profile for it */
     unsigned static_provided, static_other, other_names;
     char **fails, **warns; /* outcome keys seen */
 };
@@ -201,6 +203,8 @@ static void one_config(struct names *n, const struct csm_netif *i)
         /* a configuration that is not brought up at boot brings nothing up */
         csm_evidence_source(e, "%s:%u", i->file, i->down_line);
         csm_evidence_note(e, "not brought up at boot (%s)", i->down);
+        if (reach && (i->src == CSM_NET_NM || i->src == CSM_NET_IFCFG))
+            n->profile_down = true;
         return;
     }
     csm_evidence_source(e, "%s:%u", i->file, i->method == CSM_NET_STATIC && i->address_line ? i->address_line
@@ -342,7 +346,7 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
      * programs and units absence is concluded from. */
     _cleanup_strv_ char **errors = strv_copy(nc->errors);
     bool client = dhcp_clients(s, r, &errors);
-    if (!n.dhcp && nm_auto(s, r, &errors))
+    if (!n.dhcp && !n.profile_down && nm_auto(s, r, &errors))
         n.dhcp = true;
     if (!client && strv_length(errors) > strv_length(nc->errors)) {
         csm_evidence_problem(csm_result_evidence(r, "DHCP client", "cannot be told"), "%s",

@@ -43,6 +43,29 @@ sed '/service name="ssh"/d' "$T/rhel9/usr/lib/firewalld/zones/public.xml" >"$T/r
 scan rhel9-firewall --root "$T/rhel9"
 assert_eq "system.firewall:fail:drops-ssh" "$(not_passed)" "rhel9: the firewall, and only it"
 rm "$T/rhel9/etc/firewalld/zones/public.xml"
+# NetworkManager: eth0's profile not brought up at boot (NetworkManager then
+# makes no automatic profile for eth0 either); no profile at all (its
+# automatic DHCP profile); no profile and no-auto-default=*.
+nmc=$T/rhel9/etc/NetworkManager/system-connections/cloud-init-eth0.nmconnection
+sed -i 's/^type=ethernet$/type=ethernet\nautoconnect=false/' "$nmc"
+scan rhel9-autoconnect --root "$T/rhel9"
+assert_eq "network.interface-names:warn:no-eth0" "$(not_passed)" "rhel9: autoconnect=false, and only it"
+assert_contains "$(q '.results[] | select(.id=="network.interface-names") | .evidence[] | select(.note != null) | "\(.source) \(.note)"')" \
+    "cloud-init-eth0.nmconnection:5 not brought up at boot (autoconnect=false)" "rhel9: the line that says so"
+mv "$nmc" "$T/nm-profile"
+scan rhel9-nm-auto --root "$T/rhel9"
+assert_status network.interface-names pass ok
+assert_contains "$(q '.results[] | select(.id=="network.interface-names") | .evidence[].note')" \
+    "configures any Ethernet NIC without a profile by DHCP" "rhel9: NetworkManager's automatic profile"
+mkdir -p "$T/rhel9/etc/NetworkManager/conf.d"
+printf '[main]\nno-auto-default=*\n' >"$T/rhel9/etc/NetworkManager/conf.d/00-no-auto.conf"
+scan rhel9-no-auto --root "$T/rhel9"
+assert_eq "network.interface-names:warn:no-eth0" "$(not_passed)" "rhel9: no profile and no-auto-default=*"
+assert_contains "$(q '.results[] | select(.id=="network.interface-names") | .evidence[].source')" \
+    "/etc/NetworkManager/conf.d/00-no-auto.conf:2 no-auto-default=*" "rhel9: where NetworkManager is told so"
+rm -r "$T/rhel9/etc/NetworkManager/conf.d"
+sed '/^autoconnect=false$/d' "$T/nm-profile" >"$nmc"
+rm "$T/nm-profile"
 # The initramfs of the default kernel without virtio: dracut's command, for that kernel.
 IR_MODS=e1000 IR_NAME=initramfs-VER.img mkkernel "$T/rhel9" 5.14.0-427.13.1.el9_4.x86_64
 scan rhel9-virtio --root "$T/rhel9"
@@ -66,6 +89,13 @@ fam_rpmdb "$T/centos7" bdb /var/lib/rpm rsync=3.0.9-18.el7 cloud-init=19.4-7.el7
 scan centos7-rsync --root "$T/centos7" --profile online
 assert_status software.rsync fail old
 assert_eq "yum -y update rsync" "$(cmds_of software.rsync)" "centos7: yum"
+# ifcfg-eth0 with ONBOOT=no: eth0 stays down at boot.
+sed -i 's/^ONBOOT="yes"$/ONBOOT="no"/' "$T/centos7/etc/sysconfig/network-scripts/ifcfg-eth0"
+scan centos7-onboot --root "$T/centos7"
+assert_eq "network.interface-names:warn:no-eth0" "$(not_passed)" "centos7: ONBOOT=no, and only it"
+assert_contains "$(q '.results[] | select(.id=="network.interface-names") | .evidence[].note')" \
+    "not brought up at boot (ONBOOT=no)" "centos7: says why"
+sed -i 's/^ONBOOT="no"$/ONBOOT="yes"/' "$T/centos7/etc/sysconfig/network-scripts/ifcfg-eth0"
 # iptables without the SSH rule.
 sed -i '/--dport 22/d' "$T/centos7/etc/sysconfig/iptables"
 scan centos7-firewall --root "$T/centos7"
