@@ -434,6 +434,7 @@ struct csm_initramfs {
     uint64_t bytes;    /* uncompressed bytes read */
     bool complete;     /* read to the end: a module not listed is not inside */
     struct csm_irscan *scan; /* the open stream while incomplete */
+    char **kept_paths, **kept_texts; /* the configuration files csm_initramfs_kept names, as found */
 };
 const struct csm_initramfs *csm_facts_initramfs(struct csm_scan *s, const struct csm_kernel *k, char *const *names,
                                                 bool complete);
@@ -453,6 +454,13 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
 const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current archive */
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);
 uint64_t csm_irscan_entries(const struct csm_irscan *sc);
+/* The text of the current member when csm_initramfs_kept names it (up to
+ * CSM_IR_KEPT_MAX bytes): 0, -ENODATA for another member, -EBADMSG when
+ * it cannot be read. The text is the reader's until the next member. */
+#define CSM_IR_KEPT_MAX (60 * 1024)
+int csm_irscan_data(struct csm_irscan *sc, const char **data, size_t *len);
+/* The members whose text is kept: LVM's configuration, compared with the tree's. */
+bool csm_initramfs_kept(const char *member);
 void csm_irscan_free(struct csm_irscan *sc);
 
 /* ---- programs and systemd units in the tree (facts/software.c) ---- */
@@ -570,6 +578,10 @@ struct csm_lvmcfg {
     bool has_devices;
     struct csm_lvm_devices devices;
     char *uses_lvm;               /* what says the system is on LVM ("/etc/fstab:3 /dev/mapper/vg-root"), NULL when nothing */
+    const char *names[2];         /* where conf and local come from: "/etc/lvm/lvm.conf", or the initramfs's copy */
+    char *own[2];                 /* names[] when allocated */
+    struct csm_lvmcfg *initramfs; /* the same from the default kernel's initramfs, NULL when it has no copy */
+    char *initramfs_why;          /* the initramfs could not be read */
 };
 const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s);
 

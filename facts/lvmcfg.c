@@ -1,6 +1,9 @@
 /* LVM's configuration in the tree: lvm.conf and lvmlocal.conf (the
  * filters, use_devicesfile, the devices file's name) and the devices file
- * itself; and whether the system uses LVM at all. */
+ * itself; and whether the system uses LVM at all. The same from the copies
+ * in the default kernel's initramfs, which is what finds the root volume
+ * at boot (dracut's and initramfs-tools' lvm modules copy lvm.conf). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +14,21 @@
 #define LVM_CONF "/etc/lvm/lvm.conf"
 #define LVM_LOCAL "/etc/lvm/lvmlocal.conf"
 
+static void parse_conf(struct csm_lvmcfg *lc, const char *path, const char *text, struct csm_lvmconf *c)
+{
+    csm_lvmconf_parse(text, c);
+    if (c->error)
+        strv_pushf(&lc->errors, "%s: %s", path, c->error);
+}
+
 static bool read_conf(struct csm_scan *s, struct csm_lvmcfg *lc, const char *path, struct csm_lvmconf *c)
 {
     char *text;
     int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
     if (csm_fact_unreadable(&lc->errors, path, r) || r < 0)
         return false;
-    csm_lvmconf_parse(text, c);
+    parse_conf(lc, path, text, c);
     free(text);
-    if (c->error)
-        strv_pushf(&lc->errors, "%s: %s", path, c->error);
     return true;
 }
 
@@ -28,10 +36,10 @@ static bool read_conf(struct csm_scan *s, struct csm_lvmcfg *lc, const char *pat
 static const struct csm_lvm_setting *setting(const struct csm_lvmcfg *lc, const char *path, const char **file)
 {
     const struct csm_lvm_setting *v = csm_lvmconf_get(&lc->local, path);
-    *file = LVM_LOCAL;
+    *file = lc->names[1];
     if (!v) {
         v = csm_lvmconf_get(&lc->conf, path);
-        *file = LVM_CONF;
+        *file = lc->names[0];
     }
     return v;
 }
@@ -77,13 +85,9 @@ static char *uses_lvm(struct csm_scan *s)
     return NULL;
 }
 
-const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
+/* What lvm.conf and lvmlocal.conf, once read, put in force. */
+static void settings(struct csm_scan *s, struct csm_lvmcfg *lc)
 {
-    if (s->facts->lvmcfg)
-        return s->facts->lvmcfg;
-    struct csm_lvmcfg *lc = s->facts->lvmcfg = xcalloc(1, sizeof(*lc));
-    lc->has_conf = read_conf(s, lc, LVM_CONF, &lc->conf);
-    lc->has_local = read_conf(s, lc, LVM_LOCAL, &lc->local);
     lc->filter = setting(lc, "devices/filter", &lc->filter_file);
     lc->global_filter = setting(lc, "devices/global_filter", &lc->global_filter_file);
     const char *file;
@@ -94,9 +98,72 @@ const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
     } else {
         lc->use_devicesfile = default_devicesfile(s, &lc->use_source);
     }
+}
+
+static const char *devices_base(const struct csm_lvmcfg *lc)
+{
+    const char *file;
     const struct csm_lvm_setting *name = setting(lc, "devices/devicesfile", &file);
-    const char *base = name && name->values && !strchr(name->values[0], '/') ? name->values[0] : "system.devices";
-    lc->devices_path = xasprintf("/etc/lvm/devices/%s", base);
+    return name && name->values && !strchr(name->values[0], '/') ? name->values[0] : "system.devices";
+}
+
+/* The copies in the default kernel's initramfs (read to its end), when it
+ * has lvm.conf or a devices file. */
+static struct csm_lvmcfg *from_initramfs(struct csm_scan *s, char **why)
+{
+    const struct csm_kernels *ks = csm_facts_kernels(s);
+    if (!ks->def)
+        return NULL;
+    const struct csm_initramfs *ir = csm_facts_initramfs(s, ks->def, NULL, true);
+    if (ir->err) {
+        if (ir->err != -ENOENT)
+            *why = xstrdup(ir->why);
+        return NULL;
+    }
+    const char *text[3] = { NULL, NULL, NULL };
+    static const char *const want[] = { "etc/lvm/lvm.conf", "etc/lvm/lvmlocal.conf", "etc/lvm/devices/" };
+    for (size_t i = 0; ir->kept_paths && ir->kept_paths[i]; i++) {
+        const char *m = ir->kept_paths[i];
+        while (*m == '.' || *m == '/')
+            m++;
+        for (size_t k = 0; k < ARRAY_SIZE(want); k++)
+            if (k < 2 ? streq(m, want[k]) : startswith(m, want[k]))
+                text[k] = ir->kept_texts[i];
+    }
+    if (!text[0] && !text[1] && !text[2])
+        return NULL;
+    struct csm_lvmcfg *lc = xcalloc(1, sizeof(*lc));
+    lc->initramfs = NULL;
+    lc->names[0] = lc->own[0] = xasprintf("%s:etc/lvm/lvm.conf", ir->path);
+    lc->names[1] = lc->own[1] = xasprintf("%s:etc/lvm/lvmlocal.conf", ir->path);
+    if (text[0]) {
+        lc->has_conf = true;
+        parse_conf(lc, lc->names[0], text[0], &lc->conf);
+    }
+    if (text[1]) {
+        lc->has_local = true;
+        parse_conf(lc, lc->names[1], text[1], &lc->local);
+    }
+    settings(s, lc);
+    lc->devices_path = xasprintf("%s:etc/lvm/devices/%s", ir->path, devices_base(lc));
+    if (text[2]) {
+        lc->has_devices = true;
+        csm_lvm_devices_parse(text[2], &lc->devices);
+    }
+    return lc;
+}
+
+const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
+{
+    if (s->facts->lvmcfg)
+        return s->facts->lvmcfg;
+    struct csm_lvmcfg *lc = s->facts->lvmcfg = xcalloc(1, sizeof(*lc));
+    lc->names[0] = LVM_CONF;
+    lc->names[1] = LVM_LOCAL;
+    lc->has_conf = read_conf(s, lc, LVM_CONF, &lc->conf);
+    lc->has_local = read_conf(s, lc, LVM_LOCAL, &lc->local);
+    settings(s, lc);
+    lc->devices_path = xasprintf("/etc/lvm/devices/%s", devices_base(lc));
     char *text;
     int r = csm_root_read_text(s->root, lc->devices_path, CSM_CAP_CONFIG, &text, NULL);
     if (!csm_fact_unreadable(&lc->errors, lc->devices_path, r) && r == 0) {
@@ -105,6 +172,8 @@ const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
         free(text);
     }
     lc->uses_lvm = uses_lvm(s);
+    if (lc->uses_lvm)
+        lc->initramfs = from_initramfs(s, &lc->initramfs_why);
     return lc;
 }
 
@@ -119,5 +188,9 @@ void csm_lvmcfg_free(struct csm_lvmcfg *lc)
     free(lc->devices_path);
     csm_lvm_devices_clear(&lc->devices);
     free(lc->uses_lvm);
+    csm_lvmcfg_free(lc->initramfs);
+    free(lc->initramfs_why);
+    free(lc->own[0]);
+    free(lc->own[1]);
     free(lc);
 }

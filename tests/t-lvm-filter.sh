@@ -56,6 +56,26 @@ assert_status storage.lvm-filter fail filter
 lvmconf '	filter = [ "a|^/dev/sd.*|", "a|^/dev/vd.*|", "r|.*|" ]'
 scan vd --root "$R" --disk "$T/disk.img"
 assert_status storage.lvm-filter pass ok
+# The initramfs keeps its own copy of lvm.conf (what finds / at boot): the
+# tree's is fixed, the image still has the old filter until it is rebuilt.
+IR=$(cd "$R/boot" && ls initrd.img-* | head -1)
+mkdir -p "$T/ir"
+(cd "$T/ir" && gzip -dc "$R/boot/$IR" | cpio -idm --quiet)
+mkdir -p "$T/ir/etc/lvm"
+printf 'config {\n\tchecks = 1\n}\ndevices {\n\tdir = "/dev"\n\tfilter = [ "a|^/dev/sd.*|", "r|.*|" ]\n}\n' >"$T/ir/etc/lvm/lvm.conf"
+cp "$R/boot/$IR" "$T/ir.orig"
+mkinitramfs_fixture "$T/ir" "$R/boot/$IR" gzip
+scan initramfs-old --root "$R" --disk "$T/disk.img"
+assert_status storage.lvm-filter fail filter
+assert_contains "$(q '.results[] | select(.id=="storage.lvm-filter") | .message')" "(the initramfs's lvm.conf)" "names the copy"
+assert_eq "/boot/$IR:etc/lvm/lvm.conf:6" "$(q '.results[] | select(.id=="storage.lvm-filter") | .evidence[] | select(.problem) | .source')" \
+    "the copy's line"
+cp "$R/etc/lvm/lvm.conf" "$T/ir/etc/lvm/lvm.conf"
+mkinitramfs_fixture "$T/ir" "$R/boot/$IR" gzip
+scan initramfs-new --root "$R" --disk "$T/disk.img"
+assert_status storage.lvm-filter pass ok
+assert_contains "$(q '.results[] | select(.id=="storage.lvm-filter") | .evidence[].label')" "initramfs filter" "the copy was read"
+mv "$T/ir.orig" "$R/boot/$IR"
 printf 'devices {\n\tglobal_filter = [ "r|^/dev/vd|" ]\n}\n' >"$R/etc/lvm/lvmlocal.conf"
 scan local --root "$R" --disk "$T/disk.img"
 assert_status storage.lvm-filter fail filter
