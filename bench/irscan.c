@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static bool wanted_all_seen(const bool *seen, int n)
 {
@@ -28,7 +28,12 @@ int main(int argc, char **argv)
     }
     int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
     struct csm_irscan *sc;
-    int r = fd < 0 ? -errno : csm_irscan_new(fd, &sc);
+    struct csm_file *f = NULL;
+    int r = fd < 0 ? -errno : csm_file_from_fd(fd, &f);
+    if (r < 0 && fd >= 0)
+        close(fd);
+    if (r == 0)
+        r = csm_irscan_new(f, &sc);
     if (r < 0) {
         fprintf(stderr, "csm-irscan: %s: %s\n", argv[1], csm_strerror(r));
         return 2;
@@ -63,7 +68,6 @@ int main(int argc, char **argv)
             printf("missing %s\n", want[i]);
             missing = 1;
         }
-    csm_irscan_free(sc);
-    close(fd);
+    csm_irscan_free(sc); /* and the file with it */
     return r < 0 ? 2 : missing;
 }

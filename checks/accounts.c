@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define LOOSER_THAN_0640 07137
 

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
 {
@@ -343,7 +343,7 @@ static const char *judge_ref(struct csm_scan *s, const char *what, const char *v
             *note = xasprintf("used by /etc/fstab");
             return NULL;
         }
-        if (csm_scan_live(s) && access(path, F_OK) == 0) {
+        if (csm_facts_device_exists(s, path) == 1) {
             *note = xasprintf("%s exists", path);
             return NULL;
         }

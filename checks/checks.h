@@ -7,9 +7,9 @@
 
 #include <stddef.h>
 
-#include "result.h"
-#include "rules.h"
-#include "scan.h"
+#include "checks/result.h"
+#include "policy/rules.h"
+#include "checks/scan.h"
 
 enum csm_needs {
     CSM_NEEDS_DISK = 1 << 0,        /* the system disk (root mode: --disk) */

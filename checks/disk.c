@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 struct csm_evidence *csm_partition_table_row(struct csm_result *r, const struct csm_disk *d)
 {

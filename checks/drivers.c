@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* List placeholders exist even when empty, so no text shows a raw {name}. */
 static void lists_init(struct csm_result *r, const char *names)
@@ -473,8 +473,8 @@ void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *
     lists_init(r, "tools");
     for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
         _cleanup_free_ char *path = csm_facts_program(s, tools[i], &errors);
-        struct stat st;
-        if (!path || csm_root_stat(s->root, path, true, &st) < 0 || !(st.st_mode & 0111))
+        struct csm_tree_stat st;
+        if (!path || csm_tree_stat(s->root, path, true, &st) < 0 || !(st.mode & 0111))
             continue;
         csm_result_list(r, "tools", "%s", tools[i]);
         csm_result_evidence(r, "tool", "%s", path);
@@ -495,11 +495,11 @@ void csm_check_drivers_initramfs_tooling(struct csm_scan *s, struct csm_result *
     _cleanup_free_ char *dep_why = NULL;
     if (def->moddir) {
         _cleanup_free_ char *path = xasprintf("%s/modules.dep", def->moddir);
-        struct stat st;
-        int e = csm_root_stat(s->root, path, true, &st);
-        dep = e == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+        struct csm_tree_stat st;
+        int e = csm_tree_stat(s->root, path, true, &st);
+        dep = e == 0 && S_ISREG(st.mode) && st.size > 0;
         struct csm_evidence *ev = csm_result_evidence(r, "modules.dep", "%s", path);
-        if (e < 0 && !csm_root_absent(e)) {
+        if (e < 0 && !csm_tree_absent(e)) {
             dep = -1;
             dep_why = xasprintf("%s: %s", path, csm_strerror(e));
             csm_evidence_problem(ev, "cannot be read: %s", csm_strerror(e));

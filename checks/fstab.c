@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* A missing fstab mounts nothing: the checks pass on that, with the fact
  * as evidence; an unreadable one is an error. One without entries (not

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
 #include "image/image.h"
-#include "root.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 static const char *size_str(uint64_t bytes, char *buf)
 {
@@ -35,13 +35,13 @@ static bool raw_unrecognised(const struct csm_image_facts *im)
  * name.qcow2, or name-<anything>.qcow2 (the rules' fixes write qcow2)? */
 static bool name_taken(const char *dir, const char *image_name, const char *name)
 {
-    struct csm_root *d;
+    struct csm_tree *d;
     char **names = NULL;
     bool taken = false;
-    if (csm_root_open(dir, &d) < 0)
+    if (csm_tree_open_dir(dir, &d) < 0)
         return false;
-    csm_root_list(d, ".", &names);
-    csm_root_free(d);
+    csm_tree_list(d, ".", &names);
+    csm_tree_free(d);
     size_t n = strlen(name);
     for (size_t i = 0; names && names[i] && !taken; i++)
         taken = !streq(names[i], image_name) && strncmp(names[i], name, n) == 0 &&

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *if_label(const struct csm_netif *i)
 {
@@ -255,7 +255,7 @@ static bool dhcp_clients(struct csm_scan *s, struct csm_result *r, char ***error
         const struct csm_var *seen = csm_vars_get(&r->vars, "clients");
         if (seen && strv_contains(seen->values, name))
             continue;
-        int found = csm_root_probe(s->root, dhcp_paths[i], 0);
+        int found = csm_tree_probe(s->root, dhcp_paths[i], 0);
         csm_fact_unreadable(errors, dhcp_paths[i], found);
         if (found == 1) {
             csm_evidence_source(csm_result_evidence(r, "DHCP client", "%s", name), "%s", dhcp_paths[i]);
@@ -297,7 +297,7 @@ static bool predictable(struct csm_scan *s, struct csm_result *r, char ***errors
                                          "/lib/udev/rules.d/80-net-setup-link.rules" };
     const char *rule = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(rules) && !rule; i++) {
-        int found = csm_root_probe(s->root, rules[i], 0);
+        int found = csm_tree_probe(s->root, rules[i], 0);
         csm_fact_unreadable(errors, rules[i], found);
         if (found == 1)
             rule = rules[i];

@@ -3,9 +3,9 @@
  * to the target's system disk, which overflows (seeds 001, 003). */
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static bool is_data(const struct csm_volume *v)
 {

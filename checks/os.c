@@ -1,8 +1,8 @@
 /* os.release: which distribution, for the report and for the wording of
  * remediation commands. */
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r)
 {

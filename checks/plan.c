@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
 #include "report/report.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define MIB (1024ULL * 1024)
 #define GIB (1024ULL * MIB)

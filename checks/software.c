@@ -3,9 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* Records a problem: its evidence, its text in {problems}, and the first
  * outcome. */
@@ -57,7 +57,7 @@ void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
         return;
     }
     if (!p) {
-        if (pk->err && !csm_root_absent(pk->err))
+        if (pk->err && !csm_tree_absent(pk->err))
             csm_result_error(r, "rsync is there (%s), but its version cannot be told: %s", prog, pk->why);
         else
             csm_result_error(r, "rsync is there (%s), but %s: its version cannot be told", prog,

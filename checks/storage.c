@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* The names udev gives partition n of the first disk of a bus. */
 static char **names_of(const char *bus, size_t n, const char *pv_uuid)

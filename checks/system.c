@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "checks.h"
+#include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *live_name(int live)
 {

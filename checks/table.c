@@ -1,8 +1,8 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 
-#include "checks.h"
-#include "util.h"
+#include "checks/checks.h"
+#include "lib/util.h"
 
 /* Placeholders of the plan's texts (the [plan] section). */
 #define PLAN_VARS "disk output_dir host bytes count_mib last_sector"

@@ -10,8 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 #define CAP_AGENT_CONFIG (1024 * 1024)
 #define MAX_SEARCH_DEPTH 8
@@ -199,7 +200,7 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
     ac->path = xstrdup(s->opts->agent_config);
     char *buf;
     size_t len;
-    int r = csm_file_read(ac->path, CAP_AGENT_CONFIG, &buf, &len);
+    int r = csm_host_file_read(ac->path, CAP_AGENT_CONFIG, &buf, &len);
     if (r < 0) {
         FACT_FAIL(ac, r, "%s: %s", ac->path, csm_strerror(r));
         return ac;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 /* The value of CONFIG_sym in a kernel config ("y", "m", a "string"), or NULL. */
 static char *config_value(const char *config, const char *sym, unsigned *line)
@@ -38,7 +38,7 @@ static void kernel_config(struct csm_scan *s, struct csm_apparmor *aa)
     if (!k || !k->config)
         return;
     char *config;
-    int r = csm_root_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &config, NULL);
+    int r = csm_tree_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &config, NULL);
     if (csm_fact_unreadable(&aa->errors, k->config, r) || r < 0)
         return;
     unsigned line = 0, lsm_line = 0, def_line = 0;

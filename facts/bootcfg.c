@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 static const char *const grub_configs[] = {
     "/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/grub/grub.cfg", "/etc/grub2.cfg",
@@ -18,24 +18,21 @@ static const char *const grub_configs[] = {
 static const char *const grubenvs[] = { "/boot/grub2/grubenv", "/boot/grub/grubenv" };
 
 struct seen {
-    dev_t dev[64];
-    ino_t ino[64];
+    struct csm_node_id id[64];
     size_t n;
 };
 
 /* /etc/grub2.cfg is usually a link to /boot/grub2/grub.cfg: read each file once. */
 static bool seen_before(struct csm_scan *s, struct seen *seen, const char *path)
 {
-    struct stat st;
-    if (csm_root_stat(s->root, path, true, &st) < 0)
+    struct csm_tree_stat st;
+    if (csm_tree_stat(s->root, path, true, &st) < 0)
         return false;
     for (size_t i = 0; i < seen->n; i++)
-        if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)
+        if (csm_node_id_eq(seen->id[i], st.id))
             return true;
-    if (seen->n < ARRAY_SIZE(seen->dev)) {
-        seen->dev[seen->n] = st.st_dev;
-        seen->ino[seen->n++] = st.st_ino;
-    }
+    if (seen->n < ARRAY_SIZE(seen->id))
+        seen->id[seen->n++] = st.id;
     return false;
 }
 
@@ -45,7 +42,7 @@ static char *read_config(struct csm_scan *s, struct csm_bootcfg *b, const char *
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, path, cap, &buf, &len);
+    int r = csm_tree_read_text(s->root, path, cap, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR)
         return NULL;
     if (r < 0) {
@@ -291,7 +288,7 @@ static void read_defaults(struct csm_scan *s, struct csm_bootcfg *b)
     _cleanup_strv_ char **paths = NULL;
     char **dropins = NULL;
     strv_push(&paths, xstrdup("/etc/default/grub"));
-    int r = csm_root_list(s->root, "/etc/default/grub.d", &dropins);
+    int r = csm_tree_list(s->root, "/etc/default/grub.d", &dropins);
     csm_fact_unreadable(&b->errors, "/etc/default/grub.d", r);
     if (r == 0)
         for (size_t i = 0; dropins && dropins[i]; i++)
@@ -333,7 +330,7 @@ static void read_loader_conf(struct csm_scan *s, struct csm_bootcfg *b)
 static void read_efi_grub_configs(struct csm_scan *s, struct csm_bootcfg *b, struct seen *seen)
 {
     char **vendors = NULL;
-    if (csm_fact_unreadable(&b->errors, "/boot/efi/EFI", csm_root_list(s->root, "/boot/efi/EFI", &vendors)) ||
+    if (csm_fact_unreadable(&b->errors, "/boot/efi/EFI", csm_tree_list(s->root, "/boot/efi/EFI", &vendors)) ||
         !vendors)
         return;
     for (size_t i = 0; vendors && vendors[i]; i++) {
@@ -367,7 +364,7 @@ const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
     read_efi_grub_configs(s, b, &seen);
 
     char **bls = NULL;
-    int r = csm_root_list(s->root, "/boot/loader/entries", &bls);
+    int r = csm_tree_list(s->root, "/boot/loader/entries", &bls);
     csm_fact_unreadable(&b->errors, "/boot/loader/entries", r);
     if (r == 0)
         for (size_t i = 0; bls && i < strv_length(bls) && i < 1024; i++) {

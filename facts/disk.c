@@ -12,8 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define GUID_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define GUID_BIOS_BOOT "21686148-6449-6E6F-744E-656564454649"

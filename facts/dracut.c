@@ -2,13 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static void read_one(struct csm_scan *s, struct csm_dracut *d, const char *path)
 {
     char *text;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
     if (csm_fact_unreadable(&d->errors, path, r) || r < 0)
         return;
     csm_dracut_conf_parse(&d->conf, path, text);
@@ -22,8 +22,8 @@ const struct csm_dracut *csm_facts_dracut(struct csm_scan *s)
     struct csm_dracut *d = s->facts->dracut = xcalloc(1, sizeof(*d));
     read_one(s, d, CSM_DRACUT_CONF);
     char **etc = NULL, **lib = NULL;
-    csm_fact_unreadable(&d->errors, CSM_DRACUT_CONF_D, csm_root_list(s->root, CSM_DRACUT_CONF_D, &etc));
-    csm_fact_unreadable(&d->errors, CSM_DRACUT_LIB_CONF_D, csm_root_list(s->root, CSM_DRACUT_LIB_CONF_D, &lib));
+    csm_fact_unreadable(&d->errors, CSM_DRACUT_CONF_D, csm_tree_list(s->root, CSM_DRACUT_CONF_D, &etc));
+    csm_fact_unreadable(&d->errors, CSM_DRACUT_LIB_CONF_D, csm_tree_list(s->root, CSM_DRACUT_LIB_CONF_D, &lib));
     _cleanup_strv_ char **order = csm_dracut_conf_order(etc, lib);
     for (size_t i = 0; order && order[i]; i++)
         read_one(s, d, order[i]);

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static void disk_signs(struct csm_scan *s, struct csm_efi *e)
 {
@@ -43,7 +43,7 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
         strv_pushf(&e->efi_signs, "/etc/fstab:%u mounts %s (%s)", esp->line, esp->target, esp->fstype);
 
     char **vendors = NULL;
-    int r = csm_root_list(s->root, "/boot/efi/EFI", &vendors);
+    int r = csm_tree_list(s->root, "/boot/efi/EFI", &vendors);
     csm_fact_unreadable(&e->errors, "/boot/efi/EFI", r);
     if (r == 0 && vendors) {
         _cleanup_free_ char *list = strv_join(vendors, ", ");
@@ -52,20 +52,20 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
     strv_free(vendors);
 
     for (size_t i = 0; i < ARRAY_SIZE(efi_dirs); i++) {
-        r = csm_root_probe(s->root, efi_dirs[i], S_IFDIR);
+        r = csm_tree_probe(s->root, efi_dirs[i], S_IFDIR);
         csm_fact_unreadable(&e->errors, efi_dirs[i], r);
         if (r == 1)
             strv_pushf(&e->efi_signs, "grub is installed for EFI (%s)", efi_dirs[i]);
     }
     for (size_t i = 0; i < ARRAY_SIZE(bios_dirs); i++)
-        if (csm_root_probe(s->root, bios_dirs[i], S_IFDIR) == 1)
+        if (csm_tree_probe(s->root, bios_dirs[i], S_IFDIR) == 1)
             strv_pushf(&e->bios_signs, "grub is installed for BIOS (%s)", bios_dirs[i]);
-    if (csm_root_probe(s->root, "/boot/grub/stage2", 0) == 1)
+    if (csm_tree_probe(s->root, "/boot/grub/stage2", 0) == 1)
         strv_pushf(&e->bios_signs, "grub legacy is installed (/boot/grub/stage2)");
 
     /* SUSE's bootloader configuration names the loader it installs */
     char *text;
-    r = csm_root_read_text(s->root, "/etc/sysconfig/bootloader", CSM_CAP_CONFIG, &text, NULL);
+    r = csm_tree_read_text(s->root, "/etc/sysconfig/bootloader", CSM_CAP_CONFIG, &text, NULL);
     csm_fact_unreadable(&e->errors, "/etc/sysconfig/bootloader", r);
     if (r == 0) {
         struct csm_kvs kv = { 0 };

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 /* Is an extent (disk name "sda" live, or the --disk path) on this disk? */
 static bool on_disk(const struct csm_extent *x, const struct csm_disk *d)

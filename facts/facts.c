@@ -2,12 +2,12 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 bool csm_fact_unreadable(char ***errors, const char *path, int err)
 {
-    if (err >= 0 || csm_root_absent(err))
+    if (err >= 0 || csm_tree_absent(err))
         return false;
     _cleanup_free_ char *why = xasprintf("%s: %s", path, csm_strerror(err));
     if (!strv_contains(*errors, why))
@@ -28,9 +28,9 @@ int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths,
     if (!strpbrk(base, "*?[")) {
         strv_push(&names, xstrdup(base));
     } else {
-        int r = csm_root_list(s->root, *dir ? dir : "/", &names);
+        int r = csm_tree_list(s->root, *dir ? dir : "/", &names);
         if (r < 0)
-            return csm_root_absent(r) ? 0 : r; /* sshd reads nothing from a directory that is not there */
+            return csm_tree_absent(r) ? 0 : r; /* sshd reads nothing from a directory that is not there */
     }
     int err = 0;
     for (size_t i = 0; names && names[i] && i < MAX_GLOBBED; i++) {
@@ -38,8 +38,8 @@ int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths,
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
         char *text;
-        int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
-        if (r == -EISDIR || csm_root_absent(r))
+        int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+        if (r == -EISDIR || csm_tree_absent(r))
             continue;
         if (r < 0) {
             if (!err)

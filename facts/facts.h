@@ -8,12 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dracutconf.h"
-#include "firewall.h"
-#include "kv.h"
-#include "lvmconf.h"
-#include "scan.h"
-#include "sshdconf.h"
+#include "checks/scan.h"
+#include "lib/dracutconf.h"
+#include "lib/firewall.h"
+#include "lib/kv.h"
+#include "lib/lvmconf.h"
+#include "lib/sshdconf.h"
+#include "tree/tree.h"
 
 /* Size caps for the files of a scanned tree: a hostile or broken file is
  * refused, not read into memory whole. */
@@ -372,7 +373,7 @@ char *csm_kernel_version_of(const char *image_path);
  * Built in: modules.builtin, or CONFIG_...=y in /boot/config-<ver>.
  * A module: modules.dep.bin read through libkmod, and the file itself in
  * the tree. libkmod is given a private copy of the index (read from the
- * tree with csm_root_*, so no symlink of the tree leads it elsewhere), an
+ * tree with csm_tree_*, so no symlink of the tree leads it elsewhere), an
  * empty configuration list, and runs in a child confined to that copy:
  * it never sees the host's uname, /etc/modprobe.d or /lib/modules. */
 enum csm_mod_state {
@@ -448,8 +449,9 @@ int csm_initramfs_has(const struct csm_initramfs *ir, const char *module, const 
  * address space) and CPU time, which bounds what libarchive and its
  * decoders may allocate for a hostile file. */
 struct csm_irscan;
-int csm_irscan_new(int fd, struct csm_irscan **out);
-int csm_irscan_confined(int fd, struct csm_irscan **out);
+/* Both take f over: it is closed with the scan, or on an error. */
+int csm_irscan_new(struct csm_file *f, struct csm_irscan **out);
+int csm_irscan_confined(struct csm_file *f, struct csm_irscan **out);
 int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why);
 const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current archive */
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);
@@ -800,7 +802,7 @@ struct csm_image_facts {
 };
 const struct csm_image_facts *csm_facts_image(struct csm_scan *s);
 
-/* Adds "path: why" to *errors when err (of a csm_root_* call on path) says
+/* Adds "path: why" to *errors when err (of a csm_tree_* call on path) says
  * the path could not be examined, rather than that it does not exist; true
  * then. 0, -ENOENT and -ENOTDIR add nothing. */
 bool csm_fact_unreadable(char ***errors, const char *path, int err);

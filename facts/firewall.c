@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static const char *const fw_names[] = { "firewalld", "ufw", "nftables", "iptables" };
 
@@ -19,9 +19,9 @@ static const char *const fw_names[] = { "firewalld", "ufw", "nftables", "iptable
 static char *read_text(struct csm_scan *s, const char *path, char **why)
 {
     char *text;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
     if (r < 0) {
-        if (!csm_root_absent(r) && !*why)
+        if (!csm_tree_absent(r) && !*why)
             *why = xasprintf("%s: %s", path, csm_strerror(r));
         return NULL;
     }
@@ -86,7 +86,7 @@ static char *zone_of_eth0(struct csm_scan *s)
 {
     char **names = NULL;
     char *found = NULL;
-    if (csm_root_list(s->root, "/etc/firewalld/zones", &names) < 0)
+    if (csm_tree_list(s->root, "/etc/firewalld/zones", &names) < 0)
         return NULL;
     for (size_t i = 0; names && names[i] && !found; i++) {
         if (!endswith(names[i], ".xml"))

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static int on_parse_error(struct libmnt_table *tb, const char *filename, int line)
 {
@@ -143,7 +143,7 @@ const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
 
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, f->path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_tree_read_text(s->root, f->path, CSM_CAP_CONFIG, &buf, &len);
     if (r < 0) {
         FACT_FAIL(f, r, "cannot read %s: %s", f->path, csm_strerror(r));
         return f;

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 #define MAX_DIR_ENTRIES 4096
 #define MAX_MODULE_DEPTH 4   /* updates/dkms/vbox/x.ko */
@@ -110,7 +110,7 @@ static const struct product *product_of_module(const char *name, bool forced)
 static void scan_packages(struct csm_scan *s, struct csm_guest_tools *gt)
 {
     const struct csm_packages *pk = csm_facts_packages(s);
-    if (pk->err && !csm_root_absent(pk->err))
+    if (pk->err && !csm_tree_absent(pk->err))
         strv_push(&gt->errors, xstrdup(pk->why));
     if (pk->err)
         return;
@@ -127,7 +127,7 @@ static void scan_pattern(struct csm_scan *s, struct csm_guest_tools *gt, const s
 {
     const char *slash = strrchr(path, '/');
     if (!strchr(slash, '*')) {
-        int r = csm_root_probe(s->root, path, 0);
+        int r = csm_tree_probe(s->root, path, 0);
         csm_fact_unreadable(&gt->errors, path, r);
         if (r == 1)
             add_evidence(gt, p, CSM_GT_FILE, xstrdup(path), xstrdup(path));
@@ -135,7 +135,7 @@ static void scan_pattern(struct csm_scan *s, struct csm_guest_tools *gt, const s
     }
     _cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
     char **names = NULL;
-    if (csm_fact_unreadable(&gt->errors, dir, csm_root_list(s->root, dir, &names)) || !names)
+    if (csm_fact_unreadable(&gt->errors, dir, csm_tree_list(s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)
         if (fnmatch(slash + 1, names[i], 0) == 0) {
@@ -176,16 +176,16 @@ static void walk_modules(struct walk *w, const char *dir, int depth)
 {
     char **names = NULL;
     if (depth > MAX_MODULE_DEPTH || w->files > MAX_MODULE_FILES ||
-        csm_fact_unreadable(&w->gt->errors, dir, csm_root_list(w->s->root, dir, &names)) || !names)
+        csm_fact_unreadable(&w->gt->errors, dir, csm_tree_list(w->s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
         _cleanup_free_ char *mod = module_name(names[i]);
         w->files++;
         if (!mod) {
-            struct stat st;
+            struct csm_tree_stat st;
             /* Not followed: weak-updates is links to other kernels' modules. */
-            if (csm_root_stat(w->s->root, path, false, &st) == 0 && S_ISDIR(st.st_mode))
+            if (csm_tree_stat(w->s->root, path, false, &st) == 0 && S_ISDIR(st.mode))
                 walk_modules(w, path, depth + 1);
             continue;
         }
@@ -200,17 +200,16 @@ static void scan_modules(struct csm_scan *s, struct csm_guest_tools *gt)
 {
     static const char *const subdirs[] = { "extra", "misc", "updates", "weak-updates" };
     /* /lib is /usr/lib on merged systems: read one of them. */
-    struct stat a, b;
-    bool same = csm_root_stat(s->root, "/lib/modules", true, &a) == 0 &&
-                csm_root_stat(s->root, "/usr/lib/modules", true, &b) == 0 && a.st_dev == b.st_dev &&
-                a.st_ino == b.st_ino;
+    struct csm_tree_stat a, b;
+    bool same = csm_tree_stat(s->root, "/lib/modules", true, &a) == 0 &&
+                csm_tree_stat(s->root, "/usr/lib/modules", true, &b) == 0 && csm_node_id_eq(a.id, b.id);
     const char *bases[] = { "/lib/modules", same ? NULL : "/usr/lib/modules" };
     struct walk w = { s, gt, 0 };
 
     for (size_t bi = 0; bi < ARRAY_SIZE(bases) && bases[bi]; bi++) {
         char **kernels = NULL;
         strv_pushf(&gt->searched, "%s/*/{extra,misc,updates,weak-updates}", bases[bi]);
-        if (csm_fact_unreadable(&gt->errors, bases[bi], csm_root_list(s->root, bases[bi], &kernels)) || !kernels)
+        if (csm_fact_unreadable(&gt->errors, bases[bi], csm_tree_list(s->root, bases[bi], &kernels)) || !kernels)
             continue;
         for (size_t k = 0; kernels && kernels[k] && k < 256; k++)
             for (size_t d = 0; d < ARRAY_SIZE(subdirs); d++) {
@@ -283,8 +282,8 @@ static void scan_config_file(struct csm_scan *s, struct csm_guest_tools *gt, con
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
-    if (csm_root_absent(r))
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    if (csm_tree_absent(r))
         return;
     if (r < 0) {
         strv_pushf(&gt->errors, "%s: %s", path, csm_strerror(r));
@@ -310,7 +309,7 @@ static void scan_config_file(struct csm_scan *s, struct csm_guest_tools *gt, con
 static void scan_config_dir(struct csm_scan *s, struct csm_guest_tools *gt, const char *dir, const char *kind)
 {
     char **names = NULL;
-    if (csm_fact_unreadable(&gt->errors, dir, csm_root_list(s->root, dir, &names)) || !names)
+    if (csm_fact_unreadable(&gt->errors, dir, csm_tree_list(s->root, dir, &names)) || !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)
         if (endswith(names[i], ".conf")) {

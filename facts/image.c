@@ -11,8 +11,8 @@
 
 #include "image/guest.h"
 #include "image/image.h"
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static bool linux_fs(const char *t)
 {

@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "internal.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define READ_BLOCK (128 * 1024)
 #define MAX_SEGMENTS 16
@@ -64,7 +64,9 @@ struct confined {
 };
 
 struct csm_irscan {
-    int fd;
+    struct csm_file *f;   /* the initramfs, read through its tree (owned) */
+    uint64_t rpos;        /* where the decompressor reads next */
+    unsigned char *rbuf;  /* what it was handed last (READ_BLOCK bytes) */
     struct confined *c;   /* NULL: this process reads */
     struct cpio_walk walk;
     struct archive *raw; /* decompresses */
@@ -103,18 +105,20 @@ static uint64_t consumed(const struct csm_irscan *sc)
     return n > 0 ? (uint64_t)n : 0;
 }
 
-int csm_irscan_new(int fd, struct csm_irscan **out)
+int csm_irscan_new(struct csm_file *f, struct csm_irscan **out)
 {
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
-    int r = csm_la_load();
-    if (r < 0)
+    struct csm_tree_stat st;
+    int r = csm_file_stat(f, &st);
+    if (r == 0 && !S_ISREG(st.mode))
+        r = S_ISDIR(st.mode) ? -EISDIR : -EMEDIUMTYPE;
+    if (r == 0)
+        r = csm_la_load();
+    if (r < 0) {
+        csm_file_close(f);
         return r;
+    }
     struct csm_irscan *sc = xcalloc(1, sizeof(*sc));
-    sc->fd = fd;
+    sc->f = f;
     clock_gettime(CLOCK_MONOTONIC, &sc->started);
     *out = sc;
     return 0;
@@ -273,9 +277,27 @@ void csm_irscan_free(struct csm_irscan *sc)
     }
     close_archive(sc);
     free(sc->data);
+    csm_file_close(sc->f);
+    free(sc->rbuf);
     free(sc->segment);
     free(sc->why);
     free(sc);
+}
+
+/* The decompressor reads the file through its tree, from rpos on. */
+static la_ssize_t read_file(struct archive *a, void *data, const void **buf)
+{
+    struct csm_irscan *sc = data;
+    if (!sc->rbuf)
+        sc->rbuf = xmalloc(READ_BLOCK);
+    ssize_t n = csm_file_pread(sc->f, sc->rbuf, READ_BLOCK, sc->rpos);
+    if (n < 0) {
+        csm_la.archive_set_error(a, (int)-n, "Read error");
+        return -1;
+    }
+    sc->rpos += (uint64_t)n;
+    *buf = sc->rbuf;
+    return n;
 }
 
 /* Only the formats an initramfs uses, and only decoders built into
@@ -286,10 +308,7 @@ static int open_archive(struct csm_irscan *sc)
         set_why(sc, "more than %d concatenated archives", MAX_SEGMENTS);
         return -E2BIG;
     }
-    if (lseek(sc->fd, sc->seg_start, SEEK_SET) < 0) {
-        set_why(sc, "cannot seek: %s", csm_strerror(-errno));
-        return -errno;
-    }
+    sc->rpos = (uint64_t)sc->seg_start;
     struct archive *raw = csm_la.archive_read_new();
     csm_la.archive_read_support_filter_gzip(raw);
     csm_la.archive_read_support_filter_xz(raw);
@@ -301,9 +320,10 @@ static int open_archive(struct csm_irscan *sc)
     sc->raw = raw;
     sc->n_segments++;
     struct archive_entry *e;
-    if (csm_la.archive_read_open_fd(raw, sc->fd, READ_BLOCK) != ARCHIVE_OK || csm_la.archive_read_next_header(raw, &e) < ARCHIVE_WARN) {
-        struct stat st;
-        if (fstat(sc->fd, &st) == 0 && st.st_size == 0)
+    if (csm_la.archive_read_open(raw, sc, NULL, read_file, NULL) != ARCHIVE_OK ||
+        csm_la.archive_read_next_header(raw, &e) < ARCHIVE_WARN) {
+        struct csm_tree_stat st;
+        if (csm_file_stat(sc->f, &st) == 0 && st.size == 0)
             set_why(sc, "an empty file");
         else
             set_why(sc, "cannot be read as a cpio archive, compressed or not: %s",
@@ -343,12 +363,10 @@ static int next_segment(struct csm_irscan *sc)
     close_archive(sc);
     char buf[4096];
     for (;;) {
-        ssize_t n = pread(sc->fd, buf, sizeof(buf), pos);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = csm_file_pread(sc->f, buf, sizeof(buf), (uint64_t)pos);
         if (n < 0) {
-            set_why(sc, "read error: %s", csm_strerror(-errno));
-            return -errno;
+            set_why(sc, "read error: %s", csm_strerror((int)n));
+            return (int)n;
         }
         if (n == 0)
             return 1;
@@ -583,10 +601,10 @@ static void __attribute__((noreturn)) confined_child(struct csm_irscan *sc, int 
     _exit(ferror(f) ? 3 : 0);
 }
 
-int csm_irscan_confined(int fd, struct csm_irscan **out)
+int csm_irscan_confined(struct csm_file *f, struct csm_irscan **out)
 {
     struct csm_irscan *sc;
-    int r = csm_irscan_new(fd, &sc); /* libarchive is loaded before the fork */
+    int r = csm_irscan_new(f, &sc); /* libarchive is loaded before the fork */
     if (r < 0)
         return r;
     int p[2];
@@ -751,14 +769,8 @@ static void ir_finish(struct csm_initramfs *ir, int err, const char *why)
     } else {
         ir->complete = true;
     }
-    int fd = -1;
-    if (ir->scan) {
-        fd = ir->scan->fd;
-        csm_irscan_free(ir->scan);
-        ir->scan = NULL;
-    }
-    if (fd >= 0)
-        close(fd);
+    csm_irscan_free(ir->scan);
+    ir->scan = NULL;
 }
 
 /* Reads on until every wanted module is seen (wanted NULL: to the end). */
@@ -813,13 +825,12 @@ static struct csm_initramfs *ir_open(struct csm_scan *s, const struct csm_kernel
         return ir;
     }
     ir->path = k->initrd;
-    int fd = csm_root_openat(s->root, k->initrd, O_RDONLY | O_NONBLOCK);
-    int r = fd < 0 ? fd : csm_irscan_confined(fd, &ir->scan);
-    if (r < 0) {
+    struct csm_file *f;
+    int r = csm_tree_open(s->root, k->initrd, 0, &f);
+    if (r == 0)
+        r = csm_irscan_confined(f, &ir->scan);
+    if (r < 0)
         FACT_FAIL(ir, r, "%s: %s", k->initrd, csm_strerror(r));
-        if (fd >= 0)
-            close(fd);
-    }
     return ir;
 }
 
@@ -845,10 +856,7 @@ void csm_initramfs_free(struct csm_initramfs *ir)
 {
     if (!ir)
         return;
-    if (ir->scan) {
-        close(ir->scan->fd);
-        csm_irscan_free(ir->scan);
-    }
+    csm_irscan_free(ir->scan);
     free(ir->why);
     strv_free(ir->segments);
     strv_free(ir->modules);

@@ -1,7 +1,7 @@
 /* The cache of gathered facts; only the facts/ files see it. */
 #pragma once
 
-#include "facts.h"
+#include "facts/facts.h"
 
 struct csm_facts {
     struct csm_fstab *fstab;
@@ -80,6 +80,10 @@ int csm_live_extents(dev_t dev, struct csm_extent **ext, size_t *n);
 /* The device a tag (UUID=, LABEL=, ...) names on this system, or NULL. */
 char *csm_live_tag_device(const char *tag, const char *value);
 char *csm_live_fs_uuid(const char *device);
+/* The device number of the block device at path (links followed), 0 when
+ * there is none. */
+dev_t csm_live_block_device(const char *path);
+char *csm_live_hostname(void); /* NULL when it cannot be told */
 /* 1 booted by EFI firmware, 0 not, -1 cannot be told. */
 int csm_live_efi_booted(void);
 /* The running kernel's release (uname -r). */
@@ -87,10 +91,6 @@ char *csm_live_kernel_release(void);
 /* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled,
  * -1 cannot be told. */
 int csm_live_selinux(void);
-/* The counters of the filesystem mounted at path (statvfs); same_as, when
- * not NULL, tells whether it is the filesystem of that path too. */
-struct csm_fsspace;
-int csm_live_space(const char *path, struct csm_fsspace *out, const char *same_as, bool *same);
 /* AppArmor in the running kernel: 1 enabled, 0 not (or not built in), -1 cannot be told. */
 int csm_live_apparmor(void);
 

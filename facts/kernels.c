@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "util.h"
-#include "version.h"
+#include "facts/internal.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #define MAX_KERNELS 256
 
@@ -60,32 +60,30 @@ const struct csm_kernel *csm_kernels_find(const struct csm_kernels *ks, const ch
 }
 
 /* 1 a directory, 0 not (absent, or another type), -errno cannot be told. */
-static int is_dir(struct csm_scan *s, const char *path, struct stat *st)
+static int is_dir(struct csm_scan *s, const char *path, struct csm_tree_stat *st)
 {
-    int e = csm_root_stat(s->root, path, true, st);
-    return e < 0 ? (csm_root_absent(e) ? 0 : e) : S_ISDIR(st->st_mode);
+    int e = csm_tree_stat(s->root, path, true, st);
+    return e < 0 ? (csm_tree_absent(e) ? 0 : e) : S_ISDIR(st->mode);
 }
 
 /* /lib/modules/<ver>: with merged /usr, /lib/modules and /usr/lib/modules
  * are one directory, seen once. */
 static void find_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
 {
-    dev_t seen_dev = 0;
-    ino_t seen_ino = 0;
+    struct csm_node_id seen = { 0, 0 };
     for (size_t r = 0; r < ARRAY_SIZE(module_roots); r++) {
-        struct stat st;
+        struct csm_tree_stat st;
         int d = is_dir(s, module_roots[r], &st);
         csm_fact_unreadable(&ks->errors, module_roots[r], d);
-        if (d != 1 || (st.st_dev == seen_dev && st.st_ino == seen_ino))
+        if (d != 1 || csm_node_id_eq(st.id, seen))
             continue;
-        seen_dev = st.st_dev;
-        seen_ino = st.st_ino;
+        seen = st.id;
         char **names = NULL;
-        if (csm_fact_unreadable(&ks->errors, module_roots[r], csm_root_list(s->root, module_roots[r], &names)))
+        if (csm_fact_unreadable(&ks->errors, module_roots[r], csm_tree_list(s->root, module_roots[r], &names)))
             continue;
         for (size_t i = 0; names && names[i]; i++) {
             _cleanup_free_ char *dir = xasprintf("%s/%s", module_roots[r], names[i]);
-            struct stat dst;
+            struct csm_tree_stat dst;
             if (is_dir(s, dir, &dst) != 1)
                 continue;
             struct csm_kernel *k = kernel_get(ks, names[i], true);
@@ -114,7 +112,7 @@ static bool is_initrd_name(const char *name, const char *ver)
  * open is noted in *why. */
 static bool boot_file(struct csm_scan *s, const char *path, char **why)
 {
-    int r = csm_root_probe(s->root, path, S_IFREG);
+    int r = csm_tree_probe(s->root, path, S_IFREG);
     if (r < 0 && !*why)
         *why = xasprintf("%s: %s", path, csm_strerror(r));
     return r == 1;
@@ -123,7 +121,7 @@ static bool boot_file(struct csm_scan *s, const char *path, char **why)
 static void find_boot_files(struct csm_scan *s, struct csm_kernels *ks)
 {
     char **names = NULL;
-    if (csm_fact_unreadable(&ks->errors, "/boot", csm_root_list(s->root, "/boot", &names)))
+    if (csm_fact_unreadable(&ks->errors, "/boot", csm_tree_list(s->root, "/boot", &names)))
         return;
     for (size_t i = 0; names && names[i]; i++) {
         _cleanup_free_ char *path = xasprintf("/boot/%s", names[i]);
@@ -164,7 +162,7 @@ static void probe_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
         struct csm_kernel *k = &ks->k[i];
         for (size_t r = 0; r < ARRAY_SIZE(module_roots) && !k->moddir; r++) {
             _cleanup_free_ char *dir = xasprintf("%s/%s", module_roots[r], k->version);
-            struct stat st;
+            struct csm_tree_stat st;
             int d = is_dir(s, dir, &st);
             if (d == 1) {
                 k->moddir = xstrdup(dir);
@@ -200,7 +198,7 @@ static int cmp_newest_first(const void *a, const void *b)
 static char *link_version(struct csm_scan *s, const char *link)
 {
     char *target = NULL;
-    int r = csm_root_readlink(s->root, link, &target);
+    int r = csm_tree_readlink(s->root, link, &target);
     if (r == -EINVAL) /* not a link */
         return NULL;
     if (r < 0) {
@@ -459,7 +457,7 @@ static void default_fallback(struct csm_scan *s, struct csm_kernels *ks)
 static void sysconfig_kernel(struct csm_scan *s, struct csm_kernels *ks)
 {
     char *text;
-    if (csm_root_read_text(s->root, "/etc/sysconfig/kernel", CSM_CAP_CONFIG, &text, NULL) < 0)
+    if (csm_tree_read_text(s->root, "/etc/sysconfig/kernel", CSM_CAP_CONFIG, &text, NULL) < 0)
         return;
     struct csm_kvs kv = { 0 };
     csm_kv_parse(text, "/etc/sysconfig/kernel", &kv);

@@ -5,11 +5,11 @@
  * /lib/modules/<ver>, a symlink there (or an index file that is one) would
  * lead it to the host's modules; given NULL it reads the host's uname()
  * and /etc/modprobe.d; and kmod_new() reads /proc/cmdline whatever it is
- * given. So the index is read from the tree with csm_root_* (capped) into a
+ * given. So the index is read from the tree with csm_tree_* (capped) into a
  * private directory, and libkmod runs in a child process that is chrooted
  * there when it may be (root), with an empty configuration list. It only
  * decodes the binary index: where a module lives is then looked up in the
- * tree with csm_root_*, never by libkmod's own path handling. A crash of
+ * tree with csm_tree_*, never by libkmod's own path handling. A crash of
  * libkmod on a hostile index costs that child, not the scan. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +21,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "internal.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "facts/internal.h"
+#include "lib/hostfile.h"
+#include "lib/private.h"
+#include "lib/util.h"
 
 #define KMOD_CHILD_SECONDS 20
 #define CAP_DEP_DUMP (64 * 1024 * 1024)
@@ -133,20 +135,6 @@ static void __attribute__((noreturn)) kmod_child(const char *dir, int out)
     _exit(r < 0 ? 4 : 0);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t k = write(fd, buf, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        buf += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
 static char *run_kmod_child(const char *dir, int out, int *err)
 {
     /* Loaded here: the child, chrooted into the copy, could not find it. */
@@ -181,31 +169,24 @@ static char *run_kmod_child(const char *dir, int out, int *err)
  * with *why set. */
 static char *dump_dep_index(const char *index, size_t len, char **why)
 {
-    const char *tmp = getenv("TMPDIR");
-    _cleanup_free_ char *dir = xasprintf("%s/csm-kmod.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        *why = xasprintf("cannot make a private directory for libkmod: %s", csm_strerror(-errno));
+    struct csm_private_dir *d;
+    int err = csm_private_dir_new("kmod", &d);
+    if (err < 0) {
+        *why = xasprintf("cannot make a private directory for libkmod: %s", csm_strerror(err));
         return NULL;
     }
-    _cleanup_free_ char *bin = xasprintf("%s/modules.dep.bin", dir);
-    _cleanup_free_ char *txt = xasprintf("%s/dump", dir);
     char *dump = NULL;
-    int err = 0;
-    int in = open(bin, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int out = open(txt, O_RDWR | O_CREAT | O_EXCL, 0600); /* inherited by the child */
-    if (in < 0 || out < 0 || write_all(in, index, len) < 0) {
-        *why = xasprintf("cannot write the private copy of the index: %s", csm_strerror(-errno));
-    } else if (!(*why = run_kmod_child(dir, out, &err))) {
+    err = csm_private_write(d, "modules.dep.bin", index, len);
+    int out = err < 0 ? err : csm_private_create(d, "dump", O_RDWR); /* inherited by the child */
+    if (out < 0) {
+        *why = xasprintf("cannot write the private copy of the index: %s", csm_strerror(out));
+    } else if (!(*why = run_kmod_child(csm_private_dir_path(d), out, &err))) {
         if (lseek(out, 0, SEEK_SET) < 0 || (err = csm_fd_read(out, CAP_DEP_DUMP, &dump, NULL)) < 0)
             *why = xasprintf("cannot read libkmod's output: %s", csm_strerror(err ? err : -errno));
     }
-    if (in >= 0)
-        close(in);
     if (out >= 0)
         close(out);
-    unlink(bin);
-    unlink(txt);
-    rmdir(dir);
+    csm_private_dir_free(d);
     return dump;
 }
 
@@ -214,7 +195,7 @@ static void load_dep(struct csm_scan *s, const struct csm_kernel *k, struct csm_
     _cleanup_free_ char *path = xasprintf("%s/modules.dep.bin", k->moddir);
     char *index;
     size_t len;
-    int r = csm_root_read(s->root, path, CSM_CAP_MODULES_INDEX, &index, &len);
+    int r = csm_tree_read(s->root, path, CSM_CAP_MODULES_INDEX, &index, &len);
     if (r < 0) {
         km->dep_problem = xasprintf("%s: %s", path, csm_strerror(r));
         return;
@@ -236,9 +217,9 @@ static void load_builtin(struct csm_scan *s, const struct csm_kernel *k, struct 
 {
     _cleanup_free_ char *path = xasprintf("%s/modules.builtin", k->moddir);
     char *buf;
-    int r = csm_root_read(s->root, path, CSM_CAP_MODULES_INDEX, &buf, NULL);
+    int r = csm_tree_read(s->root, path, CSM_CAP_MODULES_INDEX, &buf, NULL);
     if (r < 0) {
-        if (!csm_root_absent(r) && !km->other_problem)
+        if (!csm_tree_absent(r) && !km->other_problem)
             km->other_problem = xasprintf("%s: %s", path, csm_strerror(r));
         return;
     }
@@ -275,7 +256,7 @@ static struct csm_kmods *kmods_of(struct csm_scan *s, const struct csm_kernel *k
     } else {
         km->dep_problem = k->moddir_why ? xstrdup(k->moddir_why) : xasprintf("no /lib/modules/%s", k->version);
     }
-    int r = k->config ? csm_root_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &km->config, NULL) : 0;
+    int r = k->config ? csm_tree_read(s->root, k->config, CSM_CAP_KERNEL_CONFIG, &km->config, NULL) : 0;
     if (r < 0 && !km->other_problem)
         km->other_problem = xasprintf("%s: %s", k->config, csm_strerror(r));
     else if (!k->config && k->config_why && !km->other_problem)
@@ -337,7 +318,7 @@ static void fill_module(struct csm_scan *s, const struct csm_kernel *k, const st
                         struct csm_modinfo *out)
 {
     out->path = e->relpath[0] == '/' ? xstrdup(e->relpath) : xasprintf("%s/%s", k->moddir, e->relpath);
-    int present = csm_root_probe(s->root, out->path, S_IFREG);
+    int present = csm_tree_probe(s->root, out->path, S_IFREG);
     out->state = present == 1 ? CSM_MOD_MODULE : present == 0 ? CSM_MOD_NOFILE : CSM_MOD_UNKNOWN;
     if (present < 0)
         out->note = xasprintf("%s: %s", out->path, csm_strerror(present));

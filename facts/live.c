@@ -1,4 +1,5 @@
 #include <blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -6,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define MAX_STACK_DEPTH 8 /* dm on md on partitions is 3; anything deeper is a loop */
 
@@ -110,6 +111,18 @@ char *csm_live_tag_device(const char *tag, const char *value)
     return r;
 }
 
+dev_t csm_live_block_device(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISBLK(st.st_mode) ? st.st_rdev : 0;
+}
+
+char *csm_live_hostname(void)
+{
+    char h[256] = "";
+    return gethostname(h, sizeof(h) - 1) == 0 ? xstrdup(h) : NULL;
+}
+
 char *csm_live_fs_uuid(const char *device)
 {
     blkid_probe pr = blkid_new_probe_from_filename(device);
@@ -156,19 +169,4 @@ int csm_live_apparmor(void)
     int c = fgetc(f);
     fclose(f);
     return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
-}
-
-int csm_live_space(const char *path, struct csm_fsspace *out, const char *same_as, bool *same)
-{
-    struct statvfs v, w;
-    if (statvfs(path, &v) < 0)
-        return -errno;
-    if (same_as && same)
-        *same = statvfs(same_as, &w) == 0 && w.f_fsid == v.f_fsid;
-    out->free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
-    out->total_bytes = (uint64_t)v.f_blocks * v.f_frsize;
-    out->free_inodes = v.f_favail;
-    out->total_inodes = v.f_files;
-    out->source = xasprintf("statvfs(%s)", path);
-    return 0;
 }

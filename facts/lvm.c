@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define SECTOR 512
 #define MDA_HEADER_SIZE 512

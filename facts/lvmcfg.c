@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 #define LVM_CONF "/etc/lvm/lvm.conf"
 #define LVM_LOCAL "/etc/lvm/lvmlocal.conf"
@@ -24,7 +24,7 @@ static void parse_conf(struct csm_lvmcfg *lc, const char *path, const char *text
 static bool read_conf(struct csm_scan *s, struct csm_lvmcfg *lc, const char *path, struct csm_lvmconf *c)
 {
     char *text;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &text, NULL);
     if (csm_fact_unreadable(&lc->errors, path, r) || r < 0)
         return false;
     parse_conf(lc, path, text, c);
@@ -165,7 +165,7 @@ const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
     settings(s, lc);
     lc->devices_path = xasprintf("/etc/lvm/devices/%s", devices_base(lc));
     char *text;
-    int r = csm_root_read_text(s->root, lc->devices_path, CSM_CAP_CONFIG, &text, NULL);
+    int r = csm_tree_read_text(s->root, lc->devices_path, CSM_CAP_CONFIG, &text, NULL);
     if (!csm_fact_unreadable(&lc->errors, lc->devices_path, r) && r == 0) {
         lc->has_devices = true;
         csm_lvm_devices_parse(text, &lc->devices);

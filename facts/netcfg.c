@@ -14,10 +14,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 #define MAX_DIR_ENTRIES 1024
 #define MAX_SOURCE_DEPTH 4 /* ifupdown "source" nesting */
@@ -464,7 +464,7 @@ static char *read_text(struct csm_scan *s, struct csm_netcfg *nc, const char *pa
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR)
         return NULL;
     if (r < 0) {
@@ -514,7 +514,7 @@ static void read_dirs(struct csm_scan *s, struct csm_netcfg *nc, enum csm_net_so
     char **seen = NULL;
     for (size_t d = 0; d < n_dirs; d++) {
         char **names = NULL;
-        if (csm_fact_unreadable(&nc->errors, dirs[d], csm_root_list(s->root, dirs[d], &names)) || !names)
+        if (csm_fact_unreadable(&nc->errors, dirs[d], csm_tree_list(s->root, dirs[d], &names)) || !names)
             continue;
         for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {
             if (!wanted(src, names[i]) || strv_contains(seen, names[i]))
@@ -548,7 +548,7 @@ static void follow_source(struct csm_scan *s, struct csm_netcfg *nc, const char 
     }
     _cleanup_free_ char *dir = xstrndup(pattern, (size_t)(slash - pattern));
     char **names = NULL;
-    if (csm_fact_unreadable(&nc->errors, *dir ? dir : "/", csm_root_list(s->root, *dir ? dir : "/", &names)) ||
+    if (csm_fact_unreadable(&nc->errors, *dir ? dir : "/", csm_tree_list(s->root, *dir ? dir : "/", &names)) ||
         !names)
         return;
     for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++) {
@@ -629,7 +629,7 @@ static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc)
     strv_push(&files, xstrdup("/etc/NetworkManager/NetworkManager.conf"));
     for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
         char **names = NULL;
-        if (csm_fact_unreadable(&nc->errors, dirs[i], csm_root_list(s->root, dirs[i], &names)))
+        if (csm_fact_unreadable(&nc->errors, dirs[i], csm_tree_list(s->root, dirs[i], &names)))
             continue;
         for (size_t k = 0; names && names[k]; k++)
             if (endswith(names[k], ".conf"))
@@ -652,7 +652,7 @@ static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc)
     }
     strv_free(files);
     char **xml = NULL;
-    if (csm_root_list(s->root, "/etc/wicked/ifconfig", &xml) == 0)
+    if (csm_tree_list(s->root, "/etc/wicked/ifconfig", &xml) == 0)
         for (size_t k = 0; xml && xml[k] && !nc->wicked_xml; k++)
             if (endswith(xml[k], ".xml"))
                 nc->wicked_xml = xasprintf("/etc/wicked/ifconfig/%s", xml[k]);

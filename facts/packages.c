@@ -4,7 +4,6 @@
  * decoded there by librpm in a child process (facts/rpmdb.c). Which one
  * is read first follows the family of os-release; the other is the
  * fallback (a tree without os-release, a Debian tree with rpm installed). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,11 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "rpmdb.h"
-#include "util.h"
-#include "version.h"
+#include "facts/internal.h"
+#include "facts/rpmdb.h"
+#include "lib/lines.h"
+#include "lib/private.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define CAP_DPKG_STATUS (128 * 1024 * 1024)
@@ -73,7 +73,7 @@ static int read_dpkg(struct csm_scan *s, struct csm_packages *pk)
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
+    int r = csm_tree_read_text(s->root, DPKG_STATUS, CAP_DPKG_STATUS, &buf, &len);
     if (r == -ENOENT)
         return r;
     if (r < 0) {
@@ -96,7 +96,6 @@ static const char *const rpm_dirs[] = { "/usr/lib/sysimage/rpm", "/var/lib/rpm" 
 struct rpm_found {
     char *dir;
     enum csm_rpmdb_kind kind;
-    struct timespec mtime;
 };
 
 /* %_dbpath and %_db_backend as the tree's own macro files set them (read
@@ -110,7 +109,7 @@ static void tree_macros(struct csm_scan *s, char **dbpath, char **backend)
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         strv_push(&paths, xstrdup(files[i]));
         char **names = NULL;
-        if (csm_root_list(s->root, dirs[i], &names) == 0)
+        if (csm_tree_list(s->root, dirs[i], &names) == 0)
             for (size_t k = 0; names && names[k]; k++)
                 if (startswith(names[k], "macros") && !streq(names[k], "macros"))
                     strv_pushf(&paths, "%s/%s", dirs[i], names[k]);
@@ -118,7 +117,7 @@ static void tree_macros(struct csm_scan *s, char **dbpath, char **backend)
     }
     for (size_t i = 0; paths && paths[i]; i++) {
         char *buf;
-        if (csm_root_read_text(s->root, paths[i], CSM_CAP_CONFIG, &buf, NULL) < 0)
+        if (csm_tree_read_text(s->root, paths[i], CSM_CAP_CONFIG, &buf, NULL) < 0)
             continue;
         for (char *cur = buf, *line; (line = csm_line_cut(&cur));) {
             char *l = strstrip(line);
@@ -151,13 +150,13 @@ static void tree_macros(struct csm_scan *s, char **dbpath, char **backend)
 static size_t find_rpmdbs(struct csm_scan *s, struct rpm_found *found, int *err, char **why)
 {
     size_t n = 0;
-    struct stat seen[ARRAY_SIZE(rpm_dirs)];
+    struct csm_node_id seen[ARRAY_SIZE(rpm_dirs)];
     size_t n_seen = 0;
     for (size_t d = 0; d < ARRAY_SIZE(rpm_dirs); d++) {
-        struct stat st;
-        int r = csm_root_stat(s->root, rpm_dirs[d], true, &st);
-        if (r < 0 || !S_ISDIR(st.st_mode)) {
-            if (r < 0 && !csm_root_absent(r) && !*err) {
+        struct csm_tree_stat st;
+        int r = csm_tree_stat(s->root, rpm_dirs[d], true, &st);
+        if (r < 0 || !S_ISDIR(st.mode)) {
+            if (r < 0 && !csm_tree_absent(r) && !*err) {
                 *err = r;
                 *why = xasprintf("%s: %s", rpm_dirs[d], csm_strerror(r));
             }
@@ -165,18 +164,18 @@ static size_t find_rpmdbs(struct csm_scan *s, struct rpm_found *found, int *err,
         }
         bool dup = false;
         for (size_t k = 0; k < n_seen; k++)
-            dup |= seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
+            dup |= csm_node_id_eq(seen[k], st.id);
         if (dup)
             continue;
-        seen[n_seen++] = st;
+        seen[n_seen++] = st.id;
         static const enum csm_rpmdb_kind kinds[] = { CSM_RPMDB_SQLITE, CSM_RPMDB_NDB, CSM_RPMDB_BDB };
         for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
             _cleanup_free_ char *path = xasprintf("%s/%s", rpm_dirs[d], csm_rpmdb_file(kinds[k]));
-            struct stat fst;
-            r = csm_root_stat(s->root, path, true, &fst);
-            if (r == 0 && S_ISREG(fst.st_mode)) {
-                found[n++] = (struct rpm_found){ xstrdup(rpm_dirs[d]), kinds[k], fst.st_mtim };
-            } else if (r == 0 || (!csm_root_absent(r) && !*err)) {
+            struct csm_tree_stat fst;
+            r = csm_tree_stat(s->root, path, true, &fst);
+            if (r == 0 && S_ISREG(fst.mode)) {
+                found[n++] = (struct rpm_found){ xstrdup(rpm_dirs[d]), kinds[k] };
+            } else if (r == 0 || (!csm_tree_absent(r) && !*err)) {
                 *err = r < 0 ? r : -EMEDIUMTYPE;
                 free(*why);
                 *why = xasprintf("%s: %s", path, csm_strerror(*err));
@@ -187,7 +186,8 @@ static size_t find_rpmdbs(struct csm_scan *s, struct rpm_found *found, int *err,
 }
 
 /* Several databases (a converted system keeps its old one): the one the
- * tree's macros name, else the one written last. */
+ * tree's macros name, else the newest format (sqlite, then ndb, then
+ * Berkeley DB: the order in which the distributions moved). */
 static size_t pick_rpmdb(struct csm_scan *s, const struct rpm_found *found, size_t n)
 {
     _cleanup_free_ char *dbpath = NULL, *backend = NULL;
@@ -200,9 +200,7 @@ static size_t pick_rpmdb(struct csm_scan *s, const struct rpm_found *found, size
                               (found[i].kind == CSM_RPMDB_BDB && streq(backend, "bdb")))
                       ? 4
                       : 0);
-        const struct timespec *a = &found[i].mtime, *b = &found[best].mtime;
-        bool newer = a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
-        if (sc > score || (sc == score && newer)) {
+        if (sc > score) { /* found[] is in that order: the first of a score wins */
             best = i;
             score = sc;
         }
@@ -212,42 +210,16 @@ static size_t pick_rpmdb(struct csm_scan *s, const struct rpm_found *found, size
 
 /* Copies one file of the tree into the private directory; 0, -ENOENT
  * when it is not there, another -errno. */
-static int copy_in(struct csm_scan *s, const char *path, const char *dir, const char *name)
+static int copy_in(struct csm_scan *s, const char *path, struct csm_private_dir *dir, const char *name)
 {
     char *buf;
     size_t len;
-    int r = csm_root_read(s->root, path, CAP_RPMDB, &buf, &len);
+    int r = csm_tree_read(s->root, path, CAP_RPMDB, &buf, &len);
     if (r < 0)
         return r;
-    _cleanup_free_ char *dst = xasprintf("%s/%s", dir, name);
-    int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    r = fd < 0 ? -errno : 0;
-    for (size_t off = 0; r == 0 && off < len;) {
-        ssize_t k = write(fd, buf + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            r = k < 0 ? -errno : -EIO;
-        else
-            off += (size_t)k;
-    }
-    if (fd >= 0 && close(fd) < 0 && r == 0)
-        r = -errno;
+    r = csm_private_write(dir, name, buf, len);
     free(buf);
     return r;
-}
-
-/* The private directory and what librpm left in it (-shm, -wal). */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-            unlinkat(dirfd(d), de->d_name, 0);
-    if (d)
-        closedir(d);
-    rmdir(dir);
 }
 
 static int read_rpm(struct csm_scan *s, struct csm_packages *pk)
@@ -271,11 +243,9 @@ static int read_rpm(struct csm_scan *s, struct csm_packages *pk)
     pk->kind = CSM_PKG_RPM;
     pk->db = xasprintf("%s/%s", f->dir, csm_rpmdb_file(f->kind));
 
-    const char *tmp = getenv("TMPDIR");
-    _cleanup_free_ char *dir = xasprintf("%s/csm-rpm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int r = 0;
-    if (!mkdtemp(dir)) {
-        r = -errno;
+    struct csm_private_dir *dir = NULL;
+    int r = csm_private_dir_new("rpm", &dir);
+    if (r < 0) {
         FACT_FAIL(pk, r, "cannot make a private directory for librpm: %s", csm_strerror(r));
     } else {
         r = copy_in(s, pk->db, dir, csm_rpmdb_file(f->kind));
@@ -283,14 +253,14 @@ static int read_rpm(struct csm_scan *s, struct csm_packages *pk)
             FACT_FAIL(pk, r, "cannot read %s: %s", pk->db, csm_strerror(r));
         /* the last transactions may be only in sqlite's write-ahead log */
         _cleanup_free_ char *wal = xasprintf("%s-wal", pk->db);
-        struct stat st;
-        if (r == 0 && f->kind == CSM_RPMDB_SQLITE && csm_root_stat(s->root, wal, true, &st) == 0 && st.st_size > 0 &&
+        struct csm_tree_stat st;
+        if (r == 0 && f->kind == CSM_RPMDB_SQLITE && csm_tree_stat(s->root, wal, true, &st) == 0 && st.size > 0 &&
             (r = copy_in(s, wal, dir, "rpmdb.sqlite-wal")) < 0)
             FACT_FAIL(pk, r, "cannot read %s: %s", wal, csm_strerror(r));
     }
     if (r == 0) {
         struct csm_rpmdb db;
-        r = csm_rpmdb_read(dir, f->kind, f->dir, &db);
+        r = csm_rpmdb_read(csm_private_dir_path(dir), f->kind, f->dir, &db);
         if (r < 0)
             FACT_FAIL(pk, r, "%s: %s", pk->db, db.why);
         for (size_t i = 0; r == 0 && i < db.n; i++)
@@ -300,7 +270,7 @@ static int read_rpm(struct csm_scan *s, struct csm_packages *pk)
                        plural(db.skipped, "header", "headers"), pk->db, db.skipped_why ? db.skipped_why : "");
         csm_rpmdb_clear(&db);
     }
-    remove_dir(dir);
+    csm_private_dir_free(dir); /* with what librpm made in it (-shm, -wal) */
     for (size_t i = 0; i < n; i++)
         free(found[i].dir);
     return r;

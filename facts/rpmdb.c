@@ -7,7 +7,7 @@
  *   'S' a header librpm refused: its message
  *   'E' the end: a 32-bit status (0, or the errno of a failed open) and a
  *       message */
-#include "rpmdb.h"
+#include "facts/rpmdb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +21,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "root.h"
-#include "rpmndb.h"
-#include "util.h"
-#include "version.h"
+#include "lib/dl.h"
+#include "lib/hostfile.h"
+#include "lib/rpmndb.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #define RPMDB_CHILD_SECONDS 30
 #define RPMDB_CAP_OUTPUT (64 * 1024 * 1024) /* what the child may send */
@@ -351,7 +351,7 @@ int csm_rpmdb_read(const char *dir, enum csm_rpmdb_kind kind, const char *shown,
     char *ndb = NULL;
     size_t ndb_len = 0;
     if (kind == CSM_RPMDB_NDB) {
-        r = csm_file_read(file, RPMDB_CAP_NDB, &ndb, &ndb_len);
+        r = csm_host_file_read(file, RPMDB_CAP_NDB, &ndb, &ndb_len); /* the private copy */
         if (r < 0)
             return fail(db, r, xasprintf("cannot read the copy of %s: %s", csm_rpmdb_file(kind), csm_strerror(r)));
     }

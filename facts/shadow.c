@@ -2,16 +2,13 @@
  * parses and has a root entry. The password hashes are never kept. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
 
 #define SHADOW "/etc/shadow"
 
@@ -20,7 +17,7 @@
 static char *name_of(struct csm_scan *s, const char *file, unsigned long id)
 {
     char *buf, *found = NULL;
-    if (csm_root_read(s->root, file, CSM_CAP_ACCOUNTS, &buf, NULL) < 0)
+    if (csm_tree_read(s->root, file, CSM_CAP_ACCOUNTS, &buf, NULL) < 0)
         return NULL;
     for (char *cur = buf, *line; !found && (line = csm_line_cut(&cur));) {
         char *f[4] = { 0 };
@@ -96,47 +93,50 @@ const struct csm_shadow *csm_facts_shadow(struct csm_scan *s)
     if (s->facts->shadow)
         return s->facts->shadow;
     struct csm_shadow *sh = s->facts->shadow = xcalloc(1, sizeof(*sh));
-    struct stat st;
+    struct csm_tree_stat st;
 
-    int r = csm_root_stat(s->root, SHADOW, false, &st);
+    int r = csm_tree_stat(s->root, SHADOW, false, &st);
     if (r < 0) {
         FACT_FAIL(sh, r, "cannot examine %s: %s", SHADOW, csm_strerror(r));
         return sh;
     }
-    sh->is_symlink = S_ISLNK(st.st_mode);
-    sh->is_regular = S_ISREG(st.st_mode);
-    sh->mode = st.st_mode & 07777;
-    sh->uid = st.st_uid;
-    sh->gid = st.st_gid;
-    sh->owner = name_of(s, "/etc/passwd", st.st_uid);
-    sh->group = name_of(s, "/etc/group", st.st_gid);
+    sh->is_symlink = S_ISLNK(st.mode);
+    sh->is_regular = S_ISREG(st.mode);
+    sh->mode = st.mode & 07777;
+    sh->uid = st.uid;
+    sh->gid = st.gid;
+    sh->owner = name_of(s, "/etc/passwd", st.uid);
+    sh->group = name_of(s, "/etc/group", st.gid);
     if (sh->is_symlink) {
-        csm_root_readlink(s->root, SHADOW, &sh->link_target);
+        csm_tree_readlink(s->root, SHADOW, &sh->link_target);
         return sh;
     }
     if (!sh->is_regular)
         return sh;
 
-    int fd = csm_root_openat(s->root, SHADOW, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        sh->read_err = sh->attr_err = fd;
+    struct csm_file *f;
+    r = csm_tree_open(s->root, SHADOW, CSM_TREE_NOFOLLOW, &f);
+    if (r < 0) {
+        sh->read_err = sh->attr_err = r;
         return sh;
     }
-    int flags = 0;
-    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
-        sh->attr_err = -errno;
+    unsigned flags = 0;
+    r = csm_file_flags(f, &flags);
+    if (r < 0) {
+        sh->attr_err = r;
     } else {
-        sh->immutable = flags & FS_IMMUTABLE_FL;
-        sh->append_only = flags & FS_APPEND_FL;
+        sh->immutable = flags & CSM_FILE_IMMUTABLE;
+        sh->append_only = flags & CSM_FILE_APPEND;
     }
-    struct statvfs vfs;
-    if (csm_scan_live(s) && fstatvfs(fd, &vfs) == 0)
-        sh->readonly_fs = vfs.f_flag & ST_RDONLY;
+    /* Whether it can be changed at all matters only on the running system. */
+    struct csm_tree_statfs vfs;
+    if (csm_scan_live(s) && csm_tree_statfs(s->root, SHADOW, &vfs) == 0)
+        sh->readonly_fs = vfs.readonly;
 
     char *buf;
     size_t len;
-    r = csm_fd_read(fd, CSM_CAP_ACCOUNTS, &buf, &len);
-    close(fd);
+    r = csm_file_read_all(f, CSM_CAP_ACCOUNTS, &buf, &len);
+    csm_file_close(f);
     if (r < 0) {
         sh->read_err = r;
         return sh;

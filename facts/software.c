@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "facts/internal.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 #define MAX_DIR_ENTRIES 4096 /* per directory: a hostile tree may hold millions */
 
@@ -28,7 +28,7 @@ static char *first_file(struct csm_scan *s, const char *const *dirs, size_t n, c
     char **why = NULL;
     for (size_t i = 0; i < n; i++) {
         char *path = xasprintf("%s/%s", dirs[i], name);
-        int r = csm_root_probe(s->root, path, S_IFREG);
+        int r = csm_tree_probe(s->root, path, S_IFREG);
         if (r == 1) {
             strv_free(why);
             return path;
@@ -57,14 +57,14 @@ char *csm_facts_unit_file(struct csm_scan *s, const char *unit, char ***errors)
 static void collect_links(struct csm_scan *s, struct csm_units *u, const char *dir)
 {
     char **subs = NULL;
-    if (csm_fact_unreadable(&u->errors, dir, csm_root_list(s->root, dir, &subs)) || !subs)
+    if (csm_fact_unreadable(&u->errors, dir, csm_tree_list(s->root, dir, &subs)) || !subs)
         return;
     for (size_t i = 0; subs && subs[i] && i < MAX_DIR_ENTRIES; i++) {
         if (!endswith(subs[i], ".wants") && !endswith(subs[i], ".requires"))
             continue;
         _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subs[i]);
         char **names = NULL;
-        if (csm_fact_unreadable(&u->errors, sub, csm_root_list(s->root, sub, &names)) || !names)
+        if (csm_fact_unreadable(&u->errors, sub, csm_tree_list(s->root, sub, &names)) || !names)
             continue;
         for (size_t k = 0; names && names[k] && k < MAX_DIR_ENTRIES; k++) {
             u->links = xrealloc(u->links, (u->n_links + 1) * sizeof(*u->links));
@@ -96,7 +96,7 @@ static void collect_presets(struct csm_scan *s, struct csm_units *u)
     char **names = NULL, **paths = NULL;
     for (size_t d = 0; d < ARRAY_SIZE(preset_dirs); d++) {
         char **list = NULL;
-        if (csm_fact_unreadable(&u->errors, preset_dirs[d], csm_root_list(s->root, preset_dirs[d], &list)) || !list)
+        if (csm_fact_unreadable(&u->errors, preset_dirs[d], csm_tree_list(s->root, preset_dirs[d], &list)) || !list)
             continue;
         for (size_t i = 0; list && list[i] && i < MAX_DIR_ENTRIES; i++)
             if (endswith(list[i], ".preset") && !strv_contains(names, list[i])) {
@@ -114,7 +114,7 @@ static void collect_presets(struct csm_scan *s, struct csm_units *u)
         names[best][0] = '\0';
         char *buf;
         size_t len;
-        int r = csm_root_read_text(s->root, paths[best], CSM_CAP_CONFIG, &buf, &len);
+        int r = csm_tree_read_text(s->root, paths[best], CSM_CAP_CONFIG, &buf, &len);
         if (r < 0) {
             strv_pushf(&u->errors, "%s: %s", paths[best], csm_strerror(r));
             continue;
@@ -170,7 +170,7 @@ static bool masked(struct csm_scan *s, const char *unit, char **source, char ***
     for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", dirs[i], unit);
         _cleanup_free_ char *target = NULL;
-        int r = csm_root_readlink(s->root, path, &target);
+        int r = csm_tree_readlink(s->root, path, &target);
         if (r == 0 && streq(target, "/dev/null")) {
             *source = xasprintf("%s -> /dev/null", path);
             return true;
@@ -186,7 +186,7 @@ static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_st
 {
     _cleanup_free_ char *name = xstrndup(unit, strcspn(unit, "."));
     _cleanup_free_ char *script = xasprintf("/etc/init.d/%s", name);
-    int r = csm_root_probe(s->root, script, S_IFREG);
+    int r = csm_tree_probe(s->root, script, S_IFREG);
     if (r != 1) {
         csm_fact_unreadable(errors, script, r);
         return;
@@ -197,7 +197,7 @@ static void sysv_status(struct csm_scan *s, const char *unit, struct csm_unit_st
         char dir[] = "/etc/rcN.d";
         dir[7] = lvl;
         char **links = NULL;
-        if (csm_fact_unreadable(errors, dir, csm_root_list(s->root, dir, &links)) || !links)
+        if (csm_fact_unreadable(errors, dir, csm_tree_list(s->root, dir, &links)) || !links)
             continue;
         for (size_t i = 0; links && links[i]; i++)
             if (links[i][0] == 'S' && strlen(links[i]) > 3 && streq(links[i] + 3, name)) {
@@ -295,7 +295,7 @@ const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
 
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, SELINUX_CONFIG, CSM_CAP_CONFIG, &buf, &len);
+    int r = csm_tree_read_text(s->root, SELINUX_CONFIG, CSM_CAP_CONFIG, &buf, &len);
     if (r == -ENOENT || r == -ENOTDIR)
         return se;
     if (r < 0) {
@@ -393,8 +393,8 @@ static void ci_read(struct csm_scan *s, struct csm_cloudinit *ci, const char *pa
 {
     char *buf;
     size_t len;
-    int r = csm_root_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
-    if (csm_root_absent(r))
+    int r = csm_tree_read_text(s->root, path, CSM_CAP_CONFIG, &buf, &len);
+    if (csm_tree_absent(r))
         return;
     if (r < 0) {
         strv_pushf(&ci->errors, "%s: %s", path, csm_strerror(r));
@@ -432,7 +432,7 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
     ci->pkg_db = !pk->err;
     ci->pkg = csm_package_find(pk, "cloud-init");
     ci->program = csm_facts_program(s, "cloud-init", &ci->program_errors);
-    int r = csm_root_probe(s->root, "/etc/cloud/cloud.cfg", S_IFREG);
+    int r = csm_tree_probe(s->root, "/etc/cloud/cloud.cfg", S_IFREG);
     if (r == 1)
         ci->config = xstrdup("/etc/cloud/cloud.cfg");
     for (size_t i = 0; i < ARRAY_SIZE(csm_cloudinit_units); i++) {
@@ -440,7 +440,7 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
         if (ci->units[i].error)
             strv_pushf(&ci->errors, "%s: %s", csm_cloudinit_units[i], ci->units[i].error);
     }
-    r = csm_root_probe(s->root, "/etc/cloud/cloud-init.disabled", 0);
+    r = csm_tree_probe(s->root, "/etc/cloud/cloud-init.disabled", 0);
     if (r == 1)
         ci->disabled_file = xstrdup("/etc/cloud/cloud-init.disabled");
     csm_fact_unreadable(&ci->errors, "/etc/cloud/cloud-init.disabled", r);
@@ -448,7 +448,7 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
 
     ci_read(s, ci, "/etc/cloud/cloud.cfg");
     char **names = NULL;
-    r = csm_root_list(s->root, "/etc/cloud/cloud.cfg.d", &names);
+    r = csm_tree_list(s->root, "/etc/cloud/cloud.cfg.d", &names);
     csm_fact_unreadable(&ci->errors, "/etc/cloud/cloud.cfg.d", r);
     if (r == 0)
         for (size_t i = 0; names && names[i] && i < MAX_DIR_ENTRIES; i++)

@@ -16,8 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -191,20 +191,30 @@ const struct csm_space *csm_facts_space(struct csm_scan *s)
         offline(s, sp);
         return sp;
     }
-    int r = csm_live_space("/", &sp->fs[0], NULL, NULL);
-    if (r < 0) {
-        FACT_FAIL(sp, r, "statvfs(/): %s", csm_strerror(r));
-        return sp;
-    }
-    sp->fs[0].mount = xstrdup("/");
-    sp->n = 1;
-    struct csm_fsspace boot = { 0 };
-    bool same = true;
-    if (csm_live_space("/boot", &boot, "/", &same) == 0 && !same) {
-        boot.mount = xstrdup("/boot");
-        sp->fs[sp->n++] = boot;
-    } else {
-        free(boot.source);
+    /* live: the tree's own counters (statvfs of the host directory) */
+    static const char *const mounts[] = { "/", "/boot" };
+    struct csm_node_id root_id = { 0, 0 };
+    for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+        struct csm_tree_stat st;
+        struct csm_tree_statfs v;
+        int r = csm_tree_stat(s->root, mounts[i], true, &st);
+        if (r == 0)
+            r = csm_tree_statfs(s->root, mounts[i], &v);
+        if (i == 0 && r < 0) {
+            FACT_FAIL(sp, r, "statvfs(/): %s", csm_strerror(r));
+            return sp;
+        }
+        if (i == 0)
+            root_id = st.id;
+        else if (r < 0 || st.id.fs == root_id.fs) /* /boot is on / */
+            break;
+        struct csm_fsspace *f = &sp->fs[sp->n++];
+        f->mount = xstrdup(mounts[i]);
+        f->free_bytes = v.blocks_avail * v.block_size;
+        f->total_bytes = v.blocks * v.block_size;
+        f->free_inodes = v.files_free;
+        f->total_inodes = v.files;
+        f->source = xasprintf("statvfs(%s)", mounts[i]);
     }
     return sp;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static int include_tree(void *data, const char *pattern, char ***paths, char ***texts)
 {
@@ -51,8 +51,8 @@ const struct csm_sshd *csm_facts_sshd(struct csm_scan *s)
     static const char *const configs[] = { "/etc/ssh/sshd_config", "/usr/etc/ssh/sshd_config" };
     for (size_t i = 0; i < ARRAY_SIZE(configs) && !sd->config && !sd->err; i++) {
         char *text;
-        int r = csm_root_read_text(s->root, configs[i], CSM_CAP_CONFIG, &text, NULL);
-        if (csm_root_absent(r))
+        int r = csm_tree_read_text(s->root, configs[i], CSM_CAP_CONFIG, &text, NULL);
+        if (csm_tree_absent(r))
             continue;
         if (r < 0) {
             FACT_FAIL(sd, r, "cannot read %s: %s", configs[i], csm_strerror(r));

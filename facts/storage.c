@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 const char *csm_where_name(enum csm_where w)
 {
@@ -148,17 +148,16 @@ static void classify_live(struct csm_volume *v, char **system_disks)
 static void resolve_live(struct csm_volume *v, dev_t mounted_dev)
 {
     const struct csm_fstab_entry *e = v->fstab;
-    struct stat stbuf;
     dev_t dev = mounted_dev;
 
     if (!dev) {
         char *device = e && e->tag ? csm_live_tag_device(e->tag, e->tag_value) : xstrdup(v->source);
-        if (!device || stat(device, &stbuf) < 0 || !S_ISBLK(stbuf.st_mode)) {
+        dev = csm_live_block_device(device);
+        if (!dev) {
             set_why(v, CSM_WHERE_MISSING, "%s does not exist on this system", v->source);
             free(device);
             return;
         }
-        dev = stbuf.st_rdev;
         v->device = device;
     }
     int r = csm_live_extents(dev, &v->ext, &v->n_ext);
@@ -177,7 +176,6 @@ static void resolve_live(struct csm_volume *v, dev_t mounted_dev)
 static dev_t mounted_device(struct libmnt_table *tb, const char *target, const char **source, const char **fstype)
 {
     struct libmnt_fs *fs = tb ? mnt_table_find_target(tb, target, MNT_ITER_BACKWARD) : NULL;
-    struct stat stbuf;
     if (!fs)
         return 0;
     *source = mnt_fs_get_srcpath(fs) ? mnt_fs_get_srcpath(fs) : mnt_fs_get_source(fs);
@@ -185,9 +183,7 @@ static dev_t mounted_device(struct libmnt_table *tb, const char *target, const c
     dev_t dev = mnt_fs_get_devno(fs);
     if (major(dev) != 0)
         return dev;
-    if (*source && stat(*source, &stbuf) == 0 && S_ISBLK(stbuf.st_mode))
-        return stbuf.st_rdev;
-    return 0;
+    return *source ? csm_live_block_device(*source) : 0;
 }
 
 static void storage_live(struct csm_storage *st, const struct csm_fstab *fstab)
@@ -407,8 +403,7 @@ int csm_facts_device_exists(struct csm_scan *s, const char *spec)
     const char *eq = strchr(spec, '=');
     _cleanup_free_ char *tag = eq && !startswith(spec, "/") ? xstrndup(spec, (size_t)(eq - spec)) : NULL;
     _cleanup_free_ char *dev = tag ? csm_live_tag_device(tag, eq + 1) : xstrdup(spec);
-    struct stat sb;
-    return dev && stat(dev, &sb) == 0 && S_ISBLK(sb.st_mode);
+    return csm_live_block_device(dev) != 0;
 }
 
 const struct csm_volume *csm_storage_find(const struct csm_storage *st, const char *mountpoint)

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "facts/internal.h"
+#include "lib/util.h"
 
 static bool word_listed(const char *list, const char *word)
 {
@@ -54,8 +54,8 @@ static void legacy_release(struct csm_scan *s, struct csm_osrel *o, int *first_e
     };
     for (size_t i = 0; i < ARRAY_SIZE(legacy); i++) {
         char *buf;
-        int r = csm_root_read(s->root, legacy[i].path, CSM_CAP_CONFIG, &buf, NULL);
-        if (r < 0 && !csm_root_absent(r) && (!*first_err || csm_root_absent(*first_err)))
+        int r = csm_tree_read(s->root, legacy[i].path, CSM_CAP_CONFIG, &buf, NULL);
+        if (r < 0 && !csm_tree_absent(r) && (!*first_err || csm_tree_absent(*first_err)))
             *first_err = r;
         if (r < 0)
             continue;
@@ -89,13 +89,13 @@ const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
     for (size_t i = 0; i < ARRAY_SIZE(paths) && !o->path; i++) {
         char *buf;
         size_t len;
-        int r = csm_root_read_text(s->root, paths[i], CSM_CAP_CONFIG, &buf, &len);
+        int r = csm_tree_read_text(s->root, paths[i], CSM_CAP_CONFIG, &buf, &len);
         if (r == -EBADMSG) {
             FACT_FAIL(o, r, "%s holds %s", paths[i], csm_strerror(r));
             return o;
         }
         if (r < 0) {
-            if (!first_err || csm_root_absent(first_err))
+            if (!first_err || csm_tree_absent(first_err))
                 first_err = r;
             continue;
         }
@@ -161,11 +161,11 @@ const struct csm_identity *csm_facts_identity(struct csm_scan *s)
     char *buf;
 
     if (csm_scan_live(s)) {
-        char h[256] = "";
-        if (gethostname(h, sizeof(h) - 1) == 0)
+        _cleanup_free_ char *h = csm_live_hostname();
+        if (h)
             id->hostname = clean_hostname(h);
     }
-    int r = id->hostname ? 0 : csm_root_read(s->root, "/etc/hostname", 4096, &buf, NULL);
+    int r = id->hostname ? 0 : csm_tree_read(s->root, "/etc/hostname", 4096, &buf, NULL);
     if (!id->hostname && r == 0) {
         id->hostname = clean_hostname(buf);
         free(buf);
@@ -174,7 +174,7 @@ const struct csm_identity *csm_facts_identity(struct csm_scan *s)
     if (!id->hostname)
         id->hostname = xstrdup("unknown");
 
-    r = csm_root_read(s->root, "/etc/machine-id", 4096, &buf, NULL);
+    r = csm_tree_read(s->root, "/etc/machine-id", 4096, &buf, NULL);
     if (r == 0) {
         char *m = strstrip(buf);
         if (strlen(m) == 32 && strspn(m, "0123456789abcdef") == 32)

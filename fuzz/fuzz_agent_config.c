@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

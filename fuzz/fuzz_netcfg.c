@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "report/rollup.h"
-#include "util.h"
+#include "lib/util.h"
 
 static char dir[] = "/tmp/csm-fuzz-rollup-XXXXXX";
 static char *report;

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "checks/checks.h"
-#include "rules.h"
-#include "util.h"
+#include "policy/rules.h"
+#include "lib/util.h"
 
 static char dir[] = "/tmp/csm-fuzz-rules-XXXXXX";
 static char path[256];

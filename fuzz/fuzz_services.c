@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dracutconf.h"
-#include "lvmconf.h"
-#include "sshdconf.h"
-#include "util.h"
+#include "lib/dracutconf.h"
+#include "lib/lvmconf.h"
+#include "lib/sshdconf.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,9 +13,9 @@
 
 #include "checks/checks.h"
 #include "report/report.h"
-#include "rules.h"
-#include "scan.h"
-#include "util.h"
+#include "policy/rules.h"
+#include "checks/scan.h"
+#include "lib/util.h"
 
 static const char *const files[] = {
     "etc/fstab",           "boot/grub/grub.cfg",    "etc/default/grub",         "boot/grub/grubenv",

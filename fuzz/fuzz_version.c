@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dl.h"
-#include "util.h"
-#include "version.h"
+#include "lib/dl.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

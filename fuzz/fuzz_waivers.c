@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "checks/checks.h"
-#include "waivers.h"
+#include "policy/waivers.h"
 
 static char path[] = "/tmp/csm-fuzz-waivers-XXXXXX";
 static int fd = -1;

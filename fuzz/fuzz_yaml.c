@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "facts/internal.h"
-#include "util.h"
-#include "yaml.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-#include "guest.h"
+#include "image/guest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define PAGE 4096ULL
 #define MAX_RANGES 1024

@@ -6,7 +6,7 @@
  * region. Fetching is bounded by CSM_GUEST_FETCH_BUDGET. */
 #pragma once
 
-#include "image.h"
+#include "image/image.h"
 
 #define CSM_GUEST_FETCH_BUDGET (64ULL << 20)
 /* The start of each partition: where libblkid's probers look (ext at 1 KiB,

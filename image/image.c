@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "internal.h"
-#include "util.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define HEAD_LEN (64 * 1024)
 #define TAIL_LEN 1024

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <sys/types.h>
 
-#include "image.h"
+#include "image/image.h"
 
 /* Where the image's own bytes come from: the file, or a member of a
  * package read as a stream. pread returns the bytes read (short at the

@@ -12,9 +12,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "internal.h"
-#include "util.h"
+#include "lib/dl.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define MAX_RESTARTS 8
 #define MAX_MEMBERS 1024

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define L1E_OFFSET_MASK 0x00fffffffffffe00ULL
 #define L1E_RESERVED 0x7f000000000001ffULL

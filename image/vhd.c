@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
-#include "util.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define VHD_FIXED 2
 #define VHD_DYNAMIC 3

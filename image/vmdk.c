@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "util.h"
+#include "image/internal.h"
+#include "lib/util.h"
 
 #define GD_AT_END 0xffffffffffffffffULL
 #define FLAG_NEWLINE_TEST (1U << 0)

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dl.h"
-#include "exitcodes.h"
-#include "report.h"
-#include "root.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/dl.h"
+#include "tool/exitcodes.h"
+#include "report/report.h"
+#include "lib/sign.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 #define REPORT_CAP (64 * 1024 * 1024)
 
@@ -35,7 +35,7 @@ static cJSON *load_report(const char *path, size_t cap, char **why)
 {
     char *text = NULL;
     size_t len = 0;
-    int r = csm_file_read(path, cap, &text, &len);
+    int r = csm_host_file_read(path, cap, &text, &len);
     if (r == -EFBIG) {
         *why = xasprintf("%s: cannot read: larger than the size limit (%zu MiB)", path, cap >> 20);
         return NULL;

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report/report.h"
 #include "checks/checks.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/sign.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 static const char style[] =
     ":root{--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--inc:#8250df;--info:#0969da;--muted:#57606a;--line:#d0d7de;"

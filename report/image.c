@@ -4,8 +4,8 @@
 
 #include "facts/facts.h"
 #include "image/image.h"
-#include "report.h"
-#include "util.h"
+#include "report/report.h"
+#include "lib/util.h"
 
 static char *dup_or_null(const char *s)
 {

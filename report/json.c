@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report/report.h"
 #include "checks/checks.h"
-#include "digest.h"
-#include "sign.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/digest.h"
+#include "lib/sign.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 static cJSON *str_or_null(const char *s)
 {

@@ -1,4 +1,4 @@
-#include "report.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 
 #include "checks/checks.h"
 #include "facts/facts.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 static const struct csm_renderer renderers[] = {
     { "text", ".txt", csm_report_write_text },
@@ -235,7 +235,7 @@ static void fix_strv(char **v)
 /* Every text of the report is UTF-8 whatever the scanned system holds (a
  * label, a file name, a line of fstab): what is not is replaced, byte by
  * byte, by U+FFFD. Rule and waiver files are refused instead when they
- * are not UTF-8 (src/rules.c, src/waivers.c). */
+ * are not UTF-8 (policy/rules.c, policy/waivers.c). */
 static void fix_utf8(struct csm_report *rep)
 {
 #define FIX(x) ((x) = csm_utf8_fix(x))

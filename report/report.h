@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "result.h"
-#include "scan.h"
+#include "checks/result.h"
+#include "checks/scan.h"
 
 #define CSM_SCHEMA_VERSION "1.2.0"
 

@@ -3,7 +3,7 @@
  * Ansible collection fetches them) or by the report file's name; each
  * report is verified as `verify` does (report/archive.c), reduced to a
  * record of a few hundred bytes and freed before the next one is read. */
-#include "rollup.h"
+#include "report/rollup.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "root.h"
-#include "util.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 /* A report is tens of KiB; a few MiB is a report with a pathological
  * amount of evidence. Past this it is not read: parsing is what costs the
@@ -415,7 +415,7 @@ static void missing_why(struct csm_rollup_host *h, const char *dir)
 {
     _cleanup_free_ char *path = xasprintf("%s/precheck.error", dir), *text = NULL;
     size_t len;
-    if (csm_file_read(path, 64 * 1024, &text, &len) < 0 || csm_utf8_invalid(text, len) != SIZE_MAX) {
+    if (csm_host_file_read(path, 64 * 1024, &text, &len) < 0 || csm_utf8_invalid(text, len) != SIZE_MAX) {
         flag(h, CSM_FLAG_MISSING, "no report in %s", dir);
         return;
     }
@@ -506,7 +506,7 @@ static int read_expected(struct csm_rollup *ru, const char *path, char **why)
 {
     char *text = NULL;
     size_t len = 0;
-    int r = csm_file_read(path, ROLLUP_EXPECT_CAP, &text, &len);
+    int r = csm_host_file_read(path, ROLLUP_EXPECT_CAP, &text, &len);
     if (r < 0) {
         *why = xasprintf("--expect-hosts %s: %s", path, csm_strerror(r));
         return r;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "report.h"
+#include "report/report.h"
 
 #define CSM_ROLLUP_SCHEMA_VERSION "1.0.0"
 

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report/report.h"
 #include "checks/checks.h"
-#include "util.h"
-#include "waivers.h"
+#include "lib/util.h"
+#include "policy/waivers.h"
 
 #define RED "\033[1;31m"
 #define YELLOW "\033[1;33m"

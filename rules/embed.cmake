@@ -1,5 +1,5 @@
 # Writes RULE_FILES (relative to RULES_DIR) into OUT as a C table {path, bytes}.
-set(body "/* Generated from rules/ at build time; do not edit. */\n#include \"rules.h\"\n\n")
+set(body "/* Generated from rules/ at build time; do not edit. */\n#include \"policy/rules.h\"\n\n")
 set(table "const struct csm_rules_file csm_rules_builtin[] = {\n")
 set(i 0)
 foreach(f IN LISTS RULE_FILES)

@@ -35,6 +35,7 @@ not_ok() {
 }
 # Every test script ends with `done_testing`.
 done_testing() {
+    golden_done
     if [ "$failures" -ne 0 ]; then
         printf '%d assertion(s) failed\n' "$failures" >&2
         exit 1
@@ -108,6 +109,63 @@ scan() {
         not_ok "scan $name produced no JSON (rc=$rc): $err"
     fi
     J="$T/$name.json"
+    # A scan of the running machine (no --root or --image, or --root /)
+    # reports the host: it has no golden report.
+    local a prev="" fixture=no
+    for a in "$@"; do
+        case $prev in --root | -r) [ "$a" = / ] || fixture=yes ;; --image | -i) fixture=yes ;; esac
+        prev=$a
+    done
+    [ $fixture = no ] || golden "$name" "$J"
+}
+
+# ---- golden reports ----
+# Every report a test writes with `scan` (of a fixture, not of this machine)
+# is compared, normalised, with the one recorded in
+# tests/golden/<test>/<name>.json (tests/golden.py): what the tool reports
+# changes only on purpose. CSM_GOLDEN_UPDATE=1 records them anew. A test
+# adds FROM=TO pairs to GOLDEN_SUBST for what its fixture takes from
+# outside (a kernel version the mirror decides); a live scan in a test's
+# namespace sets GOLDEN_HOST to the host's name and GOLDEN_IGNORE to the
+# checks that read the host itself (or GOLDEN_ONLY to those its fixture
+# decides). A test calls golden NAME FILE itself for a report it does not
+# write with scan.
+GOLDEN_TEST=$(basename "$0" .sh)
+GOLDEN_SUBST=()
+GOLDEN_IGNORE=()
+GOLDEN_ONLY=()
+GOLDEN_HOST=
+declare -A golden_count=()
+golden() { # NAME FILE
+    local name=$1 file=$2 n s args=()
+    n=$((${golden_count[$name]:-0} + 1))
+    golden_count[$name]=$n
+    [ "$n" -eq 1 ] || name="$name~$n"
+    for s in "${GOLDEN_SUBST[@]}"; do args+=(--subst "$s"); done
+    for s in "${GOLDEN_IGNORE[@]}"; do args+=(--ignore "$s"); done
+    for s in "${GOLDEN_ONLY[@]}"; do args+=(--only "$s"); done
+    [ -z "$GOLDEN_HOST" ] || args+=(--host "$GOLDEN_HOST")
+    local g="$CSM_SRC/tests/golden/$GOLDEN_TEST/$name.json"
+    printf '%s.json\n' "$name" >>"$T/.golden-seen"
+    local mode=check
+    [ "${CSM_GOLDEN_UPDATE:-}" = 1 ] && mode=update
+    if T=$T CSM_FIXTURE_CACHE=${CSM_FIXTURE_CACHE:-$CSM_BUILD/fixtures} \
+        "$PYTHON" "$CSM_SRC/tests/golden.py" "$mode" "$g" "$file" "${args[@]}" 2>"$T/.golden.err"; then
+        [ $mode = update ] || ok "$name: as its golden report"
+    else
+        cat "$T/.golden.err" >&2
+        not_ok "$name: differs from tests/golden/$GOLDEN_TEST/$name.json (CSM_GOLDEN_UPDATE=1 records it anew)"
+    fi
+}
+# At the end of a test that ran through: a recording removes the golden
+# reports of this test that no scan wrote (a scan renamed or gone).
+golden_done() {
+    local dir=$CSM_SRC/tests/golden/$GOLDEN_TEST f
+    [ "${CSM_GOLDEN_UPDATE:-}" = 1 ] && [ "$failures" -eq 0 ] && [ -d "$dir" ] || return 0
+    for f in "$dir"/*.json; do
+        grep -qxF "$(basename "$f")" "$T/.golden-seen" 2>/dev/null || rm -f "$f"
+    done
+    rmdir "$dir" 2>/dev/null || true
 }
 
 # jq -r on the last scan ($J) or a given file.
@@ -123,6 +181,28 @@ assert_exit() { assert_eq "$1" "$rc" "${2:-exit code}"; }
 
 # ---- fixtures ----
 
+# Fixtures are the same bytes on every run, so that a golden report may
+# quote what follows from them (a compressed size, an offset): libext2fs
+# takes its clock from E2FSPROGS_FAKE_TIME, mke2fs its directory hash seed
+# from -E, mkdisk the disk identifiers sfdisk would make up; a loop device's
+# name is the test's LOOP (loop_attach).
+export E2FSPROGS_FAKE_TIME=1700000000
+mke2fs() { command mke2fs -E hash_seed=6d6b6532-6673-4d00-8000-000000000001 "$@"; }
+# tar writes times and owners into the archive; these do not.
+tar() {
+    case $1 in
+    -*c* | c*) command tar --mtime=@1700000000 --owner=0 --group=0 --numeric-owner "$@" ;;
+    *) command tar "$@" ;;
+    esac
+}
+
+# N bytes of noise, the same on every run (a golden report may quote them).
+# Usage: random_bytes N [SEED] >FILE
+random_bytes() {
+    "$PYTHON" -c 'import random, sys; random.seed(int(sys.argv[2])); sys.stdout.buffer.write(random.randbytes(int(sys.argv[1])))' \
+        "$1" "${2:-1}"
+}
+
 # A loop device over FILE (losetup options before it), in $LOOP; detached at
 # the end. It is also set to detach by itself once nothing holds it (the
 # kernel's autoclear), and this shell holds it: a test killed with SIGKILL,
@@ -131,6 +211,8 @@ assert_exit() { assert_eq "$1" "$rc" "${2:-exit code}"; }
 loop_attach() {
     LOOP=$(losetup -f --show "$@") || return 1
     on_exit "losetup -d $LOOP"
+    # Which device is free is the machine's choice: reports name it by order.
+    GOLDEN_SUBST+=("$LOOP=<loop$((${#GOLDEN_SUBST[@]} + 1))>")
     local fd
     exec {fd}<"$LOOP"
     "$PYTHON" - "$LOOP" <<'PY' || true
@@ -272,7 +354,7 @@ mkfs_img() {
     case $type in
     ext4) mke2fs -q -F -t ext4 -U "$uuid" ${label:+-L "$label"} "$img" >/dev/null ;;
     swap) mkswap -U "$uuid" ${label:+-L "$label"} "$img" >/dev/null 2>&1 ;;
-    vfat) mkfs.vfat -i "${uuid//-/}" ${label:+-n "$label"} "$img" >/dev/null ;;
+    vfat) mkfs.vfat --invariant -i "${uuid//-/}" ${label:+-n "$label"} "$img" >/dev/null ;;
     *) echo "mkfs_img: unknown type $type" >&2; return 1 ;;
     esac
 }
@@ -282,9 +364,26 @@ put_fs() { dd if="$2" of="$1" bs=512 seek="$3" conv=notrunc,sparse status=none; 
 
 # A sparse disk image labelled by sfdisk. Usage: mkdisk IMG SIZE_MIB SCRIPT
 # where SCRIPT is sfdisk input, e.g. "label: dos\n,40M,L\n,8M,S\n".
+# Its identifiers (sfdisk makes them up) follow from the file's name.
 mkdisk() {
     truncate -s "${2}M" "$1"
     printf "$3" | sfdisk -q "$1" >/dev/null
+    disk_ids "$1"
+}
+
+# Sets the identifiers of a partitioned disk from its file name: the MBR's
+# disk id, or the GPT's disk and partition GUIDs. Usage: disk_ids IMG
+disk_ids() {
+    local h n
+    h=$(basename "$1" | md5sum | cut -c1-32)
+    if sfdisk -q --dump "$1" 2>/dev/null | grep -q '^label: gpt'; then
+        sfdisk -q --disk-id "$1" "${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-${h:20:12}" >/dev/null
+        for n in $(sfdisk -q --dump "$1" | sed -n 's|^[^ ]*[^0-9]\([0-9][0-9]*\) : .*|\1|p'); do
+            sfdisk -q --part-uuid "$1" "$n" "${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-$(printf '%012x' "$n")" >/dev/null
+        done
+    else
+        sfdisk -q --disk-id "$1" "0x${h:0:8}" >/dev/null 2>&1 || true
+    fi
 }
 
 ROOT_UUID=0f1e2d3c-4b5a-4697-8877-665544332211
@@ -422,7 +521,7 @@ mkinitramfs_fixture() {
         local early="$T/.early"
         rm -rf "$early"
         mkdir -p "$early/kernel/x86/microcode"
-        head -c 20000 /dev/urandom >"$early/kernel/x86/microcode/GenuineIntel.bin"
+        random_bytes 20000 >"$early/kernel/x86/microcode/GenuineIntel.bin"
         (cd "$early" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
         zstd -q -c "$cpio" >>"$out"
         ;;

@@ -107,6 +107,7 @@ assert_exit 1 "a changed signed report, digest recomputed"
 assert_contains "$out" "BAD SIGNATURE" "the signature no longer matches"
 # ... nor re-sign with the key: only with another, which --key refuses.
 "$CSM" --root "$R" --disk "$T/disk.img" --sign "$T/other.pem" -o "$T/other.json" >/dev/null || true
+golden other "$T/other.json"
 run_csm verify "$T/other.json"
 assert_exit 0 "another key's report is valid for that key"
 run_csm verify --key "$T/key.pub" "$T/other.json"

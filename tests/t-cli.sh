@@ -75,6 +75,7 @@ assert_exit 4 "--disk given a directory"
 run_csm --root "$R" --disk "$T/disk.img" -o "$T/r.json" -o "$T/r.txt" --format json
 assert_exit 0
 validate_json "$T/r.json"
+golden r "$T/r.json"
 assert_eq ready "$(jq -r .verdict "$T/r.json")" "the JSON file"
 assert_contains "$(cat "$T/r.txt")" "READY" "the text file"
 assert_eq "$(jq -r .verdict <<<"$out")" "$(jq -r .verdict "$T/r.json")" "stdout and file agree"

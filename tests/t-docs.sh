@@ -52,8 +52,10 @@ openssl genpkey -algorithm ed25519 -out "$W/report.key" 2>/dev/null
 openssl pkey -in "$W/report.key" -pubout -out "$W/report.pub"
 fstab "$R" "/dev/sda1 / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
 "$CSM" --root "$R" --disk "$DISK" -o "$W/before.json" -o "$W/old.json" >/dev/null || true
+golden before "$W/before.json"
 fstab "$R" "UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1" "UUID=$SWAP_UUID none swap sw 0 0"
 "$CSM" --root "$R" --disk "$DISK" -o "$W/after.json" -o "$W/new.json" -o "$W/report.json" >/dev/null
+golden after "$W/after.json"
 # A wave as the Ansible collection fetches it: wave/<host>/precheck.json and .html, wave/hosts.txt.
 mkdir -p "$W/wave/web-01" "$W/wave/db-01"
 "$CSM" --root "$R" --disk "$DISK" --host-label web-01 -o "$W/wave/web-01/precheck.json" \

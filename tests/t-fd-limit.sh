@@ -71,6 +71,7 @@ if ! linked_in && [ "$(id -u)" -eq 0 ] && [ -n "$lib" ] && unshare -m true 2>/de
     rc=$?
     set -e
     assert_exit 4 "libarchive missing"
+    golden nolib "$T/nolib.out"
     assert_contains "$(cat "$T/nolib.err")" "libarchive.so.13 cannot be loaded" "libarchive is named"
     assert_eq error "$(q '.results[] | select(.id=="drivers.virtio-initramfs") | .status' "$T/nolib.out")" \
         "the initramfs check says it could not read"

@@ -105,7 +105,7 @@ assert_status fstab.other-disks pass no-fstab
 assert_status fstab.device-names pass no-fstab
 
 # Broken files: binary, unparseable lines, unreadable.
-head -c 2000 /dev/urandom >"$R/etc/fstab"
+random_bytes 2000 >"$R/etc/fstab"
 printf '\0' >>"$R/etc/fstab"
 scan binary --root "$R" --disk "$T/disk.img"
 assert_status fstab.other-disks error
@@ -123,6 +123,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     rc=$?
     set -e
     J=$T/unreadable.json
+    golden unreadable "$J"
     assert_status fstab.other-disks error
     assert_contains "$(q "$od | .reason")" "Permission denied" "unreadable fstab is an error, not a pass"
     assert_status accounts.shadow error

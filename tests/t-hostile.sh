@@ -55,7 +55,7 @@ assert_eq "$(q '[.results[] | .id + "=" + .status] | join(" ")' "$T/hostile.json
 truncate -s 100M "$R/big"
 rm "$R/etc/fstab"
 ln -s /big "$R/etc/fstab"
-head -c 4096 /dev/urandom >"$R/etc/shadow.bin"
+random_bytes 4096 >"$R/etc/shadow.bin"
 rm "$R/etc/shadow" && ln -s shadow.bin "$R/etc/shadow"
 start=$(date +%s%N)
 scan big --root "$R"

@@ -9,6 +9,8 @@ R=$T/root
 
 render() { # name: writes $T/name.html via -o, and the browser's DOM to $T/name.dom
     run_csm --root "$R" --disk "$T/disk.img" -o "$T/$1.html" --format json "${@:2}"
+    printf '%s\n' "$out" >"$T/$1.json"
+    golden "$1" "$T/$1.json"
     chrome --dump-dom --virtual-time-budget=2000 "file://$T/$1.html" >"$T/$1.dom"
 }
 
@@ -109,6 +111,7 @@ sed -i '/^Package: rsync$/,/^$/d' "$R/var/lib/dpkg/status"
 run_csm --root "$R" --disk "$T/disk.img" --host-label web-01 -o "$T/glance.html" -o "$T/glance.json"
 assert_exit 2 "the glance report is blocked"
 validate_json "$T/glance.json"
+golden glance "$T/glance.json"
 touch "$R/usr/bin/rsync"
 chmod 0755 "$R/usr/bin/rsync"
 mv "$T/status.saved" "$R/var/lib/dpkg/status"

@@ -32,7 +32,7 @@ assert_match "(runcated|corrupt)" "$(reason)" "truncated: says it is truncated o
 assert_exit 3
 
 # Garbage, and an empty file.
-head -c 65536 /dev/urandom >"$IR"
+random_bytes 65536 >"$IR"
 scan garbage --root "$T/r"
 assert_status drivers.virtio-initramfs error
 assert_contains "$(reason)" "cannot be read as a cpio archive" "garbage: clear error"
@@ -67,6 +67,7 @@ rss=$("${timer[@]}" "$CSM" --no-site-rules --root "$T/r" -f json 2>&1 >"$T/bomb-
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 J=$T/bomb-many.json
+golden bomb-many "$J"
 assert_status drivers.virtio-initramfs error
 assert_contains "$(reason)" "decompression bomb" "many members: bomb reported"
 [ "$ms" -lt 30000 ] && ok "many members: ended in ${ms} ms" || not_ok "many members took ${ms} ms"
@@ -88,6 +89,7 @@ rss=$("${timer[@]}" "$CSM" --no-site-rules --root "$T/r" -f json 2>&1 >"$T/nameb
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 J=$T/namebomb.json
+golden namebomb "$J"
 assert_status drivers.virtio-initramfs error
 assert_contains "$(reason)" "a name longer than PATH_MAX" "huge member name: refused"
 [ "$ms" -lt 10000 ] && ok "huge member name: ended in ${ms} ms" || not_ok "huge member name took ${ms} ms"

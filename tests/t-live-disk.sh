@@ -30,7 +30,7 @@ mount "${LOOP}p1" "$M/boot"
 mktree "$M"
 fstab "$M" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$BOOT_UUID /boot ext4 defaults 0 2" "UUID=$SWAP_UUID none swap sw 0 0" "/dev/sdc1 /data ext4 defaults 0 2" "/dev/sr0 /media/cdrom0 udf,iso9660 user,noauto 0 0"
 grubcfg "$M" "UUID=$ROOT_UUID"
-# The binary, what it links, and what it opens on first use (src/dl.c).
+# The binary, what it links, and what it opens on first use (lib/dl.c).
 lazy=\$(ldconfig -p | awk '/(libarchive\.so\.13|libkmod\.so\.2|libcrypto\.so\.3) / && /x86-64/ {print \$NF}')
 for f in "$CSM" \$(ldd "$CSM" \$lazy | grep -oE '/[^ :]+') \$lazy; do
     mkdir -p "$M\$(dirname "\$f")"
@@ -45,6 +45,12 @@ CSM_TEST_DIR=$T unshare -m --propagation private bash "$T/inner.sh"
 J=$T/live.json
 [ -s "$J" ] || { not_ok "no report from the chroot"; done_testing; }
 validate_json "$J"
+# The scan is of the fixture's disk and tree, but the host's name, firmware
+# and kernel are still the host's.
+GOLDEN_HOST=$(hostname)
+GOLDEN_SUBST+=("$(uname -r)=<uname-r>")
+GOLDEN_IGNORE=(boot.efi system.selinux)
+golden live "$J"
 dev=${LOOP#/dev/}
 assert_eq live "$(q .target.mode)" "live mode"
 assert_eq "$LOOP" "$(q .plan.system_disk.path)" "the system disk is the loop device"

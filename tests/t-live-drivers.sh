@@ -28,6 +28,10 @@ live_scan() { # NAME FX
     fi
     validate_json "$T/$name.json"
     J="$T/$name.json"
+    # The drivers of the running kernel are the fixture's; the rest is the host.
+    GOLDEN_ONLY=(drivers.virtio-kernel drivers.virtio-initramfs)
+    GOLDEN_SUBST=("$ver=<uname-r>")
+    golden "$name" "$J"
 }
 
 fixture() { # DIR

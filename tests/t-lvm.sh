@@ -24,7 +24,7 @@ mkfs_img "$T/boot.fs" ext4 16 "$BOOT_UUID"
 put_fs "$T/disk.img" "$T/boot.fs" 2048
 loop_range "$T/disk.img" $(((2048 + 16 * 2048) * 512)) $((100 * 1024 * 1024))
 PV1=$LOOP
-lvm_do pvcreate "$PV1" || skip_test "pvcreate does not work here"
+lvm_do pvcreate --norestorefile --uuid CsmPv1-0000-0000-0000-0000-0000-000001 "$PV1" || skip_test "pvcreate does not work here"
 lvm_do vgcreate vg-sys "$PV1"
 lvm_do lvcreate -an -Zn -L 40M -n root vg-sys
 lvm_do lvcreate -an -Zn -L 8M -n swap vg-sys
@@ -50,7 +50,7 @@ assert_status boot.resume pass ok
 truncate -s 64M "$T/other.img"
 loop_range "$T/other.img" 0 $((64 * 1024 * 1024))
 PV2=$LOOP
-lvm_do pvcreate "$PV2"
+lvm_do pvcreate --norestorefile --uuid CsmPv2-0000-0000-0000-0000-0000-000002 "$PV2"
 lvm_do vgextend vg-sys "$PV2"
 lvm_do lvextend -L +40M vg-sys/root "$PV2"
 fstab "$R" "/dev/mapper/vg--sys-root / ext4 defaults 0 1" "UUID=$BOOT_UUID /boot ext4 defaults 0 2"

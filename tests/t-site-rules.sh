@@ -33,9 +33,11 @@ assert_eq info "$(severity disk.partition-table --no-site-rules --rules "$T/othe
 readytree "$T/r"
 with_site "$CSM" --root "$T/r" --format json >"$T/site.json" || true
 validate_json "$T/site.json"
+golden site "$T/site.json"
 assert_contains "$(jq -r '.ruleset.files[]' "$T/site.json")" "/etc/csm-precheck/rules.d/10-site.rules" \
     "the report records the site's rule file"
 with_site "$CSM" --no-site-rules --root "$T/r" --format json >"$T/nosite.json" || true
+golden nosite "$T/nosite.json"
 assert_not_contains "$(jq -r '.ruleset.files[]' "$T/nosite.json")" "rules.d" "--no-site-rules: no site file in the report"
 
 printf '[disk.partition-table]\nseverity = fatal\n' >"$site/90-bad.rules"

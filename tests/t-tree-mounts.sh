@@ -39,6 +39,7 @@ for mode in openat2 walk; do
     J=$T/$mode.json
     [ -s "$J" ] || { not_ok "$mode: no report"; continue; }
     validate_json "$J"
+    golden "$mode" "$J"
     for f in "$J" "$T/$mode.html" "$T/$mode.txt"; do
         assert_not_contains "$(cat "$f")" "$secret" "$mode: the host's name is not in $(basename "$f")"
     done

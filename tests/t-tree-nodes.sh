@@ -29,6 +29,7 @@ for mode in openat2 walk; do
     set -e
     J=$T/$mode.json
     validate_json "$J"
+    golden "$mode" "$J"
     # Every open of a node's name is an O_PATH look, none a read.
     opened=$(grep -E '"[^"]*(fstab|cloud\.cfg|hostname|machine-id|nst0)"' "$T/trace-$mode" | grep -v O_PATH || true)
     assert_eq "" "$opened" "$mode: no device node is opened"

@@ -12,6 +12,7 @@ as_nobody() { # NAME: scans $R as nobody into $T/NAME.json
     set -e
     J=$T/$1.json
     validate_json "$J"
+    golden "$1" "$J"
 }
 reason() { q ".results[] | select(.id==\"$1\") | .reason // \"\""; }
 

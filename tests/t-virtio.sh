@@ -124,7 +124,7 @@ assert_contains "$(cmds drivers.initramfs-tooling)" "depmod -a 6.1.0-13-amd64" "
 
 # modules.dep.bin that libkmod cannot decode: error with the reason, no crash.
 mktree "$T/badidx"
-head -c 4096 /dev/urandom >"$T/badidx/lib/modules/6.1.0-13-amd64/modules.dep.bin"
+random_bytes 4096 >"$T/badidx/lib/modules/6.1.0-13-amd64/modules.dep.bin"
 scan badidx --root "$T/badidx"
 assert_status drivers.virtio-kernel error
 assert_contains "$(q '.results[] | select(.id == "drivers.virtio-kernel") | .reason')" "modules.dep.bin: libkmod" "reason names the index"

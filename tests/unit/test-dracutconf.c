@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dracutconf.h"
-#include "kv.h"
-#include "root.h"
-#include "util.h"
+#include "lib/dracutconf.h"
+#include "lib/kv.h"
+#include "tree/tree.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 static const char dist[] = "# RHEL's 01-dist.conf\n"
                            "hostonly=\"yes\"\n"
@@ -36,7 +37,7 @@ static char *bash_value(const char *dir, const char *var)
         return NULL;
     _cleanup_free_ char *path = xasprintf("%s/out", dir);
     char *buf = NULL;
-    csm_file_read(path, 4096, &buf, NULL);
+    csm_host_file_read(path, 4096, &buf, NULL);
     return buf;
 }
 

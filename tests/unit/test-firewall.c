@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "firewall.h"
-#include "util.h"
+#include "lib/firewall.h"
+#include "lib/util.h"
 
 static const char *verdict(enum csm_fw_verdict v)
 {

@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "facts/facts.h"
-#include "util.h"
+#include "lib/util.h"
 
 
 /* One newc member: header, name, padding to 4, data, padding to 4. */
@@ -56,7 +56,7 @@ int main(void)
 
     struct csm_scan_options opts = { .root = dir };
     struct csm_scan s = { .mode = CSM_MODE_ROOT, .opts = &opts };
-    CHECK(csm_root_open(dir, &s.root) == 0);
+    CHECK(csm_tree_open_dir(dir, &s.root) == 0);
     s.facts = csm_facts_new();
 
     const struct csm_kernels *ks = csm_facts_kernels(&s);
@@ -84,7 +84,7 @@ int main(void)
     CHECK(ir->segments && streq(ir->segments[0], "cpio"));
 
     csm_facts_free(s.facts);
-    csm_root_free(s.root);
+    csm_tree_free(s.root);
     snprintf(path, sizeof(path), "rm -rf '%s'", dir);
     if (system(path) != 0)
         failures++;

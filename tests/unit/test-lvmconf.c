@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "lvmconf.h"
-#include "root.h"
-#include "util.h"
+#include "lib/lvmconf.h"
+#include "tree/tree.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 static const char conf[] = "# This is an example configuration file for the LVM2 system.\n"
                            "config {\n\tchecks = 1\n\tabort_on_errors = 0\n}\n"
@@ -113,7 +114,7 @@ int main(void)
             if (system(cmd) == 0) {
                 _cleanup_free_ char *out = xasprintf("%s/out", dir);
                 char *text = NULL;
-                csm_file_read(out, 4096, &text, NULL);
+                csm_host_file_read(out, 4096, &text, NULL);
                 CHECK_MSG(text && strstr(text, "filter=[\"a|^/dev/sd.*|\",\"r|.*|\"]") &&
                               strstr(text, "use_devicesfile=1"),
                           "lvmconfig reads the same values (%s)", text ? text : "");

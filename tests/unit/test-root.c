@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "root.h"
-#include "util.h"
+#include "tree/backend.h"
+#include "tree/tree.h"
+#include "lib/util.h"
 
 static char tree[] = "/tmp/csm-root-XXXXXX";
 
@@ -49,14 +50,14 @@ static void mkdir_(const char *rel)
 }
 
 /* Reads path inside the tree; "" when it cannot. */
-static char *read_in(struct csm_root *r, const char *path, int *err)
+static char *read_in(struct csm_tree *r, const char *path, int *err)
 {
     char *buf = NULL;
-    *err = csm_root_read(r, path, 4096, &buf, NULL);
+    *err = csm_tree_read(r, path, 4096, &buf, NULL);
     return buf ? buf : xstrdup("");
 }
 
-static void expect_content(struct csm_root *r, const char *mode, const char *path, const char *want)
+static void expect_content(struct csm_tree *r, const char *mode, const char *path, const char *want)
 {
     int err;
     char *got = read_in(r, path, &err);
@@ -65,7 +66,7 @@ static void expect_content(struct csm_root *r, const char *mode, const char *pat
     free(got);
 }
 
-static void expect_error(struct csm_root *r, const char *mode, const char *path, int want)
+static void expect_error(struct csm_tree *r, const char *mode, const char *path, int want)
 {
     int err;
     free(read_in(r, path, &err));
@@ -74,8 +75,8 @@ static void expect_error(struct csm_root *r, const char *mode, const char *path,
 
 static void run(const char *mode)
 {
-    struct csm_root *r;
-    if (csm_root_open(tree, &r) < 0) {
+    struct csm_tree *r;
+    if (csm_tree_open_dir(tree, &r) < 0) {
         perror(tree);
         exit(1);
     }
@@ -94,21 +95,78 @@ static void run(const char *mode)
     expect_error(r, mode, "/etc", -EISDIR);
     expect_error(r, mode, "/big", -EFBIG);
 
-    struct stat st;
-    CHECK_MSG(csm_root_stat(r, "/abs", false, &st) == 0 && S_ISLNK(st.st_mode), "%s: lstat sees the link", mode);
-    CHECK_MSG(csm_root_stat(r, "/abs", true, &st) == 0 && S_ISDIR(st.st_mode), "%s: stat follows it inside", mode);
+    struct csm_tree_stat st, st2;
+    CHECK_MSG(csm_tree_stat(r, "/abs", false, &st) == 0 && S_ISLNK(st.mode), "%s: lstat sees the link", mode);
+    CHECK_MSG(csm_tree_stat(r, "/abs", true, &st) == 0 && S_ISDIR(st.mode), "%s: stat follows it inside", mode);
+    CHECK_MSG(csm_tree_stat(r, "/etc", true, &st2) == 0 && csm_node_id_eq(st.id, st2.id),
+              "%s: a link and its target are one node", mode);
+    CHECK_MSG(csm_tree_stat(r, "/usr", true, &st2) == 0 && !csm_node_id_eq(st.id, st2.id),
+              "%s: two directories are two nodes", mode);
     char *target = NULL;
-    CHECK_MSG(csm_root_readlink(r, "/abs", &target) == 0 && streq(target, "/etc"), "%s: readlink", mode);
+    CHECK_MSG(csm_tree_readlink(r, "/abs", &target) == 0 && streq(target, "/etc"), "%s: readlink", mode);
     free(target);
-    int fd = csm_root_openat(r, "/etc/passwd-link", O_RDONLY | O_NOFOLLOW);
-    CHECK_MSG(fd == -ELOOP, "%s: O_NOFOLLOW refuses a final link (%d)", mode, fd);
-    if (fd >= 0)
-        close(fd);
+    struct csm_file *f = NULL;
+    int e = csm_tree_open(r, "/etc/passwd-link", CSM_TREE_NOFOLLOW, &f);
+    CHECK_MSG(e == -ELOOP, "%s: CSM_TREE_NOFOLLOW refuses a final link (%d)", mode, e);
+    if (e == 0)
+        csm_file_close(f);
+    e = csm_tree_open(r, "/etc/os-release", 0, &f);
+    char buf[8] = "";
+    CHECK_MSG(e == 0 && csm_file_pread(f, buf, 2, 3) == 2 && memcmp(buf, "tr", 2) == 0, "%s: pread at an offset",
+              mode);
+    if (e == 0)
+        csm_file_close(f);
+    struct csm_tree_statfs sf;
+    CHECK_MSG(csm_tree_statfs(r, "/etc", &sf) == 0 && sf.blocks > 0 && sf.block_size > 0, "%s: statfs", mode);
     char **names = NULL;
-    CHECK_MSG(csm_root_list(r, "/abs", &names) == 0 && strv_contains(names, "hostname"), "%s: list through a link",
+    CHECK_MSG(csm_tree_list(r, "/abs", &names) == 0 && strv_contains(names, "hostname"), "%s: list through a link",
           mode);
     strv_free(names);
-    csm_root_free(r);
+    csm_tree_free(r);
+}
+
+/* A tree of two filesystems: "/" and, at /boot, another directory. Links
+ * cross into it and out of it, ".." leaves it for the directory it is
+ * mounted on, and nothing climbs above the tree's top. */
+static void mounts(void)
+{
+    mkdir_("boot");
+    mkdir_("bootfs");
+    mkdir_("bootfs/grub");
+    put("bootfs/grub/grub.cfg", "set root\n");
+    put("boot/hidden", "under the mount\n");
+    link_("../boot/grub/grub.cfg", "etc/grub2.cfg");
+    link_("../../../../etc", "bootfs/grub/etc");
+    link_("/etc/hostname", "bootfs/hostname");
+
+    struct csm_tree *t = csm_tree_new();
+    struct csm_fs *top, *boot;
+    char p[512];
+    snprintf(p, sizeof(p), "%s/bootfs", tree);
+    CHECK(csm_fs_host_open(tree, &top) == 0 && csm_tree_mount(t, "/", top) == 0);
+    CHECK(csm_fs_host_open(p, &boot) == 0 && csm_tree_mount(t, "/boot", boot) == 0);
+    const char *mode = "mounts";
+    expect_content(t, mode, "/etc/grub2.cfg", "set root\n");
+    expect_content(t, mode, "/boot/grub/grub.cfg", "set root\n");
+    expect_content(t, mode, "/boot/grub/etc/hostname", "inside\n");
+    expect_content(t, mode, "/boot/hostname", "inside\n");
+    expect_content(t, mode, "/boot/../etc/hostname", "inside\n");
+    expect_content(t, mode, "/boot/grub/../../../../etc/hostname", "inside\n");
+    expect_error(t, mode, "/boot/hidden", -ENOENT);
+    expect_error(t, mode, "/loop", -ELOOP);
+    char **names = NULL;
+    CHECK_MSG(csm_tree_list(t, "/boot", &names) == 0 && strv_contains(names, "grub") &&
+                  !strv_contains(names, "hidden"),
+              "mounts: /boot lists the mounted filesystem");
+    strv_free(names);
+    struct csm_tree_stat a, b;
+    CHECK_MSG(csm_tree_stat(t, "/boot", true, &a) == 0 && csm_tree_stat(t, "/boot/grub/..", true, &b) == 0 &&
+                  csm_node_id_eq(a.id, b.id),
+              "mounts: /boot is the mounted filesystem's top");
+    struct csm_fs *extra;
+    CHECK(csm_fs_host_open(p, &extra) == 0);
+    CHECK_MSG(csm_tree_mount(t, "/etc/hostname", extra) == -ENOTDIR, "mounts: a mount point is a directory");
+    csm_tree_free(t);
 }
 
 int main(void)
@@ -149,6 +207,8 @@ int main(void)
     run("openat2");
     setenv("CSM_PRECHECK_FORCE_CHASE", "1", 1);
     run("chase");
+    unsetenv("CSM_PRECHECK_FORCE_CHASE");
+    mounts();
 
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);

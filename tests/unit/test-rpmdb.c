@@ -12,8 +12,9 @@
 
 #include "check.h"
 #include "facts/rpmdb.h"
-#include "root.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 static char *top;
 
@@ -67,7 +68,7 @@ static void same_as_rpm(const char *name, enum csm_rpmdb_kind kind)
     CHECK_MSG(db.err == 0, "%s: read (%s)", name, db.why ? db.why : "no error");
     _cleanup_free_ char *qa_path = xasprintf("%s/%s.qa", top, name);
     char *want = NULL;
-    CHECK(csm_file_read(qa_path, 1 << 20, &want, NULL) == 0);
+    CHECK(csm_host_file_read(qa_path, 1 << 20, &want, NULL) == 0);
     _cleanup_free_ char *got = listing(&db);
     CHECK_MSG(want && streq(want, got), "%s: the packages rpm -qa lists (%zu)", name, db.n);
     if (want && !streq(want, got))

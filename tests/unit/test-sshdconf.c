@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "root.h"
-#include "sshdconf.h"
-#include "util.h"
+#include "tree/tree.h"
+#include "lib/sshdconf.h"
+#include "lib/hostfile.h"
+#include "lib/util.h"
 
 static char *dir;
 
@@ -26,7 +27,7 @@ static int include_host(void *data, const char *pattern, char ***paths, char ***
         return 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
         char *buf = NULL;
-        if (csm_file_read(g.gl_pathv[i], 1 << 20, &buf, NULL) < 0)
+        if (csm_host_file_read(g.gl_pathv[i], 1 << 20, &buf, NULL) < 0)
             continue;
         strv_push(paths, xstrdup(g.gl_pathv[i]));
         strv_push(texts, buf);
@@ -59,7 +60,7 @@ static char *sshd_says(const char *main_file, const char *key, const char *user)
         return NULL;
     _cleanup_free_ char *out = xasprintf("%s/sshd.out", dir);
     char *buf = NULL;
-    if (csm_file_read(out, 4096, &buf, NULL) < 0 || !*buf) {
+    if (csm_host_file_read(out, 4096, &buf, NULL) < 0 || !*buf) {
         free(buf);
         return NULL;
     }
@@ -79,7 +80,7 @@ static void check_case(const char *name, const char *key, const char *user, cons
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
     char *text = NULL;
-    csm_file_read(path, 1 << 20, &text, NULL);
+    csm_host_file_read(path, 1 << 20, &text, NULL);
     struct csm_sshd_config c = { 0 };
     csm_sshd_parse(&c, path, text ? text : "", include_host, NULL);
     const char *got = ours(&c, key, user);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "template.h"
-#include "util.h"
+#include "policy/template.h"
+#include "lib/util.h"
 
 
 

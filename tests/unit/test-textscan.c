@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "lines.h"
-#include "util.h"
-#include "yaml.h"
+#include "lib/lines.h"
+#include "lib/util.h"
+#include "lib/yaml.h"
 
 
 /* Each node as "line path=value" or "line path[]=value". */

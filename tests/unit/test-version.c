@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "dl.h"
-#include "version.h"
+#include "lib/dl.h"
+#include "lib/version.h"
 
 static int sign(int v)
 {

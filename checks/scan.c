@@ -1,0 +1,109 @@
+#include "checks/scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "facts/facts.h"
+#include "image/image.h"
+#include "lib/util.h"
+
+const char *csm_role_name(enum csm_role r)
+{
+    return r == CSM_ROLE_DATA ? "data" : "system";
+}
+
+/* Letters, digits, '-', '.' and '_': a name that can go into a file name. */
+static bool hostname_like(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
+    return n && n <= 64 && !s[n] && s[0] != '.' && s[0] != '-';
+}
+
+/* --disk: a block device or a raw image file. An image format is named,
+ * and --image is the way to check it. */
+static int check_disk(struct csm_scan *s, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int e = -errno;
+        s->error = xasprintf("--disk %s: %s", path, strerror(-e));
+        if (fd >= 0)
+            close(fd);
+        return e;
+    }
+    const char *name = NULL;
+    enum csm_image_format f = S_ISREG(st.st_mode) ? csm_image_sniff(fd, &name) : CSM_IMAGE_RAW;
+    close(fd);
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        s->error = xasprintf("--disk %s: neither a block device nor a raw disk image file", path);
+        return -EMEDIUMTYPE;
+    }
+    if (f != CSM_IMAGE_RAW && f != CSM_IMAGE_EMPTY) {
+        s->error = xasprintf("--disk %s: the file is a %s, not a raw disk: check the image itself with --image %s "
+                             "(or give --disk a raw copy, or the device qemu-nbd attaches it to)",
+                             path, name, path);
+        return -EMEDIUMTYPE;
+    }
+    return 0;
+}
+
+int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
+{
+    *s = (struct csm_scan){
+        .mode = opts->image ? CSM_MODE_IMAGE : opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
+        .opts = opts,
+        .rules = rules,
+    };
+    int r = 0;
+    if (s->mode != CSM_MODE_IMAGE) {
+        r = csm_tree_open_dir(opts->root ? opts->root : "/", &s->root);
+        if (r < 0) {
+            s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
+            return r;
+        }
+    }
+    s->facts = csm_facts_new();
+    if (s->mode == CSM_MODE_IMAGE && csm_facts_image(s)->err) {
+        r = csm_facts_image(s)->err;
+        s->error = xasprintf("--image %s: %s", opts->image, csm_strerror(r));
+    } else if (s->mode != CSM_MODE_IMAGE && opts->disk) {
+        r = check_disk(s, opts->disk);
+    }
+    if (r == 0 && opts->agent_config && csm_facts_agent_config(s)->err) {
+        r = csm_facts_agent_config(s)->err;
+        s->error = xasprintf("--agent-config %s", csm_facts_agent_config(s)->why);
+    }
+    if (r < 0) {
+        char *e = s->error;
+        s->error = NULL;
+        csm_scan_done(s);
+        s->error = e;
+        return r;
+    }
+    csm_vars_set(&s->globals, "root", opts->root ? opts->root : "");
+    csm_vars_set(&s->globals, "profile", csm_ruleset_profile(rules));
+    /* {host} names files the fixes write: the label stands in for a
+     * hostname the system does not have, when it can name a file. */
+    const char *host = csm_facts_identity(s)->hostname;
+    if (streq(host, "unknown") && opts->host_label && hostname_like(opts->host_label))
+        host = opts->host_label;
+    csm_vars_set(&s->globals, "host", host);
+    csm_vars_set(&s->globals, "family", csm_family_name(csm_facts_osrel(s)->family));
+    return 0;
+}
+
+void csm_scan_done(struct csm_scan *s)
+{
+    csm_facts_free(s->facts);
+    csm_tree_free(s->root);
+    csm_vars_clear(&s->globals);
+    free(s->error);
+    s->facts = NULL;
+    s->root = NULL;
+    s->error = NULL;
+}
