@@ -601,12 +601,6 @@ struct csm_space {
     size_t n;
 };
 const struct csm_space *csm_facts_space(struct csm_scan *s);
-/* The counters of an ext2/3/4 or XFS filesystem from its first
- * CSM_FS_HEAD bytes (the superblock): 0, -EINVAL when it is not one or its
- * numbers do not hold together, -EOPNOTSUPP for another type, -EIO when
- * the head is short. mount and source are left alone. */
-#define CSM_FS_HEAD 2048
-int csm_fs_counters(const char *fstype, const unsigned char *head, size_t n, struct csm_fsspace *f);
 
 /* ---- dracut's configuration (facts/dracut.c): /etc/dracut.conf and the
  * conf.d files of /etc and /usr/lib, in dracut's order ---- */
