@@ -11,6 +11,8 @@ need_root "chroot"
 need_cmd chroot cpio
 dracut_fixture || skip_test "dracut cannot be installed in the test tree (no network?)"
 ver=$(ls "$DRACUT_TREE/usr/lib/modules" | head -1)
+# the chroot's kernel is Debian's current one
+GOLDEN_SUBST+=("$ver=<kver>" "re:[0-9]+ members, [0-9]+ bytes read=<n> members, <n> bytes read")
 virtio="virtio_blk virtio_pci virtio_scsi virtio_net"
 ir() { q '.results[] | select(.id=="drivers.virtio-initramfs") | .evidence[] | [.label, .value, .source // "", .note // ""] | join(" ")'; }
 cmds() { q '.results[] | select(.id=="drivers.virtio-initramfs") | .remediation.commands | join("|")'; }
