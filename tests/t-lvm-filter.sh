@@ -21,7 +21,7 @@ put_fs "$T/disk.img" "$T/boot.fs" 2048
 loop_attach -o $(((2048 + 16 * 2048) * 512)) --sizelimit $((100 * 1024 * 1024)) "$T/disk.img" || skip_test "no loop device"
 LOOPS+=("$LOOP")
 GOLDEN_SUBST+=("$LOOP=<loop>")
-lvm_do lvm pvcreate "$LOOP" || skip_test "pvcreate does not work here"
+lvm_do lvm pvcreate --norestorefile --uuid CsmPvF-0000-0000-0000-0000-0000-000001 "$LOOP" || skip_test "pvcreate does not work here"
 lvm_do lvm vgcreate vg-sys "$LOOP"
 lvm_do lvm lvcreate -an -Zn -L 40M -n root vg-sys
 
