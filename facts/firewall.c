@@ -28,6 +28,14 @@ static char *read_text(struct csm_scan *s, const char *path, char **why)
     return text;
 }
 
+/* The reason a firewall cannot be judged (NULL: none): what a later step
+ * finds replaces what an earlier one said. */
+static void set_problem(struct csm_fw_found *f, char *why)
+{
+    free(f->problem);
+    f->problem = why;
+}
+
 /* Enabled at boot by a unit; *installed when its unit file is there. */
 static bool unit_enabled(struct csm_scan *s, const char *unit, struct csm_fw_found *f, bool *installed)
 {
@@ -38,7 +46,7 @@ static bool unit_enabled(struct csm_scan *s, const char *unit, struct csm_fw_fou
     if (on && !f->enabled_by)
         f->enabled_by = xstrdup(st.source ? st.source : unit);
     if (st.error && !f->problem && !on)
-        f->problem = xasprintf("%s: %s", unit, st.error);
+        set_problem(f, xasprintf("%s: %s", unit, st.error));
     csm_unit_status_clear(&st);
     return on;
 }
@@ -130,12 +138,13 @@ static void firewalld(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw
     struct csm_fw_zone z;
     char *zwhy = NULL;
     if (why) {
-        f->problem = why;
+        set_problem(f, why);
         why = NULL;
     } else if (!text) {
-        f->problem = xasprintf("no zone file for zone %s in /etc/firewalld/zones or /usr/lib/firewalld/zones", zone);
+        set_problem(f,
+                    xasprintf("no zone file for zone %s in /etc/firewalld/zones or /usr/lib/firewalld/zones", zone));
     } else if (csm_fw_zone_parse(text, &z, &zwhy) < 0) {
-        f->problem = xasprintf("%s: %s", path, zwhy);
+        set_problem(f, xasprintf("%s: %s", path, zwhy));
     } else {
         struct services sv = { s };
         csm_fw_zone_decide(&z, path, fw->port, service_ports, &sv, &f->d);
@@ -156,7 +165,7 @@ static void ufw(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw_found
     _cleanup_free_ char *conf = read_text(s, "/etc/ufw/ufw.conf", &why);
     unit_enabled(s, "ufw.service", f, installed);
     if (!conf) {
-        f->problem = why;
+        set_problem(f, why);
         *installed |= why != NULL;
         return;
     }
@@ -178,7 +187,7 @@ static void ufw(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw_found
     _cleanup_free_ char *pol_src = pol ? xasprintf("/etc/default/ufw:%u", pol->line) : xstrdup("ufw's default");
     _cleanup_free_ char *rules = read_text(s, "/etc/ufw/user.rules", &why);
     if (why) {
-        f->problem = why;
+        set_problem(f, why);
     } else {
         struct csm_ufw_rule *r = NULL;
         size_t n = 0;
@@ -222,10 +231,10 @@ static void nftables(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw_
         csm_nft_free(n);
     }
     if (why)
-        f->problem = why;
+        set_problem(f, why);
     else if (!f->config)
-        f->problem = xstrdup("nftables.service is enabled, but neither /etc/nftables.conf nor "
-                             "/etc/sysconfig/nftables.conf is there");
+        set_problem(f, xstrdup("nftables.service is enabled, but neither /etc/nftables.conf nor "
+                               "/etc/sysconfig/nftables.conf is there"));
 }
 
 /* ---- iptables ---- */
@@ -243,7 +252,7 @@ static void iptables(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw_
         char *why = NULL;
         _cleanup_free_ char *text = read_text(s, units[i].file, &why);
         if (why) {
-            f->problem = why;
+            set_problem(f, why);
             return;
         }
         struct csm_ipt *t = NULL;
