@@ -50,7 +50,7 @@ validate_json "$J"
 # (disk.free-space: statvfs of the mounted fixture, whose free space
 # depends on what the run wrote there)
 GOLDEN_HOST=$(hostname)
-GOLDEN_SUBST+=("$(uname -r)=<uname-r>")
+GOLDEN_SUBST+=("$(uname -r)=<uname-r>" "re:\\b${LOOP#/dev/}(?![0-9])=<loop>")
 GOLDEN_IGNORE=(boot.efi system.selinux disk.free-space)
 golden live "$J"
 dev=${LOOP#/dev/}
