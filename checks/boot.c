@@ -13,12 +13,12 @@
 
 void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
 {
-    if (s->mode == CSM_MODE_IMAGE && s->opts->role == CSM_ROLE_DATA) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE) && s->opts->role == CSM_ROLE_DATA) {
         csm_result_skip(r, "data-role", "a data disk is not booted");
         return;
     }
     /* An image shows how it boots only through its guest disk. */
-    if (s->mode == CSM_MODE_IMAGE && !csm_image_guest_disk(s, r))
+    if (csm_scan_has(s, CSM_HAS_IMAGE) && !csm_image_guest_disk(s, r))
         return;
     const struct csm_efi *e = csm_facts_efi(s);
     bool efi = e->efi_signs != NULL, bios = e->bios_signs != NULL;
@@ -52,7 +52,7 @@ void csm_check_boot_efi(struct csm_scan *s, struct csm_result *r)
     else if (e->errors)
         csm_result_error(r, "no EFI trace was found, but not every place of one could be read: %s", e->errors[0]);
     else {
-        if (!bios && s->mode == CSM_MODE_IMAGE)
+        if (!bios && csm_scan_has(s, CSM_HAS_IMAGE))
             csm_result_evidence(r, "EFI", "no EFI System Partition in the image");
         else if (!bios)
             csm_result_evidence(r, "EFI", "no EFI System Partition, /boot/efi mount, EFI tree or EFI boot loader");
@@ -75,7 +75,7 @@ static struct root_id root_identity(struct csm_scan *s)
     if (!v)
         return id;
     id.uuid = v->fs_uuid;
-    const struct csm_disk *d = (csm_scan_live(s) || s->opts->disk) ? csm_facts_disk(s) : NULL;
+    const struct csm_disk *d = csm_scan_has(s, CSM_HAS_DISK) ? csm_facts_disk(s) : NULL;
     if (d && !d->err && v->n_ext == 1 && v->ext[0].partno) {
         const struct csm_partition *p = csm_disk_partition(d, v->ext[0].partno);
         if (p) {

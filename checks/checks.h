@@ -11,17 +11,21 @@
 #include "policy/rules.h"
 #include "checks/scan.h"
 
+/* What a check needs of its target (checks/scan.h: what a target has),
+ * as git's command table says RUN_SETUP | NEED_WORK_TREE. A target that
+ * lacks the tree or the image file a check needs does not run it, nor
+ * list it; one that lacks the disk or the target size lists it as skipped,
+ * saying which option would give it. */
 enum csm_needs {
-    CSM_NEEDS_DISK = 1 << 0,        /* the system disk (root mode: --disk) */
-    CSM_NEEDS_TARGET_SIZE = 1 << 1, /* --target-disk-size */
-    CSM_NEEDS_IMAGE = 1 << 2,       /* an image file (--image): an image scan's check only */
-    CSM_ALSO_IMAGE = 1 << 3,        /* a system check that an image scan runs too */
+    CSM_NEED_TREE = CSM_HAS_TREE,   /* the system's files */
+    CSM_NEED_DISK = CSM_HAS_DISK,   /* the disk that holds them (--root: --disk) */
+    CSM_NEED_IMAGE = CSM_HAS_IMAGE, /* an image file (--image) */
+    CSM_NEED_TARGET_SIZE = 1 << 8,  /* --target-disk-size */
 };
 
-/* Which scans a check belongs to, from its needs: CSM_NEEDS_IMAGE makes it
- * an image scan's check, CSM_ALSO_IMAGE adds image scans to a system
- * check's, any other check is a system scan's (live or --root). A check
- * outside the scan's scope is neither run nor listed. */
+/* Which scans a check belongs to, for --list-checks: those of a system
+ * (live, --root) when it needs the tree, those of an image file when it
+ * needs one, both when it needs neither. */
 enum csm_scope {
     CSM_SCOPE_SYSTEM = 1 << 0, /* live and --root scans */
     CSM_SCOPE_IMAGE = 1 << 1,  /* --image scans */
@@ -29,10 +33,10 @@ enum csm_scope {
 
 struct csm_check {
     const char *id;
+    unsigned needs; /* enum csm_needs */
+    void (*run)(struct csm_scan *s, struct csm_result *r);
     const char *params; /* space-separated: param.<name> in rule files */
     const char *vars;   /* space-separated: {placeholders} its texts may use */
-    unsigned needs;
-    void (*run)(struct csm_scan *s, struct csm_result *r);
 };
 
 extern const struct csm_check csm_checks[];
@@ -43,9 +47,12 @@ const struct csm_check *csm_check_find(const char *id);
 /* What rule files may contain: a section per check, and [plan]. */
 struct csm_rules_section *csm_checks_sections(size_t *n);
 
-/* The scope a check belongs to (enum csm_scope bits) and that of a scan. */
+/* The scans a check belongs to (enum csm_scope bits). */
 unsigned csm_check_scope(const struct csm_check *c);
-unsigned csm_scan_scope(const struct csm_scan *s);
+/* Does a check run on a target that has this (enum csm_has)? It does when
+ * the target has the tree and the image file the check needs; a missing
+ * disk or target size makes it a skip, not absent. */
+bool csm_check_applies(const struct csm_check *c, unsigned has);
 /* Names of a scope's bits: "system", "image", "system image". */
 const char *csm_scope_name(unsigned scope);
 
@@ -66,6 +73,7 @@ void csm_check_boot_resume(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_device_names(struct csm_scan *s, struct csm_result *r);
 void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r);
+void csm_check_fstab_crypttab(struct csm_scan *s, struct csm_result *r);
 void csm_check_accounts_shadow(struct csm_scan *s, struct csm_result *r);
 void csm_check_os_release(struct csm_scan *s, struct csm_result *r);
 void csm_check_boot_default_kernel(struct csm_scan *s, struct csm_result *r);

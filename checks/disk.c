@@ -148,7 +148,7 @@ void csm_check_disk_layout(struct csm_scan *s, struct csm_result *r)
         return;
     }
     if (root->where == CSM_WHERE_UNKNOWN) {
-        if (!csm_scan_live(s) && !s->opts->disk)
+        if (!csm_scan_has(s, CSM_HAS_DISK))
             csm_result_skip(r, "no-disk", "no --disk given: / (%s) cannot be placed on a disk from the tree alone",
                             root->source);
         else

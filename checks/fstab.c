@@ -1,4 +1,4 @@
-/* fstab.other-disks, fstab.device-names, fstab.network-mounts */
+/* fstab.other-disks, fstab.device-names, fstab.network-mounts, fstab.crypttab */
 #include <errno.h>
 #include <string.h>
 
@@ -94,7 +94,7 @@ void csm_check_fstab_other_disks(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_WARN, "other-disk-nofail");
     else if (unknown) {
         _cleanup_free_ char *list = strv_join(unplaced, ", ");
-        if (!csm_scan_live(s) && !s->opts->disk)
+        if (!csm_scan_has(s, CSM_HAS_DISK))
             csm_result_skip(r, "no-disk", "no --disk given: %u /etc/fstab %s (%s) cannot be placed on a disk from the "
                             "tree alone", unknown, plural(unknown, "entry", "entries"), list);
         else
@@ -173,4 +173,138 @@ void csm_check_fstab_network_mounts(struct csm_scan *s, struct csm_result *r)
         csm_result_evidence(r, "network mounts", "none in /etc/fstab");
     csm_result_var(r, "count", "%u", bad);
     csm_result_set(r, bad ? CSM_FAIL : CSM_PASS, bad ? "blocking" : seen ? "safe" : "none");
+}
+
+/* fstab.crypttab: systemd opens every /etc/crypttab entry at boot and
+ * waits for its device (unless nofail or noauto). A kernel name (sdb2)
+ * moves with the disks; a volume on a disk that is not migrated never
+ * comes. */
+static const struct csm_partition *luks_partition(const struct csm_disk *d, const struct csm_crypttab_entry *e,
+                                                  const char *root_disk)
+{
+    if (!d || d->err)
+        return NULL;
+    if (e->tag)
+        return csm_disk_find_tag(d, e->tag, e->tag_value);
+    for (size_t i = 0; i < d->n_parts; i++)
+        if (d->parts[i].device && streq(d->parts[i].device, e->device))
+            return &d->parts[i];
+    /* A tree's --disk has no kernel name: sdaN is its partition N when
+     * fstab mounts / from sda. */
+    _cleanup_free_ char *dname = NULL;
+    size_t partno = 0;
+    if (root_disk && csm_split_device(e->device, &dname, &partno) && partno && streq(dname, root_disk))
+        return csm_disk_partition(d, partno);
+    return NULL;
+}
+
+/* The kernel name of the disk / is on, when fstab names it so ("sda"). */
+static char *root_disk_name(struct csm_scan *s)
+{
+    const struct csm_fstab *f = csm_facts_fstab(s);
+    const struct csm_fstab_entry *root = f->err ? NULL : csm_fstab_find(f, "/");
+    char *dname = NULL;
+    size_t partno;
+    if (root && !root->tag && !csm_split_device(root->source, &dname, &partno))
+        dname = NULL;
+    return dname;
+}
+
+static bool disk_has_lvm(const struct csm_disk *d)
+{
+    for (size_t i = 0; d && !d->err && i < d->n_parts; i++)
+        if (d->parts[i].lvm)
+            return true;
+    return false;
+}
+
+void csm_check_fstab_crypttab(struct csm_scan *s, struct csm_result *r)
+{
+    const struct csm_crypttab *ct = csm_facts_crypttab(s);
+    if (ct->err == -ENOENT) {
+        csm_result_evidence(r, "crypttab", "%s does not exist", ct->path);
+        csm_result_set(r, CSM_PASS, "no-crypttab");
+        return;
+    }
+    if (ct->err) {
+        csm_result_error(r, "%s", ct->why);
+        return;
+    }
+    for (size_t i = 0; i < ct->n_bad; i++) {
+        struct csm_evidence *e = csm_result_evidence(r, "unparsed line", "fewer than two fields");
+        csm_evidence_source(e, "%s:%u", ct->path, ct->bad_lines[i]);
+        csm_evidence_note(e, "not a crypttab entry: systemd skips it too");
+    }
+    const struct csm_disk *d = csm_scan_has(s, CSM_HAS_DISK) ? csm_facts_disk(s) : NULL;
+    _cleanup_free_ char *root_disk = root_disk_name(s);
+    char *const *unstable = csm_check_param(r, "unstable");
+    unsigned names_hard = 0, names_soft = 0, other_hard = 0, other_soft = 0, unknown = 0;
+    _cleanup_strv_ char **unplaced = NULL;
+
+    for (size_t i = 0; i < ct->n; i++) {
+        const struct csm_crypttab_entry *e = &ct->e[i];
+        bool soft = e->nofail || e->noauto;
+        struct csm_evidence *ev = csm_result_evidence(r, e->name, "%s %s %s %s", e->name, e->device,
+                                                      *e->keyfile ? e->keyfile : "-", e->options);
+        csm_evidence_source(ev, "%s:%u", ct->path, e->line);
+        const struct csm_partition *p = luks_partition(d, e, root_disk);
+        _cleanup_free_ char *dname = NULL;
+        size_t partno = 0;
+        if (!e->tag && csm_name_matches(unstable, e->device)) {
+            bool other = root_disk && csm_split_device(e->device, &dname, &partno) && !streq(dname, root_disk);
+            csm_evidence_problem(ev, "kernel device name: disks are renamed (vda, vdb) after the move%s%s%s%s%s",
+                                 other ? "; on " : "", other ? dname : "", other ? ", while / is on " : "",
+                                 other ? root_disk : "", soft ? " (nofail/noauto: boot goes on without it)" : "");
+            csm_result_list(r, "entries", "%s", e->name);
+            if (p && p->uuid) {
+                csm_result_list(r, "device", "%s", e->device);
+                csm_result_list(r, "uuid", "%s", p->uuid);
+            }
+            soft ? names_soft++ : names_hard++;
+            continue;
+        }
+        if (!e->tag) {
+            csm_evidence_note(ev, "not a kernel disk name");
+            continue;
+        }
+        if (p) {
+            csm_evidence_note(ev, "on the system disk (partition %zu)", p->partno);
+            continue;
+        }
+        if (!d || d->err || disk_has_lvm(d)) {
+            csm_evidence_note(ev, "%s", !d ? "cannot be placed on a disk from the tree alone"
+                                    : d->err ? d->why
+                                             : "not a partition of the system disk: perhaps a logical volume on it");
+            strv_push(&unplaced, xstrdup(e->name));
+            unknown++;
+            continue;
+        }
+        csm_evidence_problem(ev, "not on the system disk: its disk is not in the image%s",
+                             soft ? " (nofail/noauto: boot goes on without it)" : "");
+        csm_result_list(r, "entries", "%s", e->name);
+        soft ? other_soft++ : other_hard++;
+    }
+    if (!ct->n)
+        csm_result_evidence(r, "crypttab", "%s has no entries", ct->path);
+    csm_result_var(r, "count", "%u", names_hard + names_soft + other_hard + other_soft);
+    csm_vars_push(&r->vars, "device", NULL);
+    csm_vars_push(&r->vars, "uuid", NULL);
+    if (names_hard)
+        csm_result_set(r, CSM_FAIL, "device-name");
+    else if (other_hard)
+        csm_result_set(r, CSM_FAIL, "other-disk");
+    else if (names_soft)
+        csm_result_set(r, CSM_WARN, "device-name");
+    else if (other_soft)
+        csm_result_set(r, CSM_WARN, "other-disk-nofail");
+    else if (unknown) {
+        _cleanup_free_ char *list = strv_join(unplaced, ", ");
+        if (!d)
+            csm_result_skip(r, "no-disk", "no --disk given: %u /etc/crypttab %s (%s) cannot be placed on a disk from "
+                            "the tree alone", unknown, plural(unknown, "entry", "entries"), list);
+        else
+            csm_result_error(r, "%u /etc/crypttab %s (%s) cannot be placed on the system disk (see the evidence)",
+                             unknown, plural(unknown, "entry", "entries"), list);
+    } else
+        csm_result_set(r, CSM_PASS, NULL);
 }

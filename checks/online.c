@@ -119,7 +119,7 @@ void csm_check_online_data_disks(struct csm_scan *s, struct csm_result *r)
     }
     csm_result_var(r, "count", "%u", data);
     csm_result_var(r, "config", "%s", ac ? ac->path : "user.json");
-    if (!data && unknown && !csm_scan_live(s) && !s->opts->disk)
+    if (!data && unknown && !csm_scan_has(s, CSM_HAS_DISK))
         csm_result_skip(r, "no-disk", "no --disk given: %u %s cannot be placed on a disk from the tree alone", unknown,
                         plural(unknown, "filesystem", "filesystems"));
     else if (!data && unknown)

@@ -1,12 +1,13 @@
 /* The migration plan: which disk, which partitions, how many bytes, and
  * the commands that export them (seed 004 §7-8). The numbers come from
  * the facts; the commands from the [plan] section of the rules. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checks/checks.h"
 #include "facts/facts.h"
-#include "report/report.h"
+#include "checks/plan.h"
 #include "lib/util.h"
 
 #define MIB (1024ULL * 1024)
@@ -74,12 +75,12 @@ static void plan_commands(struct csm_scan *s, struct csm_plan *plan)
 void csm_plan_build(struct csm_scan *s, struct csm_plan *plan)
 {
     memset(plan, 0, sizeof(*plan));
-    if (s->mode == CSM_MODE_IMAGE) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE)) {
         plan->reason = xstrdup("an image scan examines a disk already exported; the export plan is made on the "
                                "system it comes from (csm-precheck there, or --root with --disk)");
         return;
     }
-    if (!csm_scan_live(s) && !s->opts->disk) {
+    if (!csm_scan_has(s, CSM_HAS_DISK)) {
         plan->reason = xstrdup("no --disk given: the plan needs the disk that holds the tree");
         return;
     }

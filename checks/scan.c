@@ -11,11 +11,6 @@
 #include "image/image.h"
 #include "lib/util.h"
 
-const char *csm_role_name(enum csm_role r)
-{
-    return r == CSM_ROLE_DATA ? "data" : "system";
-}
-
 /* Letters, digits, '-', '.' and '_': a name that can go into a file name. */
 static bool hostname_like(const char *s)
 {
@@ -54,13 +49,17 @@ static int check_disk(struct csm_scan *s, const char *path)
 
 int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const struct csm_ruleset *rules)
 {
+    /* What the target has follows from the options alone. */
+    unsigned has = opts->image ? CSM_HAS_IMAGE
+                   : opts->root ? CSM_HAS_TREE | (opts->disk ? CSM_HAS_DISK : 0)
+                                : CSM_HAS_TREE | CSM_HAS_DISK | CSM_HAS_KERNEL;
     *s = (struct csm_scan){
-        .mode = opts->image ? CSM_MODE_IMAGE : opts->root ? CSM_MODE_ROOT : CSM_MODE_LIVE,
+        .target = { .has = has },
         .opts = opts,
         .rules = rules,
     };
     int r = 0;
-    if (s->mode != CSM_MODE_IMAGE) {
+    if (csm_scan_has(s, CSM_HAS_TREE)) {
         r = csm_tree_open_dir(opts->root ? opts->root : "/", &s->root);
         if (r < 0) {
             s->error = xasprintf("--root %s: %s", opts->root ? opts->root : "/", csm_strerror(r));
@@ -68,10 +67,10 @@ int csm_scan_init(struct csm_scan *s, const struct csm_scan_options *opts, const
         }
     }
     s->facts = csm_facts_new();
-    if (s->mode == CSM_MODE_IMAGE && csm_facts_image(s)->err) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE) && csm_facts_image(s)->err) {
         r = csm_facts_image(s)->err;
         s->error = xasprintf("--image %s: %s", opts->image, csm_strerror(r));
-    } else if (s->mode != CSM_MODE_IMAGE && opts->disk) {
+    } else if (!csm_scan_has(s, CSM_HAS_IMAGE) && opts->disk) {
         r = check_disk(s, opts->disk);
     }
     if (r == 0 && opts->agent_config && csm_facts_agent_config(s)->err) {

@@ -8,51 +8,74 @@
 #define PLAN_VARS "disk output_dir host bytes count_mib last_sector"
 
 const struct csm_check csm_checks[] = {
-    { "disk.partition-table", "", "disk size label disk_id fstype partnums", CSM_NEEDS_DISK,
-      csm_check_disk_partition_table },
-    { "boot.efi", "", "signs file", CSM_ALSO_IMAGE, csm_check_boot_efi },
-    { "boot.grub-root", "unstable", "entries values root_uuid count files", 0, csm_check_boot_grub_root },
-    { "boot.resume", "unstable", "values count", 0, csm_check_boot_resume },
-    { "storage.lvm-filter", "", "pattern devices_file problems", 0, csm_check_storage_lvm_filter },
-    { "fstab.other-disks", "", "entries count disks", 0, csm_check_fstab_other_disks },
-    { "fstab.device-names", "unstable", "entries count device uuid", 0, csm_check_fstab_device_names },
-    { "fstab.network-mounts", "types", "entries count", 0, csm_check_fstab_network_mounts },
-    { "accounts.shadow", "", "path mode owner group problems", 0, csm_check_accounts_shadow },
-    { "disk.layout", "", "disk root boot problems", 0, csm_check_disk_layout },
-    { "disk.free-space", "root-free boot-free free-inodes", "root_free boot_free mounts problems", 0,
-      csm_check_disk_free_space },
-    { "disk.capacity", "", "disk disk_size required target", CSM_NEEDS_DISK | CSM_NEEDS_TARGET_SIZE,
-      csm_check_disk_capacity },
-    { "os.release", "", "name version os_id family", 0, csm_check_os_release },
-    { "boot.default-kernel", "", "kernel kernels count source problem running", 0, csm_check_boot_default_kernel },
-    { "drivers.virtio-kernel", "modules optional", "kernel found missing others", 0,
-      csm_check_drivers_virtio_kernel },
-    { "drivers.virtio-initramfs", "modules optional", "kernel initrd found missing add unavailable others", 0,
-      csm_check_drivers_virtio_initramfs },
-    { "drivers.initramfs-tooling", "", "tools kernel", 0, csm_check_drivers_initramfs_tooling },
-    { "software.cloud-init", "datasources", "version configured datasources problems masked", 0,
-      csm_check_software_cloud_init },
-    { "software.guest-tools", "blocking",
-      "products classes blocking inactive count package uninstaller prl_installer forced module", 0,
-      csm_check_software_guest_tools },
-    { "network.mac-binding", "", "entries macs count udev_file ifcfg_file nm_id", 0, csm_check_network_mac_binding },
-    { "network.interface-names", "names physical", "names missing static clients problems count", 0,
-      csm_check_network_interface_names },
-    { "system.selinux", "", "mode config type live", 0, csm_check_system_selinux },
-    { "system.sshd", "", "config unit permit_root_login password_auth problems", 0, csm_check_system_sshd },
-    { "system.apparmor", "", "", 0, csm_check_system_apparmor },
-    { "system.firewall", "", "port firewalls problems zone ufw_port nft_file ipt_file", 0, csm_check_system_firewall },
-    { "software.rsync", "min-version", "path version min_version", 0, csm_check_software_rsync },
-    { "online.data-disks", "", "entries disks missing count config shape", 0, csm_check_online_data_disks },
-    { "image.format", "", "file format subformat package member named stem", CSM_NEEDS_IMAGE, csm_check_image_format },
-    { "image.integrity", "", "file format problems count stem", CSM_NEEDS_IMAGE, csm_check_image_integrity },
-    { "image.size", "", "file role_disk virtual file_size allocated target stem",
-      CSM_NEEDS_IMAGE, csm_check_image_size },
-    { "image.partition-table", "", "file size label disk_id fstype cut",
-      CSM_NEEDS_IMAGE, csm_check_image_partition_table },
-    { "image.filesystems", "", "file count filesystems root esp swap duplicates",
-      CSM_NEEDS_IMAGE, csm_check_image_filesystems },
-    { "image.bootable", "", "file root boot problems table", CSM_NEEDS_IMAGE, csm_check_image_bootable },
+    { .id = "disk.partition-table", .needs = CSM_NEED_TREE | CSM_NEED_DISK, .run = csm_check_disk_partition_table,
+      .params = "", .vars = "disk size label disk_id fstype partnums" },
+    { .id = "boot.efi", .needs = 0, .run = csm_check_boot_efi,
+      .params = "", .vars = "signs file" },
+    { .id = "boot.grub-root", .needs = CSM_NEED_TREE, .run = csm_check_boot_grub_root,
+      .params = "unstable", .vars = "entries values root_uuid count files" },
+    { .id = "boot.resume", .needs = CSM_NEED_TREE, .run = csm_check_boot_resume,
+      .params = "unstable", .vars = "values count" },
+    { .id = "storage.lvm-filter", .needs = CSM_NEED_TREE, .run = csm_check_storage_lvm_filter,
+      .params = "", .vars = "pattern devices_file problems" },
+    { .id = "fstab.other-disks", .needs = CSM_NEED_TREE, .run = csm_check_fstab_other_disks,
+      .params = "", .vars = "entries count disks" },
+    { .id = "fstab.device-names", .needs = CSM_NEED_TREE, .run = csm_check_fstab_device_names,
+      .params = "unstable", .vars = "entries count device uuid" },
+    { .id = "fstab.network-mounts", .needs = CSM_NEED_TREE, .run = csm_check_fstab_network_mounts,
+      .params = "types", .vars = "entries count" },
+    { .id = "fstab.crypttab", .needs = CSM_NEED_TREE, .run = csm_check_fstab_crypttab,
+      .params = "unstable", .vars = "entries count device uuid" },
+    { .id = "accounts.shadow", .needs = CSM_NEED_TREE, .run = csm_check_accounts_shadow,
+      .params = "", .vars = "path mode owner group problems" },
+    { .id = "disk.layout", .needs = CSM_NEED_TREE, .run = csm_check_disk_layout,
+      .params = "", .vars = "disk root boot problems" },
+    { .id = "disk.free-space", .needs = CSM_NEED_TREE, .run = csm_check_disk_free_space,
+      .params = "root-free boot-free free-inodes", .vars = "root_free boot_free mounts problems" },
+    { .id = "disk.capacity", .needs = CSM_NEED_TREE | CSM_NEED_DISK | CSM_NEED_TARGET_SIZE, .run = csm_check_disk_capacity,
+      .params = "", .vars = "disk disk_size required target" },
+    { .id = "os.release", .needs = CSM_NEED_TREE, .run = csm_check_os_release,
+      .params = "", .vars = "name version os_id family" },
+    { .id = "boot.default-kernel", .needs = CSM_NEED_TREE, .run = csm_check_boot_default_kernel,
+      .params = "", .vars = "kernel kernels count source problem running" },
+    { .id = "drivers.virtio-kernel", .needs = CSM_NEED_TREE, .run = csm_check_drivers_virtio_kernel,
+      .params = "modules optional", .vars = "kernel found missing others" },
+    { .id = "drivers.virtio-initramfs", .needs = CSM_NEED_TREE, .run = csm_check_drivers_virtio_initramfs,
+      .params = "modules optional", .vars = "kernel initrd found missing add unavailable others" },
+    { .id = "drivers.initramfs-tooling", .needs = CSM_NEED_TREE, .run = csm_check_drivers_initramfs_tooling,
+      .params = "", .vars = "tools kernel" },
+    { .id = "software.cloud-init", .needs = CSM_NEED_TREE, .run = csm_check_software_cloud_init,
+      .params = "datasources", .vars = "version configured datasources problems masked" },
+    { .id = "software.guest-tools", .needs = CSM_NEED_TREE, .run = csm_check_software_guest_tools,
+      .params = "blocking", .vars = "products classes blocking inactive count package uninstaller prl_installer forced module" },
+    { .id = "network.mac-binding", .needs = CSM_NEED_TREE, .run = csm_check_network_mac_binding,
+      .params = "", .vars = "entries macs count udev_file ifcfg_file nm_id" },
+    { .id = "network.interface-names", .needs = CSM_NEED_TREE, .run = csm_check_network_interface_names,
+      .params = "names physical", .vars = "names missing static clients problems count" },
+    { .id = "system.selinux", .needs = CSM_NEED_TREE, .run = csm_check_system_selinux,
+      .params = "", .vars = "mode config type live" },
+    { .id = "system.sshd", .needs = CSM_NEED_TREE, .run = csm_check_system_sshd,
+      .params = "", .vars = "config unit permit_root_login password_auth problems" },
+    { .id = "system.apparmor", .needs = CSM_NEED_TREE, .run = csm_check_system_apparmor,
+      .params = "", .vars = "" },
+    { .id = "system.firewall", .needs = CSM_NEED_TREE, .run = csm_check_system_firewall,
+      .params = "", .vars = "port firewalls problems zone ufw_port nft_file ipt_file" },
+    { .id = "software.rsync", .needs = CSM_NEED_TREE, .run = csm_check_software_rsync,
+      .params = "min-version", .vars = "path version min_version" },
+    { .id = "online.data-disks", .needs = CSM_NEED_TREE, .run = csm_check_online_data_disks,
+      .params = "", .vars = "entries disks missing count config shape" },
+    { .id = "image.format", .needs = CSM_NEED_IMAGE, .run = csm_check_image_format,
+      .params = "", .vars = "file format subformat package member named stem" },
+    { .id = "image.integrity", .needs = CSM_NEED_IMAGE, .run = csm_check_image_integrity,
+      .params = "", .vars = "file format problems count stem" },
+    { .id = "image.size", .needs = CSM_NEED_IMAGE, .run = csm_check_image_size,
+      .params = "", .vars = "file role_disk virtual file_size allocated target stem" },
+    { .id = "image.partition-table", .needs = CSM_NEED_IMAGE, .run = csm_check_image_partition_table,
+      .params = "", .vars = "file size label disk_id fstype cut" },
+    { .id = "image.filesystems", .needs = CSM_NEED_IMAGE, .run = csm_check_image_filesystems,
+      .params = "", .vars = "file count filesystems root esp swap duplicates" },
+    { .id = "image.bootable", .needs = CSM_NEED_IMAGE, .run = csm_check_image_bootable,
+      .params = "", .vars = "file root boot problems table" },
 };
 const size_t csm_n_checks = ARRAY_SIZE(csm_checks);
 
@@ -89,14 +112,15 @@ bool csm_name_matches(char *const *patterns, const char *name)
 
 unsigned csm_check_scope(const struct csm_check *c)
 {
-    if (c->needs & CSM_NEEDS_IMAGE)
+    if (c->needs & CSM_NEED_IMAGE)
         return CSM_SCOPE_IMAGE;
-    return CSM_SCOPE_SYSTEM | (c->needs & CSM_ALSO_IMAGE ? CSM_SCOPE_IMAGE : 0);
+    return c->needs & CSM_NEED_TREE ? CSM_SCOPE_SYSTEM : CSM_SCOPE_SYSTEM | CSM_SCOPE_IMAGE;
 }
 
-unsigned csm_scan_scope(const struct csm_scan *s)
+bool csm_check_applies(const struct csm_check *c, unsigned has)
 {
-    return s->mode == CSM_MODE_IMAGE ? CSM_SCOPE_IMAGE : CSM_SCOPE_SYSTEM;
+    unsigned kind = c->needs & (CSM_NEED_TREE | CSM_NEED_IMAGE);
+    return (has & kind) == kind;
 }
 
 const char *csm_scope_name(unsigned scope)
@@ -113,10 +137,10 @@ static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_re
 
     if (!r->rule->enabled)
         csm_result_skip(r, "disabled", "disabled by the rules (%s)", en ? en->origin : "rules");
-    else if ((c->needs & CSM_NEEDS_DISK) && !csm_scan_live(s) && !s->opts->disk)
+    else if ((c->needs & CSM_NEED_DISK) && !csm_scan_has(s, CSM_HAS_DISK))
         csm_result_skip(r, "no-disk", "no --disk given: the disk that holds %s cannot be examined from its tree",
                         s->opts->root);
-    else if ((c->needs & CSM_NEEDS_TARGET_SIZE) && !s->opts->target_disk_size)
+    else if ((c->needs & CSM_NEED_TARGET_SIZE) && !s->opts->target_disk_size)
         csm_result_skip(r, "no-target-size", "no --target-disk-size given: nothing to compare the disk with");
     else
         c->run(s, r);
@@ -127,7 +151,7 @@ struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n)
     struct csm_result *results = xcalloc(csm_n_checks, sizeof(*results));
     *n = 0;
     for (size_t i = 0; i < csm_n_checks; i++) {
-        if (!(csm_check_scope(&csm_checks[i]) & csm_scan_scope(s)))
+        if (!csm_check_applies(&csm_checks[i], s->target.has))
             continue;
         run_one(s, &csm_checks[i], &results[*n]);
         csm_result_render(&results[(*n)++], &s->globals);

@@ -107,11 +107,9 @@ static void cmdline(struct csm_scan *s, struct csm_apparmor *aa)
     aa->cmdline_all = entries && with == entries;
 }
 
-const struct csm_apparmor *csm_facts_apparmor(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->apparmor)
-        return s->facts->apparmor;
-    struct csm_apparmor *aa = s->facts->apparmor = xcalloc(1, sizeof(*aa));
+    struct csm_apparmor *aa = xcalloc(1, sizeof(*aa));
     aa->live = csm_scan_live(s) ? csm_live_apparmor() : -1;
     kernel_config(s, aa);
     const struct csm_packages *pk = csm_facts_packages(s);
@@ -125,8 +123,9 @@ const struct csm_apparmor *csm_facts_apparmor(struct csm_scan *s)
     return aa;
 }
 
-void csm_apparmor_free(struct csm_apparmor *aa)
+static void apparmor_free(void *fact)
 {
+    struct csm_apparmor *aa = fact;
     if (!aa)
         return;
     free(aa->kernel_source);
@@ -135,4 +134,11 @@ void csm_apparmor_free(struct csm_apparmor *aa)
     free(aa->cmdline_source);
     strv_free(aa->errors);
     free(aa);
+}
+
+static const struct csm_fact_desc apparmor_fact = { "apparmor", gather, apparmor_free };
+
+const struct csm_apparmor *csm_facts_apparmor(struct csm_scan *s)
+{
+    return csm_fact_get(s, &apparmor_fact);
 }

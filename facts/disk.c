@@ -208,7 +208,7 @@ const struct csm_disk *csm_facts_disk(struct csm_scan *s)
 {
     if (s->facts->disk)
         return s->facts->disk;
-    if (s->mode == CSM_MODE_IMAGE) {
+    if (csm_scan_has(s, CSM_HAS_IMAGE)) {
         const struct csm_image_facts *im = csm_facts_image(s);
         if (im->disk)
             return im->disk;

@@ -15,11 +15,9 @@ static void read_one(struct csm_scan *s, struct csm_dracut *d, const char *path)
     free(text);
 }
 
-const struct csm_dracut *csm_facts_dracut(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->dracut)
-        return s->facts->dracut;
-    struct csm_dracut *d = s->facts->dracut = xcalloc(1, sizeof(*d));
+    struct csm_dracut *d = xcalloc(1, sizeof(*d));
     read_one(s, d, CSM_DRACUT_CONF);
     char **etc = NULL, **lib = NULL;
     csm_fact_unreadable(&d->errors, CSM_DRACUT_CONF_D, csm_tree_list(s->root, CSM_DRACUT_CONF_D, &etc));
@@ -32,11 +30,19 @@ const struct csm_dracut *csm_facts_dracut(struct csm_scan *s)
     return d;
 }
 
-void csm_dracut_free(struct csm_dracut *d)
+static void dracut_free(void *fact)
 {
+    struct csm_dracut *d = fact;
     if (!d)
         return;
     strv_free(d->errors);
     csm_dracut_conf_clear(&d->conf);
     free(d);
+}
+
+static const struct csm_fact_desc dracut_fact = { "dracut", gather, dracut_free };
+
+const struct csm_dracut *csm_facts_dracut(struct csm_scan *s)
+{
+    return csm_fact_get(s, &dracut_fact);
 }

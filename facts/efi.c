@@ -9,7 +9,7 @@
 
 static void disk_signs(struct csm_scan *s, struct csm_efi *e)
 {
-    if (!s->opts->disk && s->mode == CSM_MODE_ROOT)
+    if (!csm_scan_has(s, CSM_HAS_DISK) && !csm_scan_has(s, CSM_HAS_IMAGE))
         return;
     const struct csm_disk *d = csm_facts_disk(s);
     if (d->err)
@@ -95,7 +95,7 @@ const struct csm_efi *csm_facts_efi(struct csm_scan *s)
     struct csm_efi *e = s->facts->efi = xcalloc(1, sizeof(*e));
     e->live_booted = csm_scan_live(s) ? csm_live_efi_booted() : -1;
     disk_signs(s, e);
-    if (s->mode != CSM_MODE_IMAGE)
+    if (csm_scan_has(s, CSM_HAS_TREE))
         tree_signs(s, e);
     return e;
 }

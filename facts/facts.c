@@ -53,6 +53,19 @@ int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths,
     return err;
 }
 
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc)
+{
+    struct csm_facts *f = s->facts;
+    for (size_t i = 0; i < f->n_slots; i++)
+        if (f->slots[i].desc == desc)
+            return f->slots[i].fact;
+    /* Gathered before it is added: a fact may ask for others meanwhile. */
+    void *fact = desc->gather(s);
+    f->slots = xrealloc(f->slots, (f->n_slots + 1) * sizeof(*f->slots));
+    f->slots[f->n_slots++] = (struct csm_fact_slot){ desc, fact };
+    return fact;
+}
+
 struct csm_facts *csm_facts_new(void)
 {
     return xcalloc(1, sizeof(struct csm_facts));
@@ -86,11 +99,8 @@ void csm_facts_free(struct csm_facts *f)
     csm_netcfg_free(f->netcfg);
     csm_agent_config_free(f->agent_config);
     csm_image_facts_free(f->image);
-    csm_sshd_free(f->sshd);
-    csm_firewall_free(f->firewall);
-    csm_apparmor_free(f->apparmor);
-    csm_lvmcfg_free(f->lvmcfg);
-    csm_space_free(f->space);
-    csm_dracut_free(f->dracut);
+    for (size_t i = f->n_slots; i-- > 0;)
+        f->slots[i].desc->free(f->slots[i].fact);
+    free(f->slots);
     free(f);
 }

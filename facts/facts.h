@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/scan.h"
+#include "facts/target.h"
 #include "lib/dracutconf.h"
 #include "lib/firewall.h"
 #include "lib/kv.h"
@@ -44,6 +44,26 @@ struct csm_fstab {
 const struct csm_fstab *csm_facts_fstab(struct csm_scan *s);
 /* The entry for a mount point, or NULL. */
 const struct csm_fstab_entry *csm_fstab_find(const struct csm_fstab *f, const char *target);
+
+/* ---- /etc/crypttab (crypttab(5)): the encrypted volumes opened at boot ----
+ * systemd-cryptsetup-generator makes a unit for each entry, and boot waits
+ * for its device unless the entry has nofail or noauto. */
+struct csm_crypttab_entry {
+    unsigned line;
+    char *name, *device, *keyfile, *options; /* keyfile and options "" when absent */
+    char *tag, *tag_value; /* UUID=, PARTUUID=, LABEL=, PARTLABEL= (also /dev/disk/by-uuid/...); NULL */
+    bool nofail, noauto;
+};
+struct csm_crypttab {
+    int err; /* -ENOENT: there is none */
+    char *why;
+    const char *path;
+    struct csm_crypttab_entry *e;
+    size_t n;
+    unsigned *bad_lines; /* lines of fewer than two fields */
+    size_t n_bad;
+};
+const struct csm_crypttab *csm_facts_crypttab(struct csm_scan *s);
 
 /* ---- os-release ---- */
 enum csm_family {
@@ -186,6 +206,9 @@ const char *csm_where_name(enum csm_where w);
 /* Live only: 1 when a device path or tag ("UUID=...") names a block device
  * of this system, 0 when not, -EOPNOTSUPP offline. */
 int csm_facts_device_exists(struct csm_scan *s, const char *spec);
+/* "/dev/nvme0n1p2" -> ("nvme0n1", 2); "/dev/sda" -> ("sda", 0). False for
+ * names that are not kernel disk or partition names. */
+bool csm_split_device(const char *path, char **disk, size_t *partno);
 
 /* ---- what must be exported (seed 004 §7): MBR + the partitions the
  * system needs, up to the last sector of the last one ---- */

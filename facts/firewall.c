@@ -265,11 +265,9 @@ static void iptables(struct csm_scan *s, struct csm_firewall *fw, struct csm_fw_
     }
 }
 
-const struct csm_firewall *csm_facts_firewall(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->firewall)
-        return s->facts->firewall;
-    struct csm_firewall *fw = s->facts->firewall = xcalloc(1, sizeof(*fw));
+    struct csm_firewall *fw = xcalloc(1, sizeof(*fw));
     /* the port sshd listens on after the move */
     const struct csm_sshd *sd = csm_facts_sshd(s);
     const struct csm_sshd_directive *d, *cond;
@@ -296,8 +294,9 @@ const struct csm_firewall *csm_facts_firewall(struct csm_scan *s)
     return fw;
 }
 
-void csm_firewall_free(struct csm_firewall *fw)
+static void firewall_free(void *fact)
 {
+    struct csm_firewall *fw = fact;
     if (!fw)
         return;
     for (size_t i = 0; i < fw->n; i++) {
@@ -310,4 +309,11 @@ void csm_firewall_free(struct csm_firewall *fw)
     free(fw->port_source);
     strv_free(fw->errors);
     free(fw);
+}
+
+static const struct csm_fact_desc firewall_fact = { "firewall", gather, firewall_free };
+
+const struct csm_firewall *csm_facts_firewall(struct csm_scan *s)
+{
+    return csm_fact_get(s, &firewall_fact);
 }

@@ -24,13 +24,26 @@ struct csm_facts {
     struct csm_netcfg *netcfg;
     struct csm_agent_config *agent_config;
     struct csm_image_facts *image;
-    struct csm_sshd *sshd;
-    struct csm_firewall *firewall;
-    struct csm_apparmor *apparmor;
-    struct csm_lvmcfg *lvmcfg;
-    struct csm_space *space;
-    struct csm_dracut *dracut;
+    struct csm_fact_slot *slots; /* the facts of the registry (csm_fact_get) */
+    size_t n_slots;
 };
+
+/* A fact of the registry: one descriptor, in the file that gathers it, is
+ * all a new fact needs (no field here, no line in csm_facts_free):
+ *   static const struct csm_fact_desc crypttab_fact = { "crypttab", gather, free };
+ *   ... return csm_fact_get(s, &crypttab_fact);
+ * gather() runs on first use; its result is kept for the rest of the scan
+ * and freed with the scan's facts. */
+struct csm_fact_desc {
+    const char *name;
+    void *(*gather)(struct csm_scan *s);
+    void (*free)(void *fact);
+};
+struct csm_fact_slot {
+    const struct csm_fact_desc *desc;
+    void *fact;
+};
+void *csm_fact_get(struct csm_scan *s, const struct csm_fact_desc *desc);
 
 void csm_fstab_free(struct csm_fstab *f);
 void csm_osrel_free(struct csm_osrel *o);
@@ -50,12 +63,6 @@ void csm_selinux_free(struct csm_selinux *se);
 void csm_cloudinit_free(struct csm_cloudinit *ci);
 void csm_guest_tools_free(struct csm_guest_tools *gt);
 void csm_image_facts_free(struct csm_image_facts *im);
-void csm_sshd_free(struct csm_sshd *sd);
-void csm_firewall_free(struct csm_firewall *fw);
-void csm_apparmor_free(struct csm_apparmor *aa);
-void csm_lvmcfg_free(struct csm_lvmcfg *lc);
-void csm_space_free(struct csm_space *sp);
-void csm_dracut_free(struct csm_dracut *d);
 
 /* The files a pattern with a glob in its last component names (an Include
  * of sshd_config, of nftables), sorted, with their texts read from the tree

@@ -25,8 +25,7 @@ int csm_live_mounts(struct libmnt_table **tb)
 
 static char *read_sysfs(const char *dir, const char *name)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
     FILE *f = fopen(path, "re");
     if (!f)
         return NULL;
@@ -65,8 +64,7 @@ static int walk(const char *sysdir, struct csm_extent **ext, size_t *n, int dept
         return 0;
     }
 
-    char slaves[PATH_MAX];
-    snprintf(slaves, sizeof(slaves), "%s/slaves", sysdir);
+    _cleanup_free_ char *slaves = xasprintf("%s/slaves", sysdir);
     DIR *d = opendir(slaves);
     bool any = false;
     int r = 0;

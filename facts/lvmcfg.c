@@ -153,11 +153,9 @@ static struct csm_lvmcfg *from_initramfs(struct csm_scan *s, char **why)
     return lc;
 }
 
-const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->lvmcfg)
-        return s->facts->lvmcfg;
-    struct csm_lvmcfg *lc = s->facts->lvmcfg = xcalloc(1, sizeof(*lc));
+    struct csm_lvmcfg *lc = xcalloc(1, sizeof(*lc));
     lc->names[0] = LVM_CONF;
     lc->names[1] = LVM_LOCAL;
     lc->has_conf = read_conf(s, lc, LVM_CONF, &lc->conf);
@@ -177,8 +175,9 @@ const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
     return lc;
 }
 
-void csm_lvmcfg_free(struct csm_lvmcfg *lc)
+static void lvmcfg_free(void *fact)
 {
+    struct csm_lvmcfg *lc = fact;
     if (!lc)
         return;
     strv_free(lc->errors);
@@ -188,9 +187,16 @@ void csm_lvmcfg_free(struct csm_lvmcfg *lc)
     free(lc->devices_path);
     csm_lvm_devices_clear(&lc->devices);
     free(lc->uses_lvm);
-    csm_lvmcfg_free(lc->initramfs);
+    lvmcfg_free(lc->initramfs);
     free(lc->initramfs_why);
     free(lc->own[0]);
     free(lc->own[1]);
     free(lc);
+}
+
+static const struct csm_fact_desc lvmcfg_fact = { "lvmcfg", gather, lvmcfg_free };
+
+const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s)
+{
+    return csm_fact_get(s, &lvmcfg_fact);
 }

@@ -8,11 +8,9 @@
 #include "facts/internal.h"
 #include "lib/util.h"
 
-const struct csm_space *csm_facts_space(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->space)
-        return s->facts->space;
-    struct csm_space *sp = s->facts->space = xcalloc(1, sizeof(*sp));
+    struct csm_space *sp = xcalloc(1, sizeof(*sp));
     if (!csm_scan_live(s)) {
         FACT_FAIL(sp, -EOPNOTSUPP, "a --root tree's free space would be that of the host's filesystem it is "
                                    "stored on: the system's own filesystems are not read");
@@ -46,8 +44,9 @@ const struct csm_space *csm_facts_space(struct csm_scan *s)
     return sp;
 }
 
-void csm_space_free(struct csm_space *sp)
+static void space_free(void *fact)
 {
+    struct csm_space *sp = fact;
     if (!sp)
         return;
     for (size_t i = 0; i < sp->n; i++) {
@@ -56,4 +55,11 @@ void csm_space_free(struct csm_space *sp)
     }
     free(sp->why);
     free(sp);
+}
+
+static const struct csm_fact_desc space_fact = { "space", gather, space_free };
+
+const struct csm_space *csm_facts_space(struct csm_scan *s)
+{
+    return csm_fact_get(s, &space_fact);
 }

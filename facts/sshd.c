@@ -35,11 +35,9 @@ static void find_unit(struct csm_scan *s, struct csm_sshd *sd)
     }
 }
 
-const struct csm_sshd *csm_facts_sshd(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->sshd)
-        return s->facts->sshd;
-    struct csm_sshd *sd = s->facts->sshd = xcalloc(1, sizeof(*sd));
+    struct csm_sshd *sd = xcalloc(1, sizeof(*sd));
     const struct csm_packages *pk = csm_facts_packages(s);
     static const char *const pkgs[] = { "openssh-server", "openssh" };
     for (size_t i = 0; !pk->err && i < ARRAY_SIZE(pkgs) && !sd->pkg; i++)
@@ -72,8 +70,9 @@ const char *csm_sshd_value(const struct csm_sshd *sd, const char *key, const cha
     return *d ? (*d)->value : csm_sshd_default(key);
 }
 
-void csm_sshd_free(struct csm_sshd *sd)
+static void sshd_free(void *fact)
 {
+    struct csm_sshd *sd = fact;
     if (!sd)
         return;
     free(sd->why);
@@ -83,4 +82,11 @@ void csm_sshd_free(struct csm_sshd *sd)
     free(sd->config);
     csm_sshd_clear(&sd->cfg);
     free(sd);
+}
+
+static const struct csm_fact_desc sshd_fact = { "sshd", gather, sshd_free };
+
+const struct csm_sshd *csm_facts_sshd(struct csm_scan *s)
+{
+    return csm_fact_get(s, &sshd_fact);
 }

@@ -85,7 +85,7 @@ static void set_why(struct csm_volume *v, enum csm_where w, const char *fmt, ...
 
 /* "/dev/nvme0n1p2" -> ("nvme0n1", 2); "/dev/sda" -> ("sda", 0). False for
  * names that are not kernel disk or partition names. */
-static bool split_device(const char *path, char **disk, size_t *partno)
+bool csm_split_device(const char *path, char **disk, size_t *partno)
 {
     static const char *const p_style[] = { "nvme", "mmcblk", "loop", "nbd", "md" };
     static const char *const plain[] = { "sd", "hd", "vd", "xvd" };
@@ -317,7 +317,7 @@ static void resolve_offline(struct csm_volume *v, const struct csm_disk *disk, c
         } else {
             set_why(v, CSM_WHERE_OTHER, "%s=%s is not on %s", e->tag, e->tag_value, disk->path);
         }
-    } else if (split_device(e->source, &dname, &partno)) {
+    } else if (csm_split_device(e->source, &dname, &partno)) {
         if (!root_disk) {
             set_why(v, CSM_WHERE_UNKNOWN, "the disk / is on is not named in fstab, so %s cannot be placed",
                     e->source);
@@ -363,7 +363,7 @@ static void storage_root(struct csm_scan *s, struct csm_storage *st, const struc
         disk = NULL;
     }
     if (rootent && !rootent->tag)
-        split_device(rootent->source, &root_disk, &partno);
+        csm_split_device(rootent->source, &root_disk, &partno);
     for (size_t i = 0; i < fstab->n; i++) {
         const struct csm_fstab_entry *e = &fstab->e[i];
         if (!on_block_device(e))

@@ -1,6 +1,7 @@
 /* Every parser of a system tree at once: the input is split into the files
  * of a tree (fstab, grub.cfg, /etc/default/grub, grubenv, a BLS entry,
- * shadow, passwd, group, os-release, dpkg status, hostname, machine-id),
+ * shadow, passwd, group, os-release, dpkg status, hostname, machine-id,
+ * crypttab),
  * then every check runs and both renderers write the report. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@ static const char *const files[] = {
     "etc/fstab",           "boot/grub/grub.cfg",    "etc/default/grub",         "boot/grub/grubenv",
     "boot/loader/entries/a.conf", "etc/shadow",     "etc/passwd",               "etc/group",
     "usr/lib/os-release",  "var/lib/dpkg/status",   "etc/hostname",             "etc/machine-id",
+    "etc/crypttab",
 };
 static const char sep[] = "\n%%%%\n";
 

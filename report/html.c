@@ -278,8 +278,8 @@ static void header(FILE *f, const struct csm_report *rep)
     el(f, "dd", "host", host);
     el(f, "dt", NULL, "Target");
     _cleanup_free_ char *target =
-        rep->mode == CSM_MODE_LIVE    ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
-        : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path, rep->image->role)
+        streq(rep->mode, "live")    ? xasprintf("the running system%s%s", rep->disk ? ", disk " : "", rep->disk ? rep->disk : "")
+        : streq(rep->mode, "image") ? xasprintf("the image %s (%s disk)", rep->image->path, rep->image->role)
                                       : xasprintf("tree %s%s%s", rep->root, rep->disk ? ", disk " : "", rep->disk ? rep->disk : "");
     el(f, "dd", NULL, target);
     el(f, "dt", NULL, "Profile");

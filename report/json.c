@@ -207,11 +207,6 @@ static cJSON *image_json(const struct csm_report_image *im)
     return o;
 }
 
-static const char *mode_name(enum csm_mode m)
-{
-    return m == CSM_MODE_LIVE ? "live" : m == CSM_MODE_IMAGE ? "image" : "root";
-}
-
 static cJSON *report_json(const struct csm_report *rep)
 {
     cJSON *o = cJSON_CreateObject();
@@ -225,7 +220,7 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON_AddItemToObject(host, "machine_id", str_or_null(rep->machine_id));
     cJSON_AddItemToObject(host, "label", str_or_null(rep->host_label));
     cJSON *target = cJSON_AddObjectToObject(o, "target");
-    cJSON_AddStringToObject(target, "mode", mode_name(rep->mode));
+    cJSON_AddStringToObject(target, "mode", rep->mode);
     cJSON_AddStringToObject(target, "root", rep->root);
     cJSON_AddItemToObject(target, "disk", str_or_null(rep->disk));
     cJSON_AddItemToObject(target, "agent_config", str_or_null(rep->agent_config));

@@ -182,7 +182,10 @@ const char *csm_today(char *buf)
     int64_t days, secs, y, m, d;
     utc_split((int64_t)time(NULL), &days, &secs);
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+    /* Formatted whole first: the compiler cannot know the year has four digits. */
+    char day[64];
+    snprintf(day, sizeof(day), "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+    snprintf(buf, 11, "%.10s", day);
     return buf;
 }
 
@@ -281,8 +284,8 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         .hostname = xstrdup(id->hostname),
         .machine_id = id->machine_id ? xstrdup(id->machine_id) : NULL,
         .host_label = s->opts->host_label,
-        .mode = s->mode,
-        .root = xstrdup(s->mode == CSM_MODE_IMAGE ? "" : s->opts->root ? s->opts->root : "/"),
+        .mode = csm_target_mode(s->target.has),
+        .root = xstrdup(csm_scan_has(s, CSM_HAS_IMAGE) ? "" : s->opts->root ? s->opts->root : "/"),
         .profile = xstrdup(csm_ruleset_profile(s->rules)),
         .ruleset_version = xstrdup(csm_ruleset_version(s->rules)),
         .rule_files = strv_copy(csm_ruleset_files(s->rules)),
@@ -295,7 +298,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
     csm_plan_build(s, &rep->plan);
     if (s->opts->agent_config)
         rep->agent_config = xstrdup(s->opts->agent_config);
-    if (s->mode == CSM_MODE_IMAGE)
+    if (csm_scan_has(s, CSM_HAS_IMAGE))
         rep->image = csm_report_image_build(s);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);

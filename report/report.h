@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "checks/result.h"
+#include "checks/plan.h"
 #include "checks/scan.h"
 
 #define CSM_SCHEMA_VERSION "1.2.0"
@@ -16,34 +17,6 @@ enum csm_verdict {
     CSM_VERDICT_WARNINGS,
     CSM_VERDICT_BLOCKED,
     CSM_VERDICT_INCOMPLETE,
-};
-
-struct csm_plan_part {
-    size_t partno;
-    char *device;
-    uint64_t start, end, bytes;
-    char *type, *fstype, *uuid;
-    char *mount; /* the mount point that needs it: "/", "swap"; NULL */
-    bool required;
-    char *why;
-};
-
-/* What to export and how (seed 004 §7-8). */
-struct csm_plan {
-    bool available;
-    char *reason; /* when not available */
-    char *disk;
-    uint64_t disk_bytes;
-    unsigned long sector_size;
-    char *label;
-    struct csm_plan_part *parts;
-    size_t n_parts;
-    bool whole;
-    char *whole_why;
-    uint64_t last_sector, copy_bytes, min_target_bytes, min_target_gib;
-    uint64_t target_bytes; /* --target-disk-size, 0 when not given */
-    char **commands;
-    char **notes;
 };
 
 /* A setting a site's rule file changed from the shipped rules. */
@@ -86,7 +59,7 @@ struct csm_report {
     char *hostname, *machine_id;
     const char *host_label;       /* --host-label, NULL when not given */
     const struct csm_key *signer; /* --sign: the JSON report is signed with it; NULL when not */
-    enum csm_mode mode;
+    const char *mode; /* target.mode, from what the target has: "live", "root", "image" */
     char *root, *disk;
     char *agent_config; /* --agent-config, NULL when not given */
     struct csm_report_image *image; /* image scans only */
@@ -139,9 +112,6 @@ const char *csm_group_heading(enum csm_group g);
 const char *csm_group_anchor(enum csm_group g);
 int csm_verdict_exit_code(enum csm_verdict v);
 
-/* Builds the migration plan from the facts and the [plan] rules. */
-void csm_plan_build(struct csm_scan *s, struct csm_plan *plan);
-void csm_plan_clear(struct csm_plan *plan);
 
 /* The image model from the facts of an image scan. */
 struct csm_report_image *csm_report_image_build(struct csm_scan *s);

@@ -68,8 +68,8 @@ static const struct {
 
 static void header(const struct out *out, const struct csm_report *rep)
 {
-    _cleanup_free_ char *target = rep->mode == CSM_MODE_LIVE    ? xstrdup("the running system")
-                                  : rep->mode == CSM_MODE_IMAGE ? xasprintf("the image %s (%s disk)", rep->image->path,
+    _cleanup_free_ char *target = streq(rep->mode, "live")    ? xstrdup("the running system")
+                                  : streq(rep->mode, "image") ? xasprintf("the image %s (%s disk)", rep->image->path,
                                                                             rep->image->role)
                                                                 : xasprintf("the tree %s", rep->root);
     _cleanup_free_ char *host = !rep->host_label ? xstrdup(rep->hostname)
@@ -100,7 +100,7 @@ static void verdict_line(const struct out *out, const struct csm_report *rep)
         rep->failed_blockers == 1 ? "blocker" : "blockers", rep->counts[CSM_WARN], rep->counts[CSM_SKIP],
         rep->counts[CSM_ERROR], rep->counts[CSM_WAIVED]);
     wrap(out, 0, counts);
-    if (rep->mode == CSM_MODE_ROOT) {
+    if (streq(rep->mode, "root")) {
         _cleanup_free_ char *note =
             xasprintf("Commands are written for the system itself: run them inside it (chroot %s).", rep->root);
         wrap(out, 0, note);

@@ -6,7 +6,7 @@ scan ready --root "$T/root" --disk "$T/disk.img" --target-disk-size 1G
 assert_exit 0
 assert_eq ready "$(q .verdict)" "verdict"
 ids=(disk.partition-table boot.efi boot.grub-root boot.resume fstab.other-disks fstab.device-names
-    fstab.network-mounts accounts.shadow disk.layout disk.capacity os.release
+    fstab.network-mounts fstab.crypttab accounts.shadow disk.layout disk.capacity os.release
     boot.default-kernel drivers.virtio-kernel drivers.virtio-initramfs drivers.initramfs-tooling
     software.cloud-init software.guest-tools network.mac-binding network.interface-names system.selinux
     software.rsync online.data-disks storage.lvm-filter system.sshd system.firewall system.apparmor)

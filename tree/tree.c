@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/hostfile.h"
 #include "lib/util.h"
 #include "tree/backend.h"
 
@@ -482,6 +483,12 @@ int csm_tree_open(const struct csm_tree *t, const char *path, int flags, struct 
     }
 }
 
+static ssize_t file_read_at(void *ctx, void *buf, size_t len, uint64_t off)
+{
+    struct csm_file *f = ctx;
+    return f->ops->pread(f, buf, len, off);
+}
+
 int csm_file_read_all(struct csm_file *f, size_t cap, char **buf, size_t *len)
 {
     struct csm_tree_stat st;
@@ -490,40 +497,7 @@ int csm_file_read_all(struct csm_file *f, size_t cap, char **buf, size_t *len)
         return e;
     if (!S_ISREG(st.mode))
         return S_ISDIR(st.mode) ? -EISDIR : -EMEDIUMTYPE;
-    if (st.size > cap)
-        return -EFBIG;
-
-    /* The size can change under us (a live file, a hostile tree): read up
-     * to cap + 1 bytes whatever stat said, and refuse past the cap. */
-    size_t alloc = (size_t)st.size + 1, n = 0;
-    char *p = xmalloc(alloc + 1);
-    for (;;) {
-        if (n == alloc) {
-            if (alloc > cap) {
-                free(p);
-                return -EFBIG;
-            }
-            alloc = alloc * 2 > cap + 1 ? cap + 1 : alloc * 2;
-            p = xrealloc(p, alloc + 1);
-        }
-        ssize_t k = f->ops->pread(f, p + n, alloc - n, n);
-        if (k < 0) {
-            free(p);
-            return (int)k;
-        }
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
-    if (n > cap) {
-        free(p);
-        return -EFBIG;
-    }
-    p[n] = '\0';
-    *buf = p;
-    if (len)
-        *len = n;
-    return 0;
+    return csm_read_capped(st.size, cap, file_read_at, f, buf, len);
 }
 
 int csm_tree_read(const struct csm_tree *t, const char *path, size_t cap, char **buf, size_t *len)

@@ -55,7 +55,7 @@ int main(void)
     fclose(f);
 
     struct csm_scan_options opts = { .root = dir };
-    struct csm_scan s = { .mode = CSM_MODE_ROOT, .opts = &opts };
+    struct csm_scan s = { .target = { .has = CSM_HAS_TREE }, .opts = &opts };
     CHECK(csm_tree_open_dir(dir, &s.root) == 0);
     s.facts = csm_facts_new();
 
