@@ -208,3 +208,59 @@ void csm_check_disk_capacity(struct csm_scan *s, struct csm_result *r)
         csm_result_set(r, CSM_FAIL, "too-small");
     }
 }
+
+/* ---- disk.free-space ---- */
+
+/* A parameter given as a size ("100M"); def when unset or not a size. */
+static uint64_t size_param(struct csm_result *r, const char *name, uint64_t def)
+{
+    char *const *v = csm_check_param(r, name);
+    uint64_t out;
+    return v && v[0] && csm_parse_size(v[0], &out) == 0 ? out : def;
+}
+
+/* Room on / and /boot to rebuild the initramfs and install cloud-init and
+ * the drivers before the move. */
+void csm_check_disk_free_space(struct csm_scan *s, struct csm_result *r)
+{
+    const struct csm_space *sp = csm_facts_space(s);
+    if (sp->err == -EOPNOTSUPP) {
+        csm_result_skip(r, "no-counters", "%s", sp->why);
+        return;
+    }
+    if (sp->err) {
+        csm_result_error(r, "%s", sp->why);
+        return;
+    }
+    uint64_t root_min = size_param(r, "root-free", 1ULL << 30), boot_min = size_param(r, "boot-free", 100ULL << 20);
+    uint64_t inodes_min = size_param(r, "free-inodes", 10000);
+    const char *outcome = NULL;
+    bool separate_boot = sp->n > 1;
+    for (size_t i = 0; i < sp->n; i++) {
+        const struct csm_fsspace *f = &sp->fs[i];
+        bool boot = streq(f->mount, "/boot");
+        /* without a /boot of its own, / holds the initramfs images too */
+        uint64_t need = boot ? boot_min : separate_boot ? root_min : root_min + boot_min;
+        char freeb[32], total[32], needb[32];
+        csm_format_size(f->free_bytes, freeb, sizeof(freeb));
+        csm_format_size(f->total_bytes, total, sizeof(total));
+        csm_format_size(need, needb, sizeof(needb));
+        struct csm_evidence *e = csm_result_evidence(r, f->mount, "%s free of %s", freeb, total);
+        csm_evidence_source(e, "%s", f->source);
+        csm_result_var(r, boot ? "boot_free" : "root_free", "%s", freeb);
+        if (f->free_bytes < need) {
+            csm_result_problem(r, e, &outcome, "low-space", "%s has %s free, less than %s", f->mount, freeb, needb);
+            csm_result_list(r, "mounts", "%s", f->mount);
+        }
+        if (f->total_inodes) {
+            struct csm_evidence *ie = csm_result_evidence(r, f->mount, "%llu of %llu inodes free",
+                                                          (unsigned long long)f->free_inodes,
+                                                          (unsigned long long)f->total_inodes);
+            csm_evidence_source(ie, "%s", f->source);
+            if (f->free_inodes < inodes_min)
+                csm_result_problem(r, ie, &outcome, "low-inodes", "%s has %llu inodes free, less than %llu",
+                                   f->mount, (unsigned long long)f->free_inodes, (unsigned long long)inodes_min);
+        }
+    }
+    csm_result_set(r, outcome ? CSM_FAIL : CSM_PASS, outcome ? outcome : "ok");
+}

@@ -387,6 +387,41 @@ static void initramfs_verdict(struct csm_result *r, const struct csm_kernel *def
         csm_result_set(r, others ? CSM_WARN : CSM_PASS, others ? "other-kernels" : "present");
 }
 
+/* What dracut's configuration does with the drivers: a line that omits
+ * one (the next rebuild, at a kernel update, leaves it out again unless a
+ * conf.d file adds it) and hostonly, which keeps only the drivers of the
+ * hardware dracut runs on. */
+static void dracut_evidence(struct csm_scan *s, struct csm_result *r, const struct ir_need *n, char *const *missing)
+{
+    const struct csm_dracut *d = csm_facts_dracut(s);
+    if (!d->conf.files)
+        return;
+    bool hostonly = csm_dracut_yes(&d->conf, "hostonly");
+    const struct csm_dracut_var *ho = csm_dracut_get(&d->conf, "hostonly");
+    if (ho) {
+        struct csm_evidence *e = csm_result_evidence(r, "dracut", "hostonly=\"%s\"", ho->value);
+        csm_evidence_source(e, "%s:%u", ho->file, ho->line);
+        if (hostonly && missing)
+            csm_evidence_note(e, "dracut puts in only the drivers of the hardware it runs on: an image built on "
+                                 "the old hypervisor lacks virtio");
+    }
+    for (size_t i = 0; n->need && n->need[i]; i++) {
+        const struct csm_dracut_word *why;
+        enum csm_dracut_driver v = csm_dracut_driver(&d->conf, n->need[i], &why);
+        if (v == CSM_DRACUT_DEFAULT)
+            continue;
+        struct csm_evidence *e = csm_result_evidence(r, "dracut", "%s: %s", n->need[i],
+                                                     v == CSM_DRACUT_ADDED ? "added" : "omitted");
+        csm_evidence_source(e, "%s:%u", why->file, why->line);
+        if (v == CSM_DRACUT_OMITTED) {
+            csm_evidence_problem(e, "every image dracut builds leaves it out%s",
+                                 strv_contains(missing, n->need[i]) ? "" : " (this one still has it)");
+        }
+    }
+    for (size_t i = 0; d->errors && d->errors[i]; i++)
+        csm_evidence_problem(csm_result_evidence(r, "dracut", "%s", d->errors[i]), "cannot be read");
+}
+
 void csm_check_drivers_virtio_initramfs(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_kernel *def = default_kernel(s, r);
@@ -412,6 +447,7 @@ void csm_check_drivers_virtio_initramfs(struct csm_scan *s, struct csm_result *r
         csm_result_list(r, "missing", "%s", missing[i]);
     for (size_t i = 0; tops && tops[i]; i++)
         csm_result_list(r, "add", "%s", tops[i]);
+    dracut_evidence(s, r, &n, missing);
     for (size_t i = 0; n.unavailable && n.unavailable[i]; i++) {
         csm_result_list(r, "unavailable", "%s", n.unavailable[i]);
         csm_evidence_problem(csm_result_evidence(r, def->version, "%s: not available to the kernel",

@@ -110,6 +110,8 @@ struct names {
     char *const *physical; /* globs of NIC names */
     bool dhcp;             /* a DHCP configuration reaches a provided NIC */
     bool dhcp_literal;     /* ... only through a name written out ("eth0") */
+    bool profile_down;     /* a NetworkManager profile (keyfile or ifcfg) reaches a provided NIC but is not
+                              brought up at boot: NetworkManager then makes no automatic profile for it */
     unsigned static_provided, static_other, other_names;
     char **fails, **warns; /* outcome keys seen */
 };
@@ -197,6 +199,14 @@ static void one_config(struct names *n, const struct csm_netif *i)
     struct csm_evidence *e = csm_result_evidence(n->r, csm_net_source_name(i->src), "%s: %s%s%s", if_label(i),
                                                  csm_net_method_name(i->method), i->address ? " " : "",
                                                  i->address ? i->address : "");
+    if (i->down) {
+        /* a configuration that is not brought up at boot brings nothing up */
+        csm_evidence_source(e, "%s:%u", i->file, i->down_line);
+        csm_evidence_note(e, "not brought up at boot (%s)", i->down);
+        if (reach && (i->src == CSM_NET_NM || i->src == CSM_NET_IFCFG))
+            n->profile_down = true;
+        return;
+    }
     csm_evidence_source(e, "%s:%u", i->file, i->method == CSM_NET_STATIC && i->address_line ? i->address_line
                                                                                               : i->method_line);
     _cleanup_free_ char *base = i->name ? base_name(i->name) : NULL;
@@ -264,6 +274,13 @@ static bool nm_auto(struct csm_scan *s, struct csm_result *r, char ***errors)
     bool on = st.state == CSM_UNIT_ENABLED || st.state == CSM_UNIT_PRESET;
     if (st.error)
         strv_pushf(errors, "NetworkManager.service: %s", st.error);
+    const char *no_auto = csm_facts_netcfg(s)->nm_no_auto_default;
+    if (on && no_auto) {
+        struct csm_evidence *e = csm_result_evidence(r, "NetworkManager", "enabled, no automatic profile");
+        csm_evidence_source(e, "%s", no_auto);
+        csm_unit_status_clear(&st);
+        return false;
+    }
     if (on) {
         struct csm_evidence *e = csm_result_evidence(r, "NetworkManager", "enabled");
         csm_evidence_source(e, "%s", st.source ? st.source : "NetworkManager.service");
@@ -329,7 +346,7 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
      * programs and units absence is concluded from. */
     _cleanup_strv_ char **errors = strv_copy(nc->errors);
     bool client = dhcp_clients(s, r, &errors);
-    if (!n.dhcp && nm_auto(s, r, &errors))
+    if (!n.dhcp && !n.profile_down && nm_auto(s, r, &errors))
         n.dhcp = true;
     if (!client && strv_length(errors) > strv_length(nc->errors)) {
         csm_evidence_problem(csm_result_evidence(r, "DHCP client", "cannot be told"), "%s",
@@ -353,6 +370,9 @@ void csm_check_network_interface_names(struct csm_scan *s, struct csm_result *r)
     unreadable(r, nc);
     if (!nc->n)
         searched(r, nc);
+    if (nc->wicked_xml)
+        csm_evidence_note(csm_result_evidence(r, "wicked", "native configuration %s", nc->wicked_xml),
+                          "wicked's XML configuration is not read; its ifcfg files are");
     csm_result_var(r, "count", "%u", n.other_names + n.static_provided + n.static_other);
 
     if (n.fails)

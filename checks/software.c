@@ -17,36 +17,62 @@ static void unreadable(struct csm_result *r, char *const *errors)
 
 /* ---- software.rsync ---- */
 
+/* Installed, with its program, and at least param.min-version (the agent's
+ * incremental sync needs rsync 3.1): the version is the package's upstream
+ * one, compared in its package manager's order (dpkg without epoch and
+ * revision, rpm's VERSION). */
 void csm_check_software_rsync(struct csm_scan *s, struct csm_result *r)
 {
     const struct csm_packages *pk = csm_facts_packages(s);
     const struct csm_package *p = pk->err ? NULL : csm_package_find(pk, "rsync");
     _cleanup_strv_ char **errors = NULL;
     _cleanup_free_ char *prog = csm_facts_program(s, "rsync", &errors);
+    char *const *minv = csm_check_param(r, "min-version");
+    const char *min = minv && minv[0] ? minv[0] : "3.1";
 
+    _cleanup_free_ char *where = p ? csm_package_source(pk, p) : NULL;
     if (p)
-        csm_evidence_source(csm_result_evidence(r, "package", "rsync %s", p->version), "%s:%u", pk->db, p->line);
+        csm_evidence_source(csm_result_evidence(r, "package", "rsync %s", p->version), "%s", where);
     else if (!pk->err)
         csm_evidence_source(csm_result_evidence(r, "package", "no rsync entry"), "%s", pk->db);
     else
         csm_result_evidence(r, "package database", "%s", pk->why);
+    for (size_t i = 0; pk->notes && pk->notes[i]; i++)
+        csm_result_evidence(r, "package database", "%s", pk->notes[i]);
     if (prog)
         csm_evidence_source(csm_result_evidence(r, "program", "%s", prog), "%s", prog);
-    if (p || prog) {
-        csm_result_var(r, "path", "%s", prog ? prog : "(not in the usual bin directories)");
-        csm_result_var(r, "version", "%s", p ? p->version : "unknown");
-        csm_result_set(r, CSM_PASS, "installed");
-        return;
-    }
-    if (errors) {
+    csm_result_var(r, "path", "%s", prog ? prog : "(not in the usual bin directories)");
+    csm_result_var(r, "version", "%s", p ? p->upstream : "unknown");
+    csm_result_var(r, "min_version", "%s", min);
+    if (!prog && errors) {
         unreadable(r, errors);
         csm_result_error(r, "whether rsync is installed cannot be told: %s", errors[0]);
         return;
     }
-    csm_evidence_problem(csm_result_evidence(r, "program", "no rsync in /usr/bin, /bin, /usr/sbin, /sbin, "
-                                                          "/usr/local/bin, /usr/local/sbin"),
-                         "the online migration agent copies the system with rsync");
-    csm_result_set(r, CSM_FAIL, "missing");
+    if (!prog) {
+        csm_evidence_problem(csm_result_evidence(r, "program", "no rsync in /usr/bin, /bin, /usr/sbin, /sbin, "
+                                                              "/usr/local/bin, /usr/local/sbin"),
+                             "the online migration agent copies the system with rsync");
+        csm_result_set(r, CSM_FAIL, p ? "no-program" : "missing");
+        return;
+    }
+    if (!p) {
+        if (pk->err && !csm_tree_absent(pk->err))
+            csm_result_error(r, "rsync is there (%s), but its version cannot be told: %s", prog, pk->why);
+        else
+            csm_result_error(r, "rsync is there (%s), but %s: its version cannot be told", prog,
+                             pk->err ? "no package database can be read" : "no package of the database installed it");
+        csm_result_set(r, CSM_ERROR, "unknown-version");
+        return;
+    }
+    if (!csm_package_at_least(pk, p, min)) {
+        struct csm_evidence *e = csm_result_evidence(r, "version", "%s", p->upstream);
+        csm_evidence_source(e, "%s", where);
+        csm_evidence_problem(e, "older than %s: the agent's incremental sync needs a newer rsync", min);
+        csm_result_set(r, CSM_FAIL, "old");
+        return;
+    }
+    csm_result_set(r, CSM_PASS, "installed");
 }
 
 /* ---- software.cloud-init ---- */
@@ -57,9 +83,9 @@ static bool ci_installed(struct csm_scan *s, struct csm_result *r, const struct 
 {
     const struct csm_packages *pk = csm_facts_packages(s);
     bool units = false;
+    _cleanup_free_ char *where = ci->pkg ? csm_package_source(pk, ci->pkg) : NULL;
     if (ci->pkg)
-        csm_evidence_source(csm_result_evidence(r, "package", "cloud-init %s", ci->pkg->version), "%s:%u", pk->db,
-                            ci->pkg->line);
+        csm_evidence_source(csm_result_evidence(r, "package", "cloud-init %s", ci->pkg->version), "%s", where);
     else if (ci->pkg_db)
         csm_evidence_source(csm_result_evidence(r, "package", "no cloud-init entry"), "%s", pk->db);
     if (ci->program)

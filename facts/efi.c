@@ -32,8 +32,8 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
                                              "/boot/grub/arm64-efi" };
     static const char *const bios_dirs[] = { "/boot/grub/i386-pc", "/boot/grub2/i386-pc" };
     static const char *const efi_pkgs[] = { "grub-efi-amd64", "grub-efi-amd64-signed", "grub-efi-arm64",
-                                             "grub2-efi-x64", "systemd-boot" };
-    static const char *const bios_pkgs[] = { "grub-pc", "grub2-pc", "grub-legacy" };
+                                             "grub2-efi-x64", "shim-x64", "grub2-x86_64-efi", "systemd-boot" };
+    static const char *const bios_pkgs[] = { "grub-pc", "grub2-pc", "grub2-i386-pc", "grub-legacy" };
 
     const struct csm_fstab *f = csm_facts_fstab(s);
     const struct csm_fstab_entry *esp = csm_fstab_find(f, "/boot/efi");
@@ -62,6 +62,22 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
             strv_pushf(&e->bios_signs, "grub is installed for BIOS (%s)", bios_dirs[i]);
     if (csm_tree_probe(s->root, "/boot/grub/stage2", 0) == 1)
         strv_pushf(&e->bios_signs, "grub legacy is installed (/boot/grub/stage2)");
+
+    /* SUSE's bootloader configuration names the loader it installs */
+    char *text;
+    r = csm_tree_read_text(s->root, "/etc/sysconfig/bootloader", CSM_CAP_CONFIG, &text, NULL);
+    csm_fact_unreadable(&e->errors, "/etc/sysconfig/bootloader", r);
+    if (r == 0) {
+        struct csm_kvs kv = { 0 };
+        csm_kv_parse(text, "/etc/sysconfig/bootloader", &kv);
+        const struct csm_kv *lt = csm_kv_get(&kv, "LOADER_TYPE");
+        if (lt && (streq(lt->value, "grub2-efi") || streq(lt->value, "systemd-boot") || streq(lt->value, "grub2-bls")))
+            strv_pushf(&e->efi_signs, "/etc/sysconfig/bootloader:%u LOADER_TYPE=%s", lt->line, lt->value);
+        else if (lt && streq(lt->value, "grub2"))
+            strv_pushf(&e->bios_signs, "/etc/sysconfig/bootloader:%u LOADER_TYPE=%s", lt->line, lt->value);
+        csm_kv_clear(&kv);
+        free(text);
+    }
 
     const struct csm_packages *pk = csm_facts_packages(s);
     for (size_t i = 0; i < ARRAY_SIZE(efi_pkgs); i++)

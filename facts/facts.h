@@ -8,8 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/kv.h"
 #include "facts/target.h"
+#include "lib/dracutconf.h"
+#include "lib/firewall.h"
+#include "lib/kv.h"
+#include "lib/lvmconf.h"
+#include "lib/sshdconf.h"
 #include "tree/tree.h"
 
 /* Size caps for the files of a scanned tree: a hostile or broken file is
@@ -300,24 +304,36 @@ struct csm_shadow {
 };
 const struct csm_shadow *csm_facts_shadow(struct csm_scan *s);
 
-/* ---- installed packages (dpkg status; RPM systems: none readable) ---- */
+/* ---- installed packages: dpkg's status file, or the RPM database read
+ * by librpm from a private copy (facts/rpmdb.h) ---- */
 struct csm_package {
-    char *name, *version;
-    unsigned line; /* where its stanza starts in the database file */
+    char *name;
+    char *version;  /* as the package manager writes it: dpkg "1:3.2.7-1", rpm "[E:]V-R" */
+    char *upstream; /* the software's own version: dpkg without epoch and revision, rpm's VERSION */
+    unsigned line;  /* dpkg: where its stanza starts; rpm: its header number */
 };
+
+enum csm_pkg_kind { CSM_PKG_DPKG, CSM_PKG_RPM };
 
 struct csm_packages {
     int err; /* no readable database: callers fall back to files */
     char *why;
-    const char *db; /* the file read */
+    enum csm_pkg_kind kind;
+    char *db;       /* the file read, in the tree */
+    char **notes;   /* other databases found and not read; headers librpm skipped */
     struct csm_package *p;
     size_t n;
 };
 const struct csm_packages *csm_facts_packages(struct csm_scan *s);
 /* The installed version, or NULL. */
 const char *csm_package_version(const struct csm_packages *pk, const char *name);
-/* The installed package, or NULL. */
+/* The installed package, or NULL (the newest, when several are installed). */
 const struct csm_package *csm_package_find(const struct csm_packages *pk, const char *name);
+/* Where a package's entry is, for the evidence: "/var/lib/dpkg/status:12",
+ * "/var/lib/rpm/rpmdb.sqlite #12". */
+char *csm_package_source(const struct csm_packages *pk, const struct csm_package *p);
+/* Does the package's upstream version reach min (in its package manager's order)? */
+bool csm_package_at_least(const struct csm_packages *pk, const struct csm_package *p, const char *min);
 
 /* ---- firmware (live) and EFI traces in the tree ---- */
 struct csm_efi {
@@ -442,6 +458,7 @@ struct csm_initramfs {
     uint64_t bytes;    /* uncompressed bytes read */
     bool complete;     /* read to the end: a module not listed is not inside */
     struct csm_irscan *scan; /* the open stream while incomplete */
+    char **kept_paths, **kept_texts; /* the configuration files csm_initramfs_kept names, as found */
 };
 const struct csm_initramfs *csm_facts_initramfs(struct csm_scan *s, const struct csm_kernel *k, char *const *names,
                                                 bool complete);
@@ -462,6 +479,13 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
 const char *csm_irscan_segment(const struct csm_irscan *sc); /* of the current archive */
 uint64_t csm_irscan_bytes(const struct csm_irscan *sc);
 uint64_t csm_irscan_entries(const struct csm_irscan *sc);
+/* The text of the current member when csm_initramfs_kept names it (up to
+ * CSM_IR_KEPT_MAX bytes): 0, -ENODATA for another member, -EBADMSG when
+ * it cannot be read. The text is the reader's until the next member. */
+#define CSM_IR_KEPT_MAX (60 * 1024)
+int csm_irscan_data(struct csm_irscan *sc, const char **data, size_t *len);
+/* The members whose text is kept: LVM's configuration, compared with the tree's. */
+bool csm_initramfs_kept(const char *member);
 void csm_irscan_free(struct csm_irscan *sc);
 
 /* ---- programs and systemd units in the tree (facts/software.c) ---- */
@@ -524,6 +548,106 @@ struct csm_selinux {
     int live;             /* live: 1 enforcing, 0 permissive, -2 not in the kernel; -1 unknown/offline */
 };
 const struct csm_selinux *csm_facts_selinux(struct csm_scan *s);
+
+/* ---- the SSH server (facts/sshd.c): installed, enabled, configured ---- */
+struct csm_sshd {
+    int err;  /* the configuration exists but cannot be read */
+    char *why;
+    const struct csm_package *pkg; /* openssh-server (dpkg, rpm), openssh (SUSE), or NULL */
+    char *program;                 /* /usr/sbin/sshd */
+    char **errors;                 /* places that could not be looked at */
+    struct csm_unit_status unit;   /* the best of sshd.service, ssh.service, ssh.socket */
+    const char *unit_name;
+    char *config;                  /* /etc/ssh/sshd_config (SUSE: /usr/etc/ssh/sshd_config), NULL when absent */
+    struct csm_sshd_config cfg;
+};
+const struct csm_sshd *csm_facts_sshd(struct csm_scan *s);
+/* The value in force for a connection of user: its directive (NULL: the
+ * default), and the value. */
+const char *csm_sshd_value(const struct csm_sshd *sd, const char *key, const char *user,
+                           const struct csm_sshd_directive **d, const struct csm_sshd_directive **cond);
+
+/* ---- the firewalls enabled at boot (facts/firewall.c) ---- */
+enum csm_fw_kind { CSM_FW_FIREWALLD, CSM_FW_UFW, CSM_FW_NFTABLES, CSM_FW_IPTABLES };
+#define CSM_FW_KINDS 4
+struct csm_fw_found {
+    enum csm_fw_kind kind;
+    const char *name;            /* "firewalld", "ufw", "nftables", "iptables" */
+    bool enabled;                /* starts at boot */
+    char *enabled_by;            /* the unit link, or ufw.conf:line */
+    char *config;                /* what decided: the zone file, user.rules, nftables.conf */
+    char *detail;                /* "default zone public (/etc/firewalld/firewalld.conf:6)" */
+    struct csm_fw_decision d;    /* for new TCP connections to the SSH port */
+    char *problem;               /* the configuration cannot be read or judged: why */
+};
+struct csm_firewall {
+    unsigned port;               /* sshd's (the first Port), 22 by default */
+    char *port_source;
+    struct csm_fw_found fw[CSM_FW_KINDS];
+    size_t n;                    /* the ones installed (a unit or their configuration is there) */
+    char **errors;
+};
+const struct csm_firewall *csm_facts_firewall(struct csm_scan *s);
+
+/* ---- LVM's configuration of the tree (facts/lvmcfg.c) ---- */
+struct csm_lvmcfg {
+    char **errors;                /* files that exist but cannot be read, syntax errors */
+    struct csm_lvmconf conf;      /* /etc/lvm/lvm.conf */
+    struct csm_lvmconf local;     /* /etc/lvm/lvmlocal.conf, which overrides it */
+    bool has_conf, has_local;
+    const struct csm_lvm_setting *filter, *global_filter; /* the ones in force, or NULL */
+    const char *filter_file, *global_filter_file;
+    int use_devicesfile;          /* 1 or 0 */
+    char *use_source;             /* "/etc/lvm/lvm.conf:120", or why it is the default */
+    char *devices_path;           /* /etc/lvm/devices/system.devices */
+    bool has_devices;
+    struct csm_lvm_devices devices;
+    char *uses_lvm;               /* what says the system is on LVM ("/etc/fstab:3 /dev/mapper/vg-root"), NULL when nothing */
+    const char *names[2];         /* where conf and local come from: "/etc/lvm/lvm.conf", or the initramfs's copy */
+    char *own[2];                 /* names[] when allocated */
+    struct csm_lvmcfg *initramfs; /* the same from the default kernel's initramfs, NULL when it has no copy */
+    char *initramfs_why;          /* the initramfs could not be read */
+};
+const struct csm_lvmcfg *csm_facts_lvmcfg(struct csm_scan *s);
+
+/* ---- free space of / and /boot (facts/space.c) ---- */
+struct csm_fsspace {
+    char *mount;   /* "/", "/boot" */
+    uint64_t free_bytes, total_bytes; /* free: what an unprivileged user may use (statvfs f_bavail) */
+    uint64_t free_inodes, total_inodes; /* total 0: the filesystem has no fixed inode count (btrfs) */
+    char *source;  /* "statvfs(/boot)" */
+};
+struct csm_space {
+    int err;       /* -EOPNOTSUPP: no counters for this target (a --root scan without its filesystems) */
+    char *why;
+    struct csm_fsspace fs[2];
+    size_t n;
+};
+const struct csm_space *csm_facts_space(struct csm_scan *s);
+
+/* ---- dracut's configuration (facts/dracut.c): /etc/dracut.conf and the
+ * conf.d files of /etc and /usr/lib, in dracut's order ---- */
+struct csm_dracut {
+    char **errors;
+    struct csm_dracut_conf conf; /* conf.files lists what was read */
+};
+const struct csm_dracut *csm_facts_dracut(struct csm_scan *s);
+
+/* ---- AppArmor (facts/apparmor.c) ---- */
+struct csm_apparmor {
+    int kernel;         /* the default kernel: 1 built with AppArmor and on by default, 0 built with it but
+                           off by default, -1 without it, -2 not known (no config) */
+    char *kernel_source; /* /boot/config-<ver>:N CONFIG_... */
+    const struct csm_package *pkg; /* apparmor, apparmor-parser */
+    struct csm_unit_status unit;   /* apparmor.service */
+    char *cmdline;        /* apparmor=0, security=selinux, lsm=... without apparmor; or apparmor=1 */
+    char *cmdline_source;
+    bool cmdline_all;     /* every boot entry carries it */
+    bool cmdline_on;      /* it turns AppArmor on rather than off */
+    int live;             /* live: 1 enabled in the running kernel, 0 not, -1 not known or offline */
+    char **errors;
+};
+const struct csm_apparmor *csm_facts_apparmor(struct csm_scan *s);
 
 /* ---- cloud-init (facts/software.c) ---- */
 struct csm_cloudinit {
@@ -626,6 +750,8 @@ struct csm_netif {
     unsigned address_line;
     char *match_other; /* applies only to NICs of a type or driver: "Type=wlan" */
     bool virt;         /* a bond, bridge, VLAN, ...: not a NIC */
+    char *down;        /* not brought up at boot: "ONBOOT=no", "STARTMODE=manual", "autoconnect=false" */
+    unsigned down_line;
 };
 struct csm_netcfg {
     struct csm_netif *i;
@@ -633,6 +759,8 @@ struct csm_netcfg {
     char **files;  /* every file read */
     char **errors; /* "file: why" for files that exist but cannot be read */
     unsigned skipped; /* unreadable lines, all files together */
+    char *nm_no_auto_default; /* "file:line no-auto-default=*": NetworkManager makes no automatic profile */
+    char *wicked_xml;         /* wicked's native configuration (/etc/wicked/ifconfig/NAME.xml), not read */
 };
 const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s);
 /* The parsers, on one file's text (used by the fact, the tests, the fuzzers). */

@@ -119,7 +119,7 @@ static void scan_packages(struct csm_scan *s, struct csm_guest_tools *gt)
             const struct csm_package *p = csm_package_find(pk, products[i].packages[k]);
             if (p)
                 add_evidence(gt, &products[i], CSM_GT_PACKAGE, xasprintf("package %s %s", p->name, p->version),
-                             xasprintf("%s:%u", pk->db, p->line));
+                             csm_package_source(pk, p));
         }
 }
 

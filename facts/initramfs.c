@@ -2,7 +2,9 @@
  * uncompressed cpio archives (early microcode), then a compressed or plain
  * cpio archive. libarchive does the decompression and the cpio format; this
  * file only walks the segments, keeps the caps, and remembers the kernel
- * modules it passes. Member data is never read, only skipped.
+ * modules it passes. Member data is skipped, but for the few configuration
+ * files the checks compare with the tree's (csm_initramfs_kept: LVM's),
+ * read up to CSM_IR_KEPT_MAX bytes.
  *
  * Two libarchive readers are stacked: one decompresses (format "raw"), the
  * other parses cpio from what the first hands over. Between them sits what
@@ -57,6 +59,8 @@ struct confined {
     size_t len, pos;
     char *member, *segment;
     uint64_t bytes, entries;
+    char *data, *pending; /* a kept member's text: the current one's, the next one's */
+    size_t data_len, pending_len;
 };
 
 struct csm_irscan {
@@ -75,6 +79,10 @@ struct csm_irscan {
     size_t n_segments;
     char *segment;
     char *why;
+    char *data;          /* the current member's text, read by csm_irscan_data */
+    size_t data_len;
+    bool data_read;
+    bool kept;           /* the current member is one csm_initramfs_kept names */
     bool ended;
     struct timespec started;
 };
@@ -263,9 +271,12 @@ void csm_irscan_free(struct csm_irscan *sc)
         close(sc->c->from);
         free(sc->c->member);
         free(sc->c->segment);
+        free(sc->c->data);
+        free(sc->c->pending);
         free(sc->c);
     }
     close_archive(sc);
+    free(sc->data);
     csm_file_close(sc->f);
     free(sc->rbuf);
     free(sc->segment);
@@ -446,9 +457,69 @@ int csm_irscan_next(struct csm_irscan *sc, const char **member, const char **why
             return r;
         }
         *member = csm_la.archive_entry_pathname(e) ? csm_la.archive_entry_pathname(e) : "";
+        free(sc->data);
+        sc->data = NULL;
+        sc->data_read = false;
+        sc->kept = csm_initramfs_kept(*member);
         return 0;
     }
     return 1;
+}
+
+bool csm_initramfs_kept(const char *member)
+{
+    static const char *const kept[] = { "etc/lvm/lvm.conf", "etc/lvm/lvmlocal.conf",
+                                        "etc/lvm/devices/system.devices" };
+    while (*member == '.' && member[1] == '/')
+        member += 2;
+    while (*member == '/')
+        member++;
+    for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+        if (streq(member, kept[i]))
+            return true;
+    return false;
+}
+
+int csm_irscan_data(struct csm_irscan *sc, const char **data, size_t *len)
+{
+    if (sc->c) {
+        if (!sc->c->data)
+            return -ENODATA;
+        *data = sc->c->data;
+        *len = sc->c->data_len;
+        return 0;
+    }
+    if (!sc->kept || !sc->a)
+        return -ENODATA;
+    if (!sc->data_read) {
+        sc->data_read = true;
+        size_t n = 0;
+        char *buf = xcalloc(1, CSM_IR_KEPT_MAX + 1);
+        const void *block;
+        size_t size;
+        int64_t at;
+        int ar;
+        while ((ar = csm_la.archive_read_data_block(sc->a, &block, &size, &at)) == ARCHIVE_OK) {
+            if (at < 0 || (uint64_t)at >= CSM_IR_KEPT_MAX)
+                break;
+            size_t m = size < CSM_IR_KEPT_MAX - (size_t)at ? size : CSM_IR_KEPT_MAX - (size_t)at;
+            memcpy(buf + at, block, m);
+            if ((size_t)at + m > n)
+                n = (size_t)at + m;
+        }
+        if (ar != ARCHIVE_OK && ar != ARCHIVE_EOF) {
+            free(buf);
+            return -EBADMSG;
+        }
+        buf[n] = '\0';
+        sc->data = buf;
+        sc->data_len = n;
+    }
+    if (!sc->data)
+        return -EBADMSG;
+    *data = sc->data;
+    *len = sc->data_len;
+    return 0;
 }
 
 const char *csm_irscan_segment(const struct csm_irscan *sc)
@@ -471,8 +542,8 @@ uint64_t csm_irscan_entries(const struct csm_irscan *sc)
 
 /* ---- the confined reader: the same scan in a child process ----
  * Records on the pipe: a type byte, a 32-bit length, the payload.
- * 'S' segment name; 'M' bytes, entries (64 bits each) and the member's
- * path; 'E' the result (32 bits), bytes, entries, then why. */
+ * 'S' segment name; 'D' the text of the next member when it is kept;
+ * 'M' bytes, entries (64 bits each) and the member's path; 'E' the result (32 bits), bytes, entries, then why. */
 #ifndef __has_feature
 #define __has_feature(x) 0
 #endif
@@ -512,6 +583,10 @@ static void __attribute__((noreturn)) confined_child(struct csm_irscan *sc, int 
             seg = xstrdup(csm_irscan_segment(sc));
             put(f, 'S', NULL, 0, seg);
         }
+        const char *data;
+        size_t len;
+        if (csm_irscan_data(sc, &data, &len) == 0 && !memchr(data, '\0', len))
+            put(f, 'D', NULL, 0, data);
         uint64_t n[2] = { csm_irscan_bytes(sc), csm_irscan_entries(sc) };
         put(f, 'M', n, sizeof(n), member);
     }
@@ -609,12 +684,21 @@ static int confined_next(struct csm_irscan *sc, const char **member, const char 
         if (type == 'S') {
             free(c->segment);
             c->segment = xstrdup(rec);
+        } else if (type == 'D') {
+            free(c->pending);
+            c->pending = rec;
+            c->pending_len = len;
+            rec = NULL;
         } else if (type == 'M' && len >= 16) {
             memcpy(&c->bytes, rec, 8);
             memcpy(&c->entries, rec + 8, 8);
             free(c->member);
             c->member = xstrdup(rec + 16);
             *member = c->member;
+            free(c->data);
+            c->data = c->pending;
+            c->data_len = c->pending_len;
+            c->pending = NULL;
             return 0;
         } else if (type == 'E' && len >= 20) {
             int32_t r;
@@ -705,6 +789,12 @@ static void ir_read(struct csm_initramfs *ir, char **wanted)
             return;
         }
         segment_seen(ir, csm_irscan_segment(ir->scan));
+        const char *data;
+        size_t len;
+        if (csm_irscan_data(ir->scan, &data, &len) == 0) {
+            strv_push(&ir->kept_paths, xstrdup(member));
+            strv_push(&ir->kept_texts, xstrndup(data, len));
+        }
         if (!csm_is_module_file(member))
             continue;
         char *norm = csm_module_name(member);
@@ -771,5 +861,7 @@ void csm_initramfs_free(struct csm_initramfs *ir)
     strv_free(ir->segments);
     strv_free(ir->modules);
     strv_free(ir->mod_paths);
+    strv_free(ir->kept_paths);
+    strv_free(ir->kept_texts);
     free(ir);
 }

@@ -66,6 +66,11 @@ void csm_guest_tools_free(struct csm_guest_tools *gt);
 void csm_image_facts_free(struct csm_image_facts *im);
 void csm_guest_facts_free(struct csm_guest_facts *gf);
 
+/* The files a pattern with a glob in its last component names (an Include
+ * of sshd_config, of nftables), sorted, with their texts read from the tree
+ * (CSM_CAP_CONFIG); 0 (nothing matched is not an error) or the first error. */
+int csm_facts_glob_texts(struct csm_scan *s, const char *pattern, char ***paths, char ***texts);
+
 /* Sets err and a formatted why on any fact with those two fields. */
 #define FACT_FAIL(fact, e, ...)                                                                                \
     do {                                                                                                       \
@@ -95,5 +100,7 @@ char *csm_live_kernel_release(void);
 /* The kernel's SELinux mode: 1 enforcing, 0 permissive, -2 not enabled,
  * -1 cannot be told. */
 int csm_live_selinux(void);
+/* AppArmor in the running kernel: 1 enabled, 0 not (or not built in), -1 cannot be told. */
+int csm_live_apparmor(void);
 
 void csm_extents_free(struct csm_extent *ext, size_t n);

@@ -9,6 +9,7 @@
 
 #include "facts/internal.h"
 #include "lib/util.h"
+#include "lib/version.h"
 
 #define MAX_KERNELS 256
 
@@ -177,9 +178,19 @@ static void probe_module_dirs(struct csm_scan *s, struct csm_kernels *ks)
     }
 }
 
+/* How the system orders its kernels: the RPM families as rpm and grubby do
+ * (5.14.0-427.el9 is older than 5.14.0-427.13.1.el9_4; strverscmp says
+ * the opposite), the others as strverscmp. Set for the scan's sorts. */
+static bool rpm_order;
+
+static int version_cmp(const char *a, const char *b)
+{
+    return rpm_order ? csm_rpm_evrcmp(a, b) : strverscmp(a, b);
+}
+
 static int cmp_newest_first(const void *a, const void *b)
 {
-    return strverscmp(((const struct csm_kernel *)b)->version, ((const struct csm_kernel *)a)->version);
+    return version_cmp(((const struct csm_kernel *)b)->version, ((const struct csm_kernel *)a)->version);
 }
 
 /* The version a /vmlinuz-style link points at, or NULL; a link that is
@@ -217,9 +228,12 @@ static bool component_matches(const char *want, unsigned index, const char *titl
     return (id && streq(want, id)) || (title && streq(want, title));
 }
 
+/* grubby and RHEL's blscfg: entry ids (<machine-id>-<version>) in rpm's
+ * name-version-release order, newest first. */
 static int cmp_bls_newest(const void *a, const void *b)
 {
-    return strverscmp((*(struct csm_boot_entry *const *)b)->bls_id, (*(struct csm_boot_entry *const *)a)->bls_id);
+    const char *x = (*(struct csm_boot_entry *const *)b)->bls_id, *y = (*(struct csm_boot_entry *const *)a)->bls_id;
+    return rpm_order ? csm_rpm_nvrcmp(x, y) : strverscmp(x, y);
 }
 
 /* BLS entries in the order grub's blscfg and systemd-boot list them. */
@@ -438,6 +452,26 @@ static void default_fallback(struct csm_scan *s, struct csm_kernels *ks)
         strv_push(&ks->trail, xstrdup("the only kernel installed"));
 }
 
+/* RHEL's /etc/sysconfig/kernel decides whether a kernel installed later
+ * becomes the default (grubby --make-default): worth saying, not the default. */
+static void sysconfig_kernel(struct csm_scan *s, struct csm_kernels *ks)
+{
+    char *text;
+    if (csm_tree_read_text(s->root, "/etc/sysconfig/kernel", CSM_CAP_CONFIG, &text, NULL) < 0)
+        return;
+    struct csm_kvs kv = { 0 };
+    csm_kv_parse(text, "/etc/sysconfig/kernel", &kv);
+    const struct csm_kv *u = csm_kv_get(&kv, "UPDATEDEFAULT"), *d = csm_kv_get(&kv, "DEFAULTKERNEL");
+    if (u || d)
+        strv_pushf(&ks->trail, "%s%s%s%s (/etc/sysconfig/kernel:%u): %s", u ? "UPDATEDEFAULT=" : "",
+                   u ? u->value : "", d ? (u ? " DEFAULTKERNEL=" : "DEFAULTKERNEL=") : "", d ? d->value : "",
+                   (u ? u : d)->line,
+                   u && streq(u->value, "yes") ? "a kernel installed later becomes the default"
+                                               : "a kernel installed later does not become the default");
+    csm_kv_clear(&kv);
+    free(text);
+}
+
 static void find_default(struct csm_scan *s, struct csm_kernels *ks)
 {
     const struct csm_bootcfg *b = csm_facts_bootcfg(s);
@@ -458,6 +492,7 @@ static void find_default(struct csm_scan *s, struct csm_kernels *ks)
 
     if (ks->how == CSM_DEFAULT_NONE && ks->n)
         default_fallback(s, ks);
+    sysconfig_kernel(s, ks);
     if (ks->def_version)
         ks->def = csm_kernels_find(ks, ks->def_version);
 }
@@ -468,6 +503,8 @@ const struct csm_kernels *csm_facts_kernels(struct csm_scan *s)
         return s->facts->kernels;
     struct csm_kernels *ks = s->facts->kernels = xcalloc(1, sizeof(*ks));
 
+    enum csm_family fam = csm_facts_osrel(s)->family;
+    rpm_order = fam == CSM_FAMILY_RHEL || fam == CSM_FAMILY_SUSE;
     find_module_dirs(s, ks);
     find_boot_files(s, ks);
     probe_module_dirs(s, ks);

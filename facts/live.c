@@ -158,3 +158,13 @@ int csm_live_selinux(void)
     fclose(f);
     return c == '1' ? 1 : c == '0' ? 0 : -2;
 }
+
+int csm_live_apparmor(void)
+{
+    FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    int c = fgetc(f);
+    fclose(f);
+    return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+}

@@ -142,6 +142,16 @@ static void parse_ifcfg(struct csm_netcfg *nc, const char *file, const char *tex
     }
     if (i->name && streq(i->name, "lo"))
         i->method = CSM_NET_LOOPBACK;
+    /* RHEL: ONBOOT (a missing one is yes, for NetworkManager's ifcfg-rh as
+     * for the network scripts); SUSE (wicked): STARTMODE, up at boot when
+     * auto, hotplug, nfsroot or ifplugd */
+    if ((v = kv_val(&kv, "ONBOOT", &line)) && (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0))
+        set_str(&i->down, &i->down_line, "ONBOOT=no", line);
+    if ((v = kv_val(&kv, "STARTMODE", &line)) && (streq(v, "manual") || streq(v, "off")))
+    {
+        _cleanup_free_ char *sm = xasprintf("STARTMODE=%s", v);
+        set_str(&i->down, &i->down_line, sm, line);
+    }
     csm_kv_clear(&kv);
 }
 
@@ -281,6 +291,8 @@ static int nm_key(const char *sec, const char *key, const char *value, unsigned 
                   !streq(value, "802-11-wireless");
         if (!streq(value, "ethernet") && !streq(value, "802-3-ethernet") && !i->match_other)
             i->match_other = xasprintf("type=%s", value);
+    } else if (streq(sec, "connection") && streq(key, "autoconnect") && (streq(value, "false") || streq(value, "0"))) {
+        set_str(&i->down, &i->down_line, "autoconnect=false", line);
     } else if (streq(sec, "connection") && (streq(key, "master") || streq(key, "controller")) && *value) {
         i->method = CSM_NET_MANUAL;
         i->method_line = line;
@@ -566,6 +578,8 @@ static void read_interfaces(struct csm_scan *s, struct csm_netcfg *nc, const cha
     strv_free(sources);
 }
 
+static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc);
+
 const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
 {
     if (s->facts->netcfg)
@@ -586,7 +600,63 @@ const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
     read_dirs(s, nc, CSM_NET_LINK, networkd, ARRAY_SIZE(networkd));
     read_dirs(s, nc, CSM_NET_NETWORKD, networkd, ARRAY_SIZE(networkd));
     read_interfaces(s, nc, "/etc/network/interfaces", 0);
+    nm_conf(s, nc);
     return nc;
+}
+
+/* NetworkManager's no-auto-default=* in [main] of NetworkManager.conf or a
+ * conf.d file (read after it, /etc after /usr/lib; the last setting wins). */
+struct nm_main {
+    char *value;
+    unsigned line;
+};
+
+static int nm_main_key(const char *section, const char *key, const char *value, unsigned line, void *data)
+{
+    struct nm_main *m = data;
+    if (streq(section, "main") && streq(key, "no-auto-default")) {
+        free(m->value);
+        m->value = xstrdup(value);
+        m->line = line;
+    }
+    return 0;
+}
+
+static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc)
+{
+    static const char *const dirs[] = { "/usr/lib/NetworkManager/conf.d", "/etc/NetworkManager/conf.d" };
+    char **files = NULL;
+    strv_push(&files, xstrdup("/etc/NetworkManager/NetworkManager.conf"));
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        char **names = NULL;
+        if (csm_fact_unreadable(&nc->errors, dirs[i], csm_tree_list(s->root, dirs[i], &names)))
+            continue;
+        for (size_t k = 0; names && names[k]; k++)
+            if (endswith(names[k], ".conf"))
+                strv_pushf(&files, "%s/%s", dirs[i], names[k]);
+        strv_free(names);
+    }
+    for (size_t i = 0; files[i]; i++) {
+        char *text = read_text(s, nc, files[i]);
+        if (!text)
+            continue;
+        struct nm_main m = { NULL, 0 };
+        csm_ini_parse(text, nm_main_key, &m);
+        if (m.value) {
+            free(nc->nm_no_auto_default);
+            nc->nm_no_auto_default = streq(m.value, "*") ? xasprintf("%s:%u no-auto-default=*", files[i], m.line)
+                                                          : NULL;
+        }
+        free(m.value);
+        free(text);
+    }
+    strv_free(files);
+    char **xml = NULL;
+    if (csm_tree_list(s->root, "/etc/wicked/ifconfig", &xml) == 0)
+        for (size_t k = 0; xml && xml[k] && !nc->wicked_xml; k++)
+            if (endswith(xml[k], ".xml"))
+                nc->wicked_xml = xasprintf("/etc/wicked/ifconfig/%s", xml[k]);
+    strv_free(xml);
 }
 
 void csm_netcfg_free(struct csm_netcfg *nc)
@@ -603,9 +673,12 @@ void csm_netcfg_free(struct csm_netcfg *nc)
         free(i->rename);
         free(i->address);
         free(i->match_other);
+        free(i->down);
     }
     free(nc->i);
     strv_free(nc->files);
     strv_free(nc->errors);
+    free(nc->nm_no_auto_default);
+    free(nc->wicked_xml);
     free(nc);
 }

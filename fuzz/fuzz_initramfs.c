@@ -2,6 +2,7 @@
  * on arbitrary bytes. Build with -DCSM_FUZZ=ON and clang. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,8 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct csm_irscan *sc;
     if (csm_irscan_new(f, &sc) == 0) {
         const char *member, *why;
-        while (csm_irscan_next(sc, &member, &why) == 0)
-            ;
+        while (csm_irscan_next(sc, &member, &why) == 0) {
+            const char *text;
+            size_t len;
+            if (csm_irscan_data(sc, &text, &len) == 0 && (len > CSM_IR_KEPT_MAX || text[len]))
+                abort();
+        }
         csm_irscan_free(sc);
     }
     return 0;

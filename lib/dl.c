@@ -11,6 +11,7 @@
 struct csm_la csm_la = { CSM_LA_SYMBOLS(CSM_DL_INIT) };
 struct csm_kmod csm_kmod = { CSM_KMOD_SYMBOLS(CSM_DL_INIT) };
 struct csm_crypto csm_crypto = { CSM_CRYPTO_SYMBOLS(CSM_DL_INIT) };
+struct csm_rpm csm_rpm = { CSM_RPM_SYMBOLS(CSM_DL_INIT) };
 
 int csm_la_load(void)
 {
@@ -27,6 +28,11 @@ int csm_crypto_load(void)
     return 0;
 }
 
+int csm_rpm_load(void)
+{
+    return 0;
+}
+
 const char *csm_dl_error(void)
 {
     return NULL;
@@ -38,6 +44,7 @@ const char *csm_dl_error(void)
 struct csm_la csm_la;
 struct csm_kmod csm_kmod;
 struct csm_crypto csm_crypto;
+struct csm_rpm csm_rpm;
 
 /* The first failure, for the command to report (and exit 4). */
 static char dl_error[512];
@@ -97,5 +104,8 @@ CSM_DL_LOADER(csm_kmod_load, csm_kmod, CSM_KMOD_SYMBOLS, "libkmod.so.2", "libkmo
 #undef TABLE
 #define TABLE csm_crypto
 CSM_DL_LOADER(csm_crypto_load, csm_crypto, CSM_CRYPTO_SYMBOLS, "libcrypto.so.3", "libcrypto.so")
+#undef TABLE
+#define TABLE csm_rpm
+CSM_DL_LOADER(csm_rpm_load, csm_rpm, CSM_RPM_SYMBOLS, "librpm.so.9", "librpm.so")
 #undef TABLE
 #endif

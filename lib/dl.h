@@ -6,7 +6,8 @@
  * needs none of them. The prototypes come from each library's own headers;
  * calls go through a table: csm_la.archive_read_new(), csm_kmod.kmod_new(),
  * csm_crypto.EVP_DigestInit_ex() (digests and the Ed25519 signatures of
- * reports). Each loader returns 0, or -ELIBACC when the library or one of
+ * reports), csm_rpm.headerImport() (the RPM package database, in a child
+ * process: facts/rpmdb.c; only a scan of an RPM system loads it). Each loader returns 0, or -ELIBACC when the library or one of
  * its symbols cannot be had (csm_strerror() says so; csm_dl_error() says
  * which and why, and the command exits 4). Built with CSM_DLOPEN=OFF (the static binary)
  * the libraries are linked and the tables point at them: a static binary
@@ -22,6 +23,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <rpm/header.h>
+#include <rpm/rpmdb.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmts.h>
+#include <rpm/rpmver.h>
 
 #define CSM_DL_FIELD(name) __typeof__(name) *name;
 
@@ -44,6 +51,13 @@
     X(EVP_DigestSign) X(EVP_DigestVerifyInit) X(EVP_DigestVerify) X(EVP_EncodeBlock) X(EVP_DecodeBlock)       \
     X(CRYPTO_free) X(ERR_clear_error)
 
+/* librpm's own and, through it, librpmio's (rpmvercmp, macros, log). */
+#define CSM_RPM_SYMBOLS(X)                                                                                     \
+    X(rpmlogSetCallback) X(rpmlogRecMessage) X(rpmlogRecPriority) X(rpmPushMacro) X(rpmtsCreate)             \
+    X(rpmtsSetRootDir) X(rpmtsSetVSFlags) X(rpmtsOpenDB) X(rpmtsInitIterator) X(rpmdbNextIterator)           \
+    X(rpmdbGetIteratorOffset) X(rpmdbFreeIterator) X(rpmtsCloseDB) X(rpmtsFree) X(headerImport) X(headerFree) \
+    X(headerGetString) X(headerGetNumber) X(headerIsEntry) X(rpmvercmp)
+
 extern struct csm_la {
     CSM_LA_SYMBOLS(CSM_DL_FIELD)
 } csm_la;
@@ -53,10 +67,14 @@ extern struct csm_kmod {
 extern struct csm_crypto {
     CSM_CRYPTO_SYMBOLS(CSM_DL_FIELD)
 } csm_crypto;
+extern struct csm_rpm {
+    CSM_RPM_SYMBOLS(CSM_DL_FIELD)
+} csm_rpm;
 
 int csm_la_load(void);
 int csm_kmod_load(void);
 int csm_crypto_load(void);
+int csm_rpm_load(void);
 /* "libarchive.so.13 cannot be loaded: ...", the first failure; NULL when
  * every library asked for was loaded. */
 const char *csm_dl_error(void);

@@ -1,5 +1,6 @@
 #include "lib/private.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ void csm_private_dir_free(struct csm_private_dir *d)
         return;
     for (size_t i = 0; d->files && d->files[i]; i++)
         unlink(d->files[i]);
+    /* and what the library made next to them (librpm: sqlite's -shm and
+     * -wal): the directory is the tool's own, nothing in it is anyone else's */
+    DIR *dir = opendir(d->path);
+    struct dirent *de;
+    while (dir && (de = readdir(dir)))
+        if (de->d_name[0] != '.' || (de->d_name[1] && (de->d_name[1] != '.' || de->d_name[2])))
+            unlinkat(dirfd(dir), de->d_name, 0);
+    if (dir)
+        closedir(dir);
     rmdir(d->path);
     strv_free(d->files);
     free(d->path);

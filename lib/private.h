@@ -18,5 +18,6 @@ const char *csm_private_dir_path(const struct csm_private_dir *d);
 int csm_private_create(struct csm_private_dir *d, const char *name, int flags);
 /* Creates name holding data[0..len). */
 int csm_private_write(struct csm_private_dir *d, const char *name, const void *data, size_t len);
-/* Removes every file made in it, then the directory. NULL is nothing. */
+/* Removes every file in it (made here or by the library), then the
+ * directory. NULL is nothing. */
 void csm_private_dir_free(struct csm_private_dir *d);

@@ -273,12 +273,20 @@ OS
 }
 
 # What the software and network checks want of a system ready to move:
-# rsync, cloud-init installed and enabled, eth0 by DHCP with a DHCP client.
+# rsync, cloud-init installed and enabled, eth0 by DHCP with a DHCP client,
+# an SSH server enabled at boot with the distribution's configuration.
 mktree_software() {
-    local d=$1 family=$2 u
+    local d=$1 family=$2 u ssh_unit=ssh.service
+    [ "$family" = debian ] || ssh_unit=sshd.service
     mkdir -p "$d"/{usr/bin,usr/sbin,lib/systemd/system,etc/systemd/system/cloud-init.target.wants,etc/cloud}
-    touch "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient"
-    chmod 0755 "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient"
+    mkdir -p "$d"/{etc/ssh/sshd_config.d,etc/systemd/system/multi-user.target.wants}
+    touch "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient" "$d/usr/sbin/sshd"
+    chmod 0755 "$d/usr/bin/rsync" "$d/usr/bin/cloud-init" "$d/usr/sbin/dhclient" "$d/usr/sbin/sshd"
+    printf 'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\n' \
+        >"$d/etc/ssh/sshd_config"
+    printf '[Unit]\nDescription=OpenBSD Secure Shell server\n[Install]\nWantedBy=multi-user.target\n' \
+        >"$d/lib/systemd/system/$ssh_unit"
+    ln -sf "/lib/systemd/system/$ssh_unit" "$d/etc/systemd/system/multi-user.target.wants/$ssh_unit"
     printf 'users:\n  - default\n' >"$d/etc/cloud/cloud.cfg"
     for u in cloud-init-local cloud-init cloud-config cloud-final; do
         printf '[Unit]\nDescription=%s\n' "$u" >"$d/lib/systemd/system/$u.service"
@@ -287,13 +295,18 @@ mktree_software() {
     case $family in
     debian)
         printf 'Package: %s\nStatus: install ok installed\nVersion: %s\n\n' rsync 3.2.7-1 cloud-init 22.4.2-1 \
-            isc-dhcp-client 4.4.3-P1-2 >>"$d/var/lib/dpkg/status"
+            isc-dhcp-client 4.4.3-P1-2 openssh-server 1:9.2p1-2+deb12u3 >>"$d/var/lib/dpkg/status"
         mkdir -p "$d/etc/network"
         printf 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n' >"$d/etc/network/interfaces"
         ;;
     rhel)
         mkdir -p "$d/etc/sysconfig/network-scripts"
         printf 'DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n' >"$d/etc/sysconfig/network-scripts/ifcfg-eth0"
+        # the RPM database, as RHEL 9 keeps it (packages built by rpmbuild)
+        rpmdb_sqlite "$d" /var/lib/rpm "$(mkrpm rsync 3.2.3 19.el9 /usr/bin rsync '' x86_64)" \
+            "$(mkrpm cloud-init 23.4 1.el9 /usr/bin cloud-init)" \
+            "$(mkrpm dhcp-client 4.4.2 19.b1.el9 /usr/sbin dhclient 12 x86_64)" \
+            "$(mkrpm openssh-server 8.7p1 38.el9 /usr/sbin sshd '' x86_64)"
         ;;
     esac
 }
@@ -567,6 +580,8 @@ debootstrap_fixture() {
     FIXTURE_TREE=$tree
 }
 
+. "$CSM_SRC/tests/lib-rpm.sh"
+
 # Is the binary under test linked statically (no program interpreter)? It
 # then loads no library at run time: nothing can fail to load.
 linked_in() {
@@ -597,8 +612,8 @@ mktool() {
 # shared libraries; what libselinux (a dependency of libmount) looks at in
 # its constructor, before main(); the sanitizer runtime's look at its own
 # process; the static build's allocator (mimalloc) reading the kernel's
-# overcommit policy for its own mappings; and libkmod's private copy of the module index, which a child
-# chrooted into that copy opens by paths relative to it.
+# overcommit policy for its own mappings; and the private copies of libkmod's module index and of librpm's
+# package database, which a child chrooted into the copy opens by paths relative to it.
 # Usage: outside_opens TREE [csm-precheck options...]
 outside_opens() {
     local tree=$1
@@ -612,5 +627,5 @@ outside_opens() {
          match($0, /(AT_FDCWD, |[a-z0-9]+\()"\/[^"]*"/) { split(substr($0, RSTART), a, "\""); print jail[$1] a[2] }' \
         "$T/trace" | sort -u >"$T/opened"
     grep -vE '^(/etc/ld\.so\.(cache|preload)|/(usr/)?lib(64)?/.*|/proc/filesystems|/etc/selinux/config|/proc/self/.*|/proc/sys/vm/overcommit_memory)$' "$T/opened" |
-        grep -vxF "$CSM" | grep -vF "$tree" | grep -vE "^${TMPDIR:-/tmp}/csm-kmod\." || true
+        grep -vxF "$CSM" | grep -vF "$tree" | grep -vE "^${TMPDIR:-/tmp}/csm-(kmod|rpm)\." || true
 }
