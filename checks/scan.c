@@ -51,12 +51,28 @@ static int check_disk(struct csm_scan *s, const char *path)
 /* An image whose guest has a root found by its content gains the guest's
  * tree and disk: every system check then runs on it as on --root --disk.
  * The guest's filesystems stay open (in the reader child) until the scan
- * ends. */
+ * ends. A system disk whose root cannot be read keeps the checks that need
+ * the tree, in error with the reason (a stream without random access:
+ * skipped), so that the verdict can never be ready. An image without a
+ * readable guest disk has nothing of a system to check: its image checks
+ * say why. */
 static void attach_guest(struct csm_scan *s)
 {
     const struct csm_guest_facts *gf = csm_facts_guest(s);
-    if (gf->err || !csm_guest_tree(gf->guest))
+    if (gf->err == -ENODEV)
         return;
+    if (gf->err) {
+        s->no_tree = xstrdup(gf->why);
+        s->no_tree_skip = gf->err == -ESPIPE;
+        return;
+    }
+    if (!csm_guest_tree(gf->guest)) {
+        const char *why = csm_guest_failure(gf->guest);
+        if (!why)
+            why = csm_guest_root_why(gf->guest);
+        s->no_tree = xasprintf("the guest's root cannot be read: %s", why ? why : "no root found");
+        return;
+    }
     s->root = csm_guest_take_tree(gf->guest);
     s->target.has |= CSM_HAS_TREE | CSM_HAS_DISK;
 }
@@ -131,6 +147,8 @@ void csm_scan_done(struct csm_scan *s)
     csm_facts_free(s->facts);
     csm_vars_clear(&s->globals);
     free(s->error);
+    free(s->no_tree);
+    s->no_tree = NULL;
     s->facts = NULL;
     s->root = NULL;
     s->error = NULL;

@@ -139,6 +139,10 @@ static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_re
         csm_result_skip(r, "disabled", "disabled by the rules (%s)", en ? en->origin : "rules");
     else if (c->twin && csm_scan_has(s, CSM_HAS_IMAGE)) /* one result per fact */
         csm_result_skip(r, "image-twin", "%s reports this of the image file", c->twin);
+    else if ((c->needs & CSM_NEED_TREE) && !csm_scan_has(s, CSM_HAS_TREE) && s->no_tree_skip)
+        csm_result_skip(r, "no-random-access", "%s", s->no_tree);
+    else if ((c->needs & CSM_NEED_TREE) && !csm_scan_has(s, CSM_HAS_TREE))
+        csm_result_error(r, "%s", s->no_tree);
     else if ((c->needs & CSM_NEED_DISK) && !csm_scan_has(s, CSM_HAS_DISK))
         csm_result_skip(r, "no-disk", "no --disk given: the disk that holds %s cannot be examined from its tree",
                         s->opts->root);
@@ -153,7 +157,10 @@ struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n)
     struct csm_result *results = xcalloc(csm_n_checks, sizeof(*results));
     *n = 0;
     for (size_t i = 0; i < csm_n_checks; i++) {
-        if (!csm_check_applies(&csm_checks[i], s->target.has))
+        /* An image whose guest tree could not be read lists the checks
+         * that need it, saying why they could not run (s->no_tree). */
+        unsigned has = s->target.has | (s->no_tree ? CSM_HAS_TREE : 0);
+        if (!csm_check_applies(&csm_checks[i], has))
             continue;
         run_one(s, &csm_checks[i], &results[*n]);
         csm_result_render(&results[(*n)++], &s->globals);

@@ -69,6 +69,13 @@ struct csm_scan {
     const struct csm_ruleset *rules;
     struct csm_vars globals; /* {root}, {host}, {profile} for every text */
     struct csm_facts *facts;
+    /* An image of a system whose guest tree cannot be read (a btrfs root,
+     * a package stream): why, and whether the checks that need the tree
+     * are skipped for it (a stream without random access) rather than in
+     * error. NULL when the tree was read or is not wanted (--file-only,
+     * --role data). */
+    char *no_tree;
+    bool no_tree_skip;
     char *error; /* why csm_scan_init failed, naming the option */
 };
 

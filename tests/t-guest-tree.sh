@@ -160,13 +160,26 @@ assert_eq "root: 2 filesystems hold /etc/fstab and /etc/os-release and grub's ro
 
 # a root no reader of this build reads
 if command -v mkfs.btrfs >/dev/null; then
-    truncate -s 400M "$T/b.raw"
-    printf 'label: gpt\nstart=2048, size=300M, type=L\n' | sfdisk -q "$T/b.raw"
+    # an MBR system disk with boot code: nothing but the root decides
+    mkdisk "$T/b.raw" 400 'label: dos\nstart=2048, size=300M, type=83, bootable\n'
+    printf '\xeb\x63\x90' | dd of="$T/b.raw" conv=notrunc status=none
     truncate -s 300M "$T/b.fs"
-    mkfs.btrfs -q -r "$R" "$T/b.fs" >/dev/null
+    mkfs.btrfs -q -U 62747266-7300-4000-8000-000000000001 -r "$R" "$T/b.fs" >/dev/null
     put_fs "$T/b.raw" "$T/b.fs" 2048
     assert_match "^root: no filesystem this tool read holds /etc/fstab and /etc/os-release; not read: partition 1 \(btrfs\): btrfs cannot be read without mounting$" \
         "$(gr "$T/b.raw" info | grep ^root:)" "a btrfs root is named, not read"
+    # The checks that need the tree are listed in error with that reason:
+    # never ready. --file-only still checks the file alone.
+    scan btrfs --image "$T/b.raw"
+    assert_exit 3 "a btrfs root: incomplete"
+    assert_eq incomplete "$(q .verdict)" "a btrfs root: verdict incomplete"
+    for c in fstab.device-names boot.grub-root boot.default-kernel os.release; do
+        assert_status $c error
+        assert_match "btrfs cannot be read without mounting" "$(q ".results[] | select(.id == \"$c\") | .reason")" "$c names the btrfs root"
+    done
+    assert_status disk.partition-table skip image-twin
+    scan btrfs-fileonly --file-only --image "$T/b.raw"
+    assert_eq "" "$(status_of fstab.device-names)" "--file-only: no check of the tree"
 fi
 
 done_testing

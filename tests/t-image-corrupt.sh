@@ -24,7 +24,7 @@ corrupt() { cp "$T/$2" "$T/$1"; }
 expect() {
     local name=$1 st=$2 outcome=$3 check=${CHECK:-image.integrity}
     shift 3
-    scan_safe "$name" --image "$T/$name"
+    scan_safe "$name" --file-only --image "$T/$name"
     assert_status "$check" "$st" "$outcome"
     local ev f
     ev=$(evidence_of "$check")
@@ -146,7 +146,7 @@ if qemu-img create -q -f qcow2 -o compression_type=zstd "$T/zstd.qcow2" 64M 2>/d
 fi
 corrupt dirty.qcow2 good.qcow2
 poke "$T/dirty.qcow2" 79 '\x01'
-scan_safe dirty.qcow2 --image "$T/dirty.qcow2"
+scan_safe dirty.qcow2 --file-only --image "$T/dirty.qcow2"
 assert_status image.integrity warn unclean
 assert_eq 1 "$rc" "dirty.qcow2: warnings only"
 
@@ -182,7 +182,7 @@ printf 'Bochs Virtual HD Image\0' >"$T/bochs.img"
 truncate -s 1M "$T/bochs.img"
 head -c 1000 "$T/dyn.vhd" >"$T/cut-start.vhd"
 for f in cut-start.vhd cut-header.qcow2 cut-l1.qcow2 disk.vhdx bochs.img empty.img random.img; do
-    scan_safe "$f" --image "$T/$f"
+    scan_safe "$f" --file-only --image "$T/$f"
     st=$(q '.results[] | select(.id == "boot.efi") | .status')
     case $st in
     skip | error) ok "$f: boot.efi is $st" ;;
@@ -193,23 +193,23 @@ for f in cut-start.vhd cut-header.qcow2 cut-l1.qcow2 disk.vhdx bochs.img empty.i
         assert_match '^(skip|error)$' "$(q ".results[] | select(.id == \"$id\") | .status")" "$f: $id does not pass"
     done
 done
-scan_safe cut-start.vhd --image "$T/cut-start.vhd"
+scan_safe cut-start.vhd --file-only --image "$T/cut-start.vhd"
 assert_status boot.efi error
 assert_contains "$(q '.results[] | select(.id == "boot.efi") | .reason')" "footer" "cut-start.vhd: the reason names the missing footer"
 assert_status image.integrity fail truncated
-scan_safe disk.vhdx --image "$T/disk.vhdx"
+scan_safe disk.vhdx --file-only --image "$T/disk.vhdx"
 assert_status boot.efi skip no-image
 
 # ---- operational errors and usage ----
-run_csm --image "$T/missing.qcow2"
+run_csm --file-only --image "$T/missing.qcow2"
 assert_exit 4 "a missing file is an operational error"
 assert_contains "$err" "--image $T/missing.qcow2" "names the file"
-run_csm --image "$T"
+run_csm --file-only --image "$T"
 assert_exit 4 "a directory is not an image"
-run_csm --image "$T/good.qcow2" --root /
+run_csm --file-only --image "$T/good.qcow2" --root /
 assert_exit 64 "--image with --root"
 run_csm --role data
 assert_exit 64 "--role without --image"
-run_csm --image "$T/good.qcow2" --role boot
+run_csm --file-only --image "$T/good.qcow2" --role boot
 assert_exit 64 "an unknown role"
 done_testing

@@ -34,7 +34,7 @@ cases=(
 )
 for c in "${cases[@]}"; do
     IFS='|' read -r f fmt sub outcome qf <<<"$c"
-    scan "$f" --image "$T/$f" --target-disk-size 1G
+    scan "$f" --file-only --image "$T/$f" --target-disk-size 1G
     assert_exit 0 "$f: exit code"
     assert_eq image "$(q .target.mode)" "$f: target mode"
     assert_eq "$T/$f" "$(q .target.image)" "$f: target image"
@@ -66,24 +66,30 @@ done
 # The packages name their kind.
 scan pkgtgz --image "$T/pkg.tar.gz"
 assert_eq tar.gz "$(q .image.package)" "tar.gz package"
-scan pkggz --image "$T/disk.raw.gz"
+# A package is read as one stream: the checks of the system inside it are
+# listed as skipped, saying why, and the verdict stays that of the file.
+assert_status fstab.device-names skip no-random-access
+assert_status boot.grub-root skip no-random-access
+assert_match "without random access" "$(q '.results[] | select(.id == "os.release") | .reason')" "the skip says why"
+assert_exit 0 "a package of a ready image"
+scan pkggz --file-only --image "$T/disk.raw.gz"
 assert_eq gzip "$(q .image.package)" "gzip package"
 
 # Images of every format inside a package, read through the stream: a
 # qcow2 in a tar.gz, and an OVA-like tar whose first member (the OVF
 # descriptor) is skipped for the streamOptimized vmdk after it.
 (cd "$T" && tar -czf qpkg.tar.gz q3.qcow2 && echo '<Envelope/>' >vm.ovf && tar -cf vm.ova vm.ovf stream.vmdk)
-scan qpkg --image "$T/qpkg.tar.gz"
+scan qpkg --file-only --image "$T/qpkg.tar.gz"
 assert_exit 0 "qcow2 in a tar.gz"
 assert_eq "qcow2 q3.qcow2" "$(q '"\(.image.format) \(.image.member)"')" "the qcow2 inside"
 assert_status image.bootable pass bootable
-scan ova --image "$T/vm.ova"
+scan ova --file-only --image "$T/vm.ova"
 assert_exit 0 "an OVA"
 assert_eq "vmdk stream.vmdk" "$(q '"\(.image.format) \(.image.member)"')" "the vmdk inside"
 assert_eq "$ROOT_UUID" "$(q '.image.partitions[0].uuid')" "the root inside the OVA's vmdk"
 
 # The compressed qcow2 says so.
-scan qc --image "$T/qc.qcow2"
+scan qc --file-only --image "$T/qc.qcow2"
 assert_contains "$(evidence_of image.integrity)" "clusters are compressed" "compressed clusters noted"
 
 # A fixed VHD is raw data and a footer: qemu-img probes it as raw, this tool
@@ -91,7 +97,7 @@ assert_contains "$(evidence_of image.integrity)" "clusters are compressed" "comp
 assert_eq raw "$(qemu-img info --output=json "$T/fixed.vhd" | jq -r .format)" "qemu-img alone calls a fixed vhd raw"
 
 # The text report shows the format, the sizes, the partitions and the verdict.
-COLUMNS=200 run_csm --image "$T/q3.qcow2"
+COLUMNS=200 run_csm --file-only --image "$T/q3.qcow2"
 assert_exit 0
 assert_contains "$out" "READY" "text verdict"
 assert_contains "$out" "Format:       qcow2 version 3 (compat=1.1)" "text format"
@@ -102,7 +108,7 @@ assert_contains "$out" "the image $T/q3.qcow2 (system disk)" "text header"
 
 # A name that disagrees with the content is a warning.
 cp "$T/q3.qcow2" "$T/misnamed.vhd"
-scan misnamed --image "$T/misnamed.vhd"
+scan misnamed --file-only --image "$T/misnamed.vhd"
 assert_status image.format warn name-mismatch
 assert_exit 1
 done_testing

@@ -44,7 +44,7 @@ head -c $(($(stat -c %s "$T/big.tar.gz") - 4096)) "$T/big.tar.gz" >"$T/cut.tar.g
 head -c $(($(stat -c %s "$T/big.raw.gz") - 4096)) "$T/big.raw.gz" >"$T/cut.raw.gz"
 
 for f in big.tar.gz big.raw.gz; do
-    scan "$f" --image "$T/$f"
+    scan "$f" --file-only --image "$T/$f"
     assert_status image.integrity pass consistent
     assert_contains "$(evidence_of image.integrity)" "read to its end" "$f: verified to its end"
     assert_eq 0 "$rc" "$f: ready"
@@ -52,20 +52,20 @@ for f in big.tar.gz big.raw.gz; do
     assert_not_contains "$(evidence_of image.integrity)" "read budget" "$f: the end of the disk was read too"
     assert_not_contains "$(cat "$T/.stderr")" "verifying" "$f: no progress line when stderr is not a terminal"
 
-    scan "$f-quick" --image "$T/$f" --quick
+    scan "$f-quick" --file-only --image "$T/$f" --quick
     assert_status image.integrity warn unverified
 done
 assert_contains "$(evidence_of image.integrity)" "inflates past the read budget" "big.raw.gz --quick: its size is not known"
-scan big-quick --image "$T/big.tar.gz" --quick
+scan big-quick --file-only --image "$T/big.tar.gz" --quick
 assert_contains "$(evidence_of image.integrity)" "budget of a quick check" "big.tar.gz --quick: the budget of a quick check"
 assert_eq 1 "$rc" "big.tar.gz --quick: a warning"
 
 for f in cut.tar.gz cut.raw.gz; do
-    scan "$f" --image "$T/$f"
+    scan "$f" --file-only --image "$T/$f"
     assert_status image.integrity fail truncated
     assert_eq 2 "$rc" "$f: blocked"
 done
-scan cut-quick --image "$T/cut.tar.gz" --quick
+scan cut-quick --file-only --image "$T/cut.tar.gz" --quick
 assert_status image.integrity warn unverified
 gzip -t "$T/cut.raw.gz" 2>/dev/null && not_ok "gzip -t accepts cut.raw.gz" || ok "gzip -t finds cut.raw.gz cut short too"
 

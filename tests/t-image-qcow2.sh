@@ -15,7 +15,7 @@ qemu-img convert -c -O qcow2 disk.raw comp.qcow2
 cp good.qcow2 snap.qcow2
 qemu-img snapshot -c before snap.qcow2
 cd - >/dev/null
-scan good --image "$T/good.qcow2"
+scan good --file-only --image "$T/good.qcow2"
 assert_eq 0 "$rc" "the image the copies start from is ready"
 assert_status image.integrity pass consistent
 
@@ -30,7 +30,7 @@ COPIED=$((1 << 63))
 expect() {
     local name=$1 st=$2 outcome=$3 f
     shift 3
-    scan_safe "$name" --image "$T/$name"
+    scan_safe "$name" --file-only --image "$T/$name"
     assert_status image.integrity "$st" "$outcome"
     local ev
     ev=$(evidence_of image.integrity)
@@ -107,7 +107,7 @@ qemu_finds l1-header.qcow2
 
 # ---- a snapshot's L1 table (qemu-iotests 080) ----
 SN=$(peek_be64 "$T/snap.qcow2" 64)
-scan snap --image "$T/snap.qcow2"
+scan snap --file-only --image "$T/snap.qcow2"
 assert_status image.integrity pass consistent
 assert_contains "$(evidence_of image.integrity)" "1 internal snapshots" "snap.qcow2: the snapshot is noted"
 copy snap-l1-offset.qcow2 snap.qcow2
@@ -120,7 +120,7 @@ expect snap-l1-size.qcow2 fail corrupt "snapshot L1 table" "larger than qemu acc
 qemu_finds snap-l1-size.qcow2
 
 # ---- the maximum compressed-sector count, on the last compressed cluster ----
-scan comp --image "$T/comp.qcow2"
+scan comp --file-only --image "$T/comp.qcow2"
 assert_status image.integrity pass consistent
 CL1=$(peek_be64 "$T/comp.qcow2" 40)
 CL2=$(($(peek_be64 "$T/comp.qcow2" "$CL1") & 0x00fffffffffffe00))
