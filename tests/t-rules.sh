@@ -75,11 +75,11 @@ fstab "$R" "UUID=$ROOT_UUID / ext4 defaults 0 1" "UUID=$SWAP_UUID none swap sw 0
 # follows the severity the site gives disk.partition-table, unless the site
 # sets its own, and image.bootable boots the GPT image from its boot code.
 printf '\xeb\x63\x90' | dd of="$T/gpt.img" conv=notrunc status=none
-scan gpt-image --image "$T/gpt.img"
+scan gpt-image --file-only --image "$T/gpt.img"
 assert_status image.partition-table fail gpt
 assert_status image.bootable fail gpt
 assert_exit 2 "a GPT image blocks with the shipped rules"
-scan gpt-image-site --image "$T/gpt.img" --rules "$S"
+scan gpt-image-site --file-only --image "$T/gpt.img" --rules "$S"
 assert_status image.partition-table fail gpt
 assert_eq warning "$(q '.results[] | select(.id=="image.partition-table") | .severity')" "the image follows the disk's severity"
 assert_status image.bootable pass bootable
@@ -89,7 +89,7 @@ assert_eq "$S/10-site.rules:3 (follows disk.partition-table)" \
     "$(q '.policy.overrides[] | select(.id=="image.partition-table" and .key=="severity") | .source')" "the policy says why"
 assert_exit 1 "a GPT image is a warning where the site accepts GPT"
 printf '[image.partition-table]\nseverity = blocker\n' >"$S/11-images.rules"
-scan gpt-image-own --image "$T/gpt.img" --rules "$S"
+scan gpt-image-own --file-only --image "$T/gpt.img" --rules "$S"
 assert_eq blocker "$(q '.results[] | select(.id=="image.partition-table") | .severity')" "a site's own image severity wins"
 assert_status image.bootable fail gpt
 rm "$S/11-images.rules"
