@@ -376,7 +376,7 @@ mkdisk() {
 disk_ids() {
     local h n
     h=$(basename "$1" | md5sum | cut -c1-32)
-    if sfdisk -q --dump "$1" 2>/dev/null | grep -q '^label: gpt'; then
+    if sfdisk -q --dump "$1" 2>/dev/null | grep '^label: gpt' >/dev/null; then
         sfdisk -q --disk-id "$1" "${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-${h:20:12}" >/dev/null
         for n in $(sfdisk -q --dump "$1" | sed -n 's|^[^ ]*[^0-9]\([0-9][0-9]*\) : .*|\1|p'); do
             sfdisk -q --part-uuid "$1" "$n" "${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-$(printf '%012x' "$n")" >/dev/null
