@@ -16,6 +16,9 @@
 #define NFT_MAX_DEPTH 16
 #define NFT_MAX_TOKENS (1 << 20) /* all files together */
 #define NFT_MAX_FILES 256 /* files that include themselves twice would grow without end */
+/* Rules judged in one walk: chains that jump to each other several times
+ * per level would take exponential time within NFT_MAX_DEPTH. */
+#define NFT_MAX_STEPS 100000
 
 struct tok {
     char *s;    /* a word, a string (without its quotes), or one of { } ; , and "\n" */
@@ -749,6 +752,7 @@ struct walk {
     const struct nft_table *t;
     unsigned port;
     const struct nft_rule *some;
+    size_t steps;
 };
 
 /* 1 accept, -1 drop, 0 end of chain or return. */
@@ -757,6 +761,14 @@ static int nft_chain(struct walk *w, const struct nft_chain *c, unsigned depth, 
     for (size_t i = 0; i < c->n; i++) {
         const char *verdict;
         char target[256];
+        if (++w->steps > NFT_MAX_STEPS) {
+            /* Past the budget nothing is decided: the rule stands as one
+             * that may or may not let SSH in, never as a pass. */
+            if (!w->some)
+                w->some = &c->r[i];
+            *by = NULL;
+            return 0;
+        }
         enum match m = nft_match(&c->r[i], w->port, &verdict, target, sizeof(target));
         if (m == M_NO || !verdict || streq(verdict, "continue"))
             continue;
@@ -809,7 +821,7 @@ void csm_nft_decide(const struct csm_nft *n, unsigned port, struct csm_fw_decisi
             const struct nft_chain *c = &t->c[j];
             if (!c->base_input)
                 continue;
-            struct walk w = { t, port, NULL };
+            struct walk w = { .t = t, .port = port };
             const struct nft_rule *by = NULL;
             int v = nft_chain(&w, c, 0, &by);
             if (!by)
