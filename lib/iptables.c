@@ -15,6 +15,9 @@
 #include "lib/util.h"
 
 #define IPT_MAX_DEPTH 32
+/* Rules judged in one walk: chains that jump to each other several times
+ * per level would take exponential time within IPT_MAX_DEPTH. */
+#define IPT_MAX_STEPS 100000
 
 struct ipt_rule {
     char **args;
@@ -208,6 +211,7 @@ struct walk {
     const struct csm_ipt *t;
     unsigned port;
     const struct ipt_rule *some; /* a rule that matches only some sources, before the decision */
+    size_t steps;
 };
 
 /* 1 accept, -1 drop, 0 return / end of a user chain; *by the rule or NULL for a policy. */
@@ -216,6 +220,14 @@ static int ipt_chain(struct walk *w, const struct ipt_chain *c, unsigned depth, 
     for (size_t i = 0; i < c->n; i++) {
         const char *target;
         bool is_goto;
+        if (++w->steps > IPT_MAX_STEPS) {
+            /* Past the budget nothing is decided: the rule stands as one
+             * that may or may not let SSH in, never as a pass. */
+            if (!w->some)
+                w->some = &c->r[i];
+            *by = NULL;
+            return 0;
+        }
         enum match m = ipt_match(c->r[i].args, w->port, &target, &is_goto);
         if (m == M_NO || !target)
             continue;
@@ -266,7 +278,7 @@ void csm_ipt_decide(const struct csm_ipt *t, const char *chain, unsigned port, s
         d->source = xstrdup("");
         return;
     }
-    struct walk w = { t, port, NULL };
+    struct walk w = { .t = t, .port = port };
     const struct ipt_rule *by = NULL;
     int v = ipt_chain(&w, c, 0, &by);
     if (by) {
