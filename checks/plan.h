@@ -18,8 +18,30 @@ struct csm_plan_part {
     char *why;
 };
 
-/* What to export and how (seed 004 §7-8). */
+/* An image plan: a mount point the image holds for its import. */
+struct csm_plan_mount {
+    char *mount;   /* "/", "/boot", "swap" */
+    size_t partno; /* the partition that holds it (a logical volume's PV's) */
+    char *where;   /* "partition 1", "LV vgsys/root" */
+    char *fstype;  /* may be NULL */
+};
+
+/* An image plan: what the import lacks to boot. */
+struct csm_plan_missing {
+    char *item;    /* "boot-code", "partition-table", "root", "mount", "partition" */
+    char *mount;   /* the mount point it concerns, or NULL */
+    char *message;
+};
+
+enum csm_plan_kind {
+    CSM_PLAN_EXPORT, /* what to export of a system disk, and how */
+    CSM_PLAN_IMAGE,  /* what an exported image holds, and what it lacks */
+};
+
+/* What to export and how (seed 004 §7-8); for an image, what it holds
+ * and what is missing for its import to boot. */
 struct csm_plan {
+    enum csm_plan_kind kind;
     bool available;
     char *reason; /* when not available */
     char *disk;
@@ -34,6 +56,13 @@ struct csm_plan {
     uint64_t target_bytes; /* --target-disk-size, 0 when not given */
     char **commands;
     char **notes;
+    /* image plans only */
+    bool mbr_signature, boot_code;
+    struct csm_plan_mount *holds;
+    size_t n_holds;
+    struct csm_plan_missing *missing;
+    size_t n_missing;
+    char *guest_reason; /* why the guest's mounts are not known; NULL when they are */
 };
 
 /* Builds the migration plan from the facts and the [plan] rules. */

@@ -546,6 +546,28 @@ static void disk_picture(FILE *f, const struct csm_plan *p)
     fputs("</ul></figcaption></figure>", f);
 }
 
+/* An image's plan: what it holds, what its import lacks, what was not read. */
+static void plan_image_rows(FILE *f, const struct csm_plan *p)
+{
+    el(f, "dt", NULL, "Holds");
+    el(f, "dd", NULL, p->boot_code ? "the MBR with boot code" : p->mbr_signature ? "an MBR without boot code" : "no MBR");
+    for (size_t i = 0; i < p->n_holds; i++) {
+        _cleanup_free_ char *m = xasprintf("%s on %s%s%s%s", p->holds[i].mount, p->holds[i].where,
+                                           p->holds[i].fstype ? " (" : "", p->holds[i].fstype ? p->holds[i].fstype : "",
+                                           p->holds[i].fstype ? ")" : "");
+        el(f, "dd", NULL, m);
+    }
+    el(f, "dt", NULL, "Missing");
+    if (!p->n_missing)
+        el(f, "dd", NULL, p->guest_reason ? "nothing the partition table shows" : "nothing the import needs to boot");
+    for (size_t i = 0; i < p->n_missing; i++)
+        el(f, "dd", NULL, p->missing[i].message);
+    if (p->guest_reason) {
+        el(f, "dt", NULL, "Not known");
+        el(f, "dd", NULL, p->guest_reason);
+    }
+}
+
 static void plan_section(FILE *f, const struct csm_plan *p)
 {
     char a[32], b[48];
@@ -559,15 +581,19 @@ static void plan_section(FILE *f, const struct csm_plan *p)
     _cleanup_free_ char *disk = xasprintf("%s, %s (%llu bytes), %s", p->disk, csm_format_size(p->disk_bytes, a, sizeof(a)),
                                           (unsigned long long)p->disk_bytes, p->label ? p->label : "no partition table");
     fputs("<dl class=\"meta\">", f);
-    el(f, "dt", NULL, "System disk");
+    el(f, "dt", NULL, p->kind == CSM_PLAN_IMAGE ? "Image" : "System disk");
     el(f, "dd", NULL, disk);
+    if (p->kind == CSM_PLAN_IMAGE)
+        plan_image_rows(f, p);
     _cleanup_free_ char *copy = xasprintf("%s: sectors 0-%llu, %llu bytes (%s)%s%s%s",
                                           p->whole ? "the whole disk" : "the MBR through the last needed partition",
                                           (unsigned long long)p->last_sector, (unsigned long long)p->copy_bytes,
                                           csm_format_size(p->copy_bytes, a, sizeof(a)), p->whole_why ? " (" : "",
                                           p->whole_why ? p->whole_why : "", p->whole_why ? ")" : "");
-    el(f, "dt", NULL, "Copy");
-    el(f, "dd", NULL, copy);
+    if (p->kind != CSM_PLAN_IMAGE) {
+        el(f, "dt", NULL, "Copy");
+        el(f, "dd", NULL, copy);
+    }
     snprintf(b, sizeof(b), "at least %llu GiB", (unsigned long long)p->min_target_gib);
     el(f, "dt", NULL, "Target disk");
     el(f, "dd", NULL, b);

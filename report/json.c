@@ -75,10 +75,37 @@ static cJSON *result_json(const struct csm_result *r)
     return o;
 }
 
+/* An image's plan: what it holds, what its import lacks to boot. */
+static void plan_image_json(cJSON *o, const struct csm_plan *p)
+{
+    cJSON *holds = cJSON_AddObjectToObject(o, "holds");
+    cJSON_AddBoolToObject(holds, "mbr_signature", p->mbr_signature);
+    cJSON_AddBoolToObject(holds, "boot_code", p->boot_code);
+    cJSON *mounts = cJSON_AddArrayToObject(holds, "mounts");
+    for (size_t i = 0; i < p->n_holds; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "mount", p->holds[i].mount);
+        cJSON_AddNumberToObject(j, "partition", (double)p->holds[i].partno);
+        cJSON_AddStringToObject(j, "where", p->holds[i].where);
+        cJSON_AddItemToObject(j, "fstype", str_or_null(p->holds[i].fstype));
+        cJSON_AddItemToArray(mounts, j);
+    }
+    cJSON *missing = cJSON_AddArrayToObject(o, "missing");
+    for (size_t i = 0; i < p->n_missing; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "item", p->missing[i].item);
+        cJSON_AddItemToObject(j, "mount", str_or_null(p->missing[i].mount));
+        cJSON_AddStringToObject(j, "message", p->missing[i].message);
+        cJSON_AddItemToArray(missing, j);
+    }
+    cJSON_AddItemToObject(o, "guest_reason", str_or_null(p->guest_reason));
+}
+
 static cJSON *plan_json(const struct csm_plan *p)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "available", p->available);
+    cJSON_AddStringToObject(o, "kind", p->kind == CSM_PLAN_IMAGE ? "image" : "export");
     if (!p->available) {
         cJSON_AddStringToObject(o, "reason", p->reason ? p->reason : "unknown");
         return o;
@@ -116,6 +143,8 @@ static cJSON *plan_json(const struct csm_plan *p)
     cJSON_AddNumberToObject(o, "min_target_gib", (double)p->min_target_gib);
     cJSON_AddItemToObject(o, "commands", strv_array(p->commands));
     cJSON_AddItemToObject(o, "notes", strv_array(p->notes));
+    if (p->kind == CSM_PLAN_IMAGE)
+        plan_image_json(o, p);
     return o;
 }
 

@@ -263,6 +263,11 @@ static void fix_utf8(struct csm_report *rep)
             FIX(p->parts[i].mount), FIX(p->parts[i].why);
     fix_strv(p->commands);
     fix_strv(p->notes);
+    FIX(p->guest_reason);
+    for (size_t i = 0; i < p->n_holds; i++)
+        FIX(p->holds[i].mount), FIX(p->holds[i].where), FIX(p->holds[i].fstype);
+    for (size_t i = 0; i < p->n_missing; i++)
+        FIX(p->missing[i].mount), FIX(p->missing[i].message);
     struct csm_report_image *im = rep->image;
     if (!im)
         return;
@@ -302,7 +307,7 @@ void csm_report_build(struct csm_report *rep, struct csm_scan *s, struct csm_wai
         rep->image = csm_report_image_build(s);
     if (s->opts->disk)
         rep->disk = xstrdup(s->opts->disk);
-    else if (rep->plan.disk)
+    else if (rep->plan.disk && rep->plan.kind == CSM_PLAN_EXPORT) /* an image is target.image */
         rep->disk = xstrdup(rep->plan.disk);
     fix_utf8(rep);
     struct csm_tally t = { 0 };

@@ -222,6 +222,28 @@ static void plan_line(const struct out *out, const char *fmt, ...)
     wrap(out, 2, line);
 }
 
+/* An image's plan: what it holds, what its import lacks, what was not read. */
+static void plan_image_lines(const struct out *out, const struct csm_plan *p)
+{
+    _cleanup_free_ char *holds = xasprintf("Holds: %s", p->boot_code ? "the MBR with boot code"
+                                                        : p->mbr_signature ? "an MBR without boot code"
+                                                                           : "no MBR");
+    for (size_t i = 0; i < p->n_holds; i++) {
+        char *more = xasprintf("%s; %s on %s%s%s%s", holds, p->holds[i].mount, p->holds[i].where,
+                               p->holds[i].fstype ? " (" : "", p->holds[i].fstype ? p->holds[i].fstype : "",
+                               p->holds[i].fstype ? ")" : "");
+        free(holds);
+        holds = more;
+    }
+    plan_line(out, "%s.", holds);
+    if (!p->n_missing)
+        plan_line(out, "Missing: %s", p->guest_reason ? "nothing the partition table shows" : "nothing the import needs to boot");
+    for (size_t i = 0; i < p->n_missing; i++)
+        plan_line(out, "Missing: %s", p->missing[i].message);
+    if (p->guest_reason)
+        plan_line(out, "Not known: what the filesystems hold: %s", p->guest_reason);
+}
+
 static void plan_section(const struct out *out, const struct csm_plan *p)
 {
     char a[32], b[32];
@@ -230,8 +252,8 @@ static void plan_section(const struct out *out, const struct csm_plan *p)
         plan_line(out, "Not available: %s", p->reason);
         return;
     }
-    plan_line(out, "System disk: %s, %s, %s.", p->disk, csm_format_size(p->disk_bytes, a, sizeof(a)),
-              p->label ? p->label : "no partition table");
+    plan_line(out, "%s: %s, %s, %s.", p->kind == CSM_PLAN_IMAGE ? "Image" : "System disk", p->disk,
+              csm_format_size(p->disk_bytes, a, sizeof(a)), p->label ? p->label : "no partition table");
     disk_map(out, p);
     for (size_t i = 0; i < p->n_parts; i++) {
         const struct csm_plan_part *pp = &p->parts[i];
@@ -241,10 +263,13 @@ static void plan_section(const struct out *out, const struct csm_plan *p)
                   csm_format_size(pp->bytes, a, sizeof(a)), pp->type ? pp->type : "?", pp->fstype ? ", " : "",
                   pp->fstype ? pp->fstype : "", pp->why);
     }
-    plan_line(out, "Copy: %s, sectors 0-%llu, %llu bytes (%s)%s%s.",
-              p->whole ? "the whole disk" : "the MBR through the last needed partition", (unsigned long long)p->last_sector,
-              (unsigned long long)p->copy_bytes, csm_format_size(p->copy_bytes, a, sizeof(a)), p->whole_why ? "; " : "",
-              p->whole_why ? p->whole_why : "");
+    if (p->kind == CSM_PLAN_IMAGE)
+        plan_image_lines(out, p);
+    else
+        plan_line(out, "Copy: %s, sectors 0-%llu, %llu bytes (%s)%s%s.",
+                  p->whole ? "the whole disk" : "the MBR through the last needed partition",
+                  (unsigned long long)p->last_sector, (unsigned long long)p->copy_bytes,
+                  csm_format_size(p->copy_bytes, a, sizeof(a)), p->whole_why ? "; " : "", p->whole_why ? p->whole_why : "");
     plan_line(out, "Target disk: at least %llu GiB.", (unsigned long long)p->min_target_gib);
     for (size_t i = 0; p->commands && p->commands[i]; i++)
         fprintf(out->f, "    %s$%s %s\n", c(out, DIM), c(out, RESET), p->commands[i]);

@@ -52,7 +52,8 @@ for c in "${cases[@]}"; do
     assert_eq "/" "$(q '.image.partitions[0].last_mounted')" "$f: ext4 last mounted on /"
     assert_eq "$SWAP_UUID" "$(q '.image.partitions[1].uuid')" "$f: swap UUID"
     assert_eq swap "$(q '.image.partitions[1].fstype')" "$f: swap type"
-    assert_eq false "$(q .plan.available)" "$f: no migration plan for an image"
+    assert_eq "image 2 0" "$(q '"\(.plan.kind) \(.plan.partitions | length) \(.plan.commands | length)"')" \
+        "$f: the image's plan lists its partitions, with no export command"
     if [ "$qf" != - ]; then
         assert_eq "$(qemu_vsize -f "$qf" "$T/$f")" "$(q .image.virtual_size)" "$f: virtual size as qemu-img info"
         r=$(qemu_check_rc -f "$qf" "$T/$f")
