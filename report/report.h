@@ -10,7 +10,7 @@
 #include "checks/plan.h"
 #include "checks/scan.h"
 
-#define CSM_SCHEMA_VERSION "1.2.0"
+#define CSM_SCHEMA_VERSION "1.3.0"
 
 enum csm_verdict {
     CSM_VERDICT_READY,
