@@ -232,7 +232,8 @@ static void find_root(struct csm_guest *g)
         char **unread = NULL;
         for (size_t i = 0; i < g->n_fs; i++)
             if (g->fs[i].error)
-                strv_pushf(&unread, "%s (%s): %s", g->fs[i].where, g->fs[i].type, g->fs[i].error);
+                strv_pushf(&unread, "%s%s%s%s: %s", g->fs[i].where, g->fs[i].type ? " (" : "",
+                           g->fs[i].type ? g->fs[i].type : "", g->fs[i].type ? ")" : "", g->fs[i].error);
         char *list = unread ? strv_join(unread, "; ") : NULL;
         g->root_why = list ? xasprintf("no filesystem this tool read holds /etc/fstab and /etc/os-release; not "
                                        "read: %s", list)
@@ -378,7 +379,8 @@ static void find_mounts(struct csm_guest *g)
         if (i < 0)
             strv_pushf(&g->mount_errors, "%s: %s names no filesystem of this image", target, src ? src : "?");
         else if (!g->fs[i].fs)
-            strv_pushf(&g->mount_errors, "%s: %s (%s) cannot be read: %s", target, g->fs[i].where, g->fs[i].type,
+            strv_pushf(&g->mount_errors, "%s: %s%s%s%s cannot be read: %s", target, g->fs[i].where,
+                       g->fs[i].type ? " (" : "", g->fs[i].type ? g->fs[i].type : "", g->fs[i].type ? ")" : "",
                        g->fs[i].error);
         else if ((size_t)i != g->root)
             m[n++] = (struct mount){ want, (size_t)i };

@@ -37,7 +37,7 @@ struct csm_guest_fs {
     char *where;  /* "partition 2", "LV vgsys/root" */
     size_t partno; /* the partition it is on (the PV's, for an LV) */
     char *vg, *lv; /* for an LV */
-    char *type;   /* "ext4", "xfs", "vfat", or what was found and not read */
+    char *type;   /* "ext4", "xfs", "vfat", or what was found and not read; NULL: an LV not mapped */
     char *mount;  /* where the guest mounts it ("/", "/boot"), or NULL */
     char *error;  /* why it cannot be read, or NULL */
     struct csm_fsreader *fs; /* NULL when it cannot be read */

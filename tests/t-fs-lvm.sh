@@ -196,6 +196,71 @@ assert_eq "fsread: lvm: the logical volume vgsys/thin1 is a thin volume: only li
 assert_eq "$(cat "$T/src/etc/passwd")" "$(fsr --offset "$P2" --lvm vgsys/root "$T/disk.img" cat /etc/passwd)" \
     "the linear volume of the same group still reads (the newest metadata)"
 
+# --image of a system whose root is on a volume that is not linear: the
+# linear root's filesystem wiped, the thin volume left as the only one that
+# could hold it. The checks that need the tree are errors naming the thin
+# volume, the verdict incomplete (exit 3), never ready; so for a RAID1
+# volume (its metadata restored the same way, when vgcfgrestore takes it).
+not_linear_root() { # NAME KIND: scans a copy of the disk whose linear root is wiped
+    local name=$1 kind=$2 c r
+    cp "$T/disk.img" "$T/nl.img"
+    for r in $ranges; do
+        r=${r#*:}
+        dd if=/dev/zero of="$T/nl.img" bs=1M count=1 oflag=seek_bytes conv=notrunc status=none \
+            seek=$((P2 + pe_start + ${r%-*} * extent))
+    done
+    printf '\xeb\x63\x90' | dd of="$T/nl.img" conv=notrunc status=none # boot code: nothing else blocks
+    scan "$name" --image "$T/nl.img"
+    rm -f "$T/nl.img"
+    assert_exit 3 "$name: incomplete"
+    assert_eq incomplete "$(q .verdict)" "$name: verdict incomplete, never ready"
+    for c in os.release fstab.device-names boot.grub-root accounts.shadow; do
+        assert_status $c error
+        assert_match "is a $kind volume: only linear volumes are read" \
+            "$(q ".results[] | select(.id == \"$c\") | .reason")" "$name: $c names the $kind volume"
+    done
+    assert_match "is a $kind volume" "$(q .plan.guest_reason)" "$name: the plan says why it knows no mount"
+}
+if [ -n "${CSM_GUESTREAD:-}" ]; then
+    not_linear_root thin-root thin
+    # a RAID1 volume of two images (and their metadata subvolumes) in free
+    # extents, in place of the thin volume
+    lvm_do vgcfgbackup -q -f "$T/vg-raid.txt" vgsys >/dev/null 2>&1
+    "$PYTHON" - "$T/vg-raid.txt" <<'PY'
+import re, sys
+p = sys.argv[1]
+t = open(p).read()
+SEG = """
+		%s {
+			id = "bbbbbb-bbbb-bbbb-bbbb-bbbb-bbbb-bbbbb%d"
+			status = [%s]
+			flags = []
+			segment_count = 1
+			segment1 {
+				start_extent = 0
+				extent_count = %d
+				%s
+			}
+		}
+"""
+striped = 'type = "striped"\n\t\t\t\tstripe_count = 1\n\t\t\t\tstripes = [ "pv0", %d ]'
+raid = ('type = "raid1"\n\t\t\t\tdevice_count = 2\n\t\t\t\tregion_size = 1024\n\t\t\t\t'
+        'raids = [ "mirror_rmeta_0", "mirror_rimage_0", "mirror_rmeta_1", "mirror_rimage_1" ]')
+lv = SEG % ("mirror", 0, '"READ", "WRITE", "VISIBLE"', 2, raid)
+for n, (name, first, count) in enumerate([("mirror_rmeta_0", 17, 1), ("mirror_rimage_0", 18, 2),
+                                          ("mirror_rmeta_1", 20, 1), ("mirror_rimage_1", 21, 2)], 1):
+    lv += SEG % (name, n, '"READ", "WRITE"', count, striped % first)
+t = re.sub(r'(\tlogical_volumes \{\n)', lambda m: m.group(1) + lv, t, count=1)
+t = re.sub(r'\t\tthin1 \{.*?\n\t\t\}\n', '', t, count=1, flags=re.S)
+open(p, 'w').write(t)
+PY
+    if lvm_do vgcfgrestore -q --force -f "$T/vg-raid.txt" vgsys >/dev/null 2>&1; then
+        not_linear_root raid1-root raid1
+    else
+        ok "SKIP a RAID1 root: vgcfgrestore refuses the RAID1 metadata here"
+    fi
+fi
+
 # A second PV on another disk, and the root LV extended onto it.
 truncate -s 64M "$T/other.img"
 loop_attach "$T/other.img" || skip_test "no second loop device"

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
             const struct csm_guest_fs *fs;
             size_t n = csm_guest_filesystems(g, &fs);
             for (size_t k = 0; k < n; k++)
-                printf("%s %s %s%s%s\n", fs[k].where, fs[k].type, fs[k].mount ? fs[k].mount : "-",
+                printf("%s %s %s%s%s\n", fs[k].where, fs[k].type ? fs[k].type : "-", fs[k].mount ? fs[k].mount : "-",
                        fs[k].error ? " error: " : "", fs[k].error ? fs[k].error : "");
             if (csm_guest_root_why(g))
                 printf("root: %s\n", csm_guest_root_why(g));
