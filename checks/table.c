@@ -2,6 +2,8 @@
 #include <stdlib.h>
 
 #include "checks/checks.h"
+#include "facts/facts.h"
+#include "guest/guest.h"
 #include "lib/util.h"
 
 /* Placeholders of the plan's texts (the [plan] section). */
@@ -129,6 +131,25 @@ const char *csm_scope_name(unsigned scope)
     return names[scope & 3];
 }
 
+/* The guest's reader child gone during the scan (a crash, a limit): every
+ * read since failed, so what a check that needs the tree decided from
+ * then on may rest on files it could not read (a unit not found is not a
+ * unit disabled). It says why it cannot decide instead. */
+static void guest_gone(struct csm_scan *s, const struct csm_check *c, struct csm_result *r)
+{
+    if (!(c->needs & CSM_NEED_TREE) || !csm_scan_has(s, CSM_HAS_IMAGE) || !csm_scan_has(s, CSM_HAS_TREE) ||
+        r->status == CSM_SKIP)
+        return;
+    const char *why = csm_guest_failure(csm_facts_guest(s)->guest);
+    if (!why)
+        return;
+    const struct csm_rule *rule = r->rule;
+    csm_result_clear(r);
+    r->check = c;
+    r->rule = rule;
+    csm_result_error(r, "the guest's filesystems stopped being readable during the scan: %s", why);
+}
+
 static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_result *r)
 {
     r->check = c;
@@ -150,6 +171,7 @@ static void run_one(struct csm_scan *s, const struct csm_check *c, struct csm_re
         csm_result_skip(r, "no-target-size", "no --target-disk-size given: nothing to compare the disk with");
     else
         c->run(s, r);
+    guest_gone(s, c, r);
 }
 
 struct csm_result *csm_checks_run(struct csm_scan *s, size_t *n)
