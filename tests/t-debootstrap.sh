@@ -37,6 +37,7 @@ need_cmd sfdisk mkfs.ext4 qemu-img
 truncate -s 20G "$T/disk.raw"
 printf 'label: dos\nlabel-id: 0x5eed2222\nstart=2048, type=83, bootable\n' | sfdisk -q "$T/disk.raw"
 mkfs.ext4 -q -F -U "$ROOT_UUID" -L root -d "$tree" -E offset=1048576 "$T/disk.raw" 20970496k
+printf '\xeb\x63\x90' | dd of="$T/disk.raw" conv=notrunc status=none # grub's boot code in the MBR
 qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/disk.qcow2"
 sel='.results[] | select((.id | startswith("image.") | not) and .id != "disk.partition-table" and .id != "disk.capacity") | "\(.id) \(.status) \(.outcome // "")"'
 scan debian-disk --root "$tree" --disk "$T/disk.raw"
@@ -52,6 +53,13 @@ else
 fi
 assert_contains "$(q '.results[] | select(.id == "os.release") | .message')" "Debian GNU/Linux 12" "the guest's distribution"
 assert_eq "$(cat "$tree/etc/hostname")" "$(q .host.hostname)" "the guest's hostname in the report"
+# The image's plan: the MBR with its boot code and / on partition 1 (found
+# by its content: the fstab is the placeholder), nothing missing to boot.
+assert_eq "image true 0" "$(q '"\(.plan.kind) \(.plan.holds.boot_code) \(.plan.commands | length)"')" \
+    "the image's plan: the MBR's boot code, no export command"
+assert_eq "/ 1 ext4" "$(q '[.plan.holds.mounts[] | "\(.mount) \(.partition) \(.fstype)"] | join("|")')" \
+    "the image's plan: / on partition 1"
+assert_eq "" "$(q '[.plan.missing[].message] | join("|")')" "the image's plan: nothing missing"
 
 # The same tree with virtio_blk taken out of its initramfs (rebuilt by cpio from
 # the real one): the check fails and names the command.
