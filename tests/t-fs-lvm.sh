@@ -222,6 +222,8 @@ not_linear_root() { # NAME KIND: scans a copy of the disk whose linear root is w
     assert_match "is a $kind volume" "$(q .plan.guest_reason)" "$name: the plan says why it knows no mount"
 }
 if [ -n "${CSM_GUESTREAD:-}" ]; then
+    # (pvcreate makes the PV's UUID up)
+    GOLDEN_SUBST+=("$(lvm_do pvs --noheadings -o pv_uuid "${LOOPS[0]}" 2>/dev/null | tr -d ' ')=<pv-uuid>")
     not_linear_root thin-root thin
     # a RAID1 volume of two images (and their metadata subvolumes) in free
     # extents, in place of the thin volume
