@@ -98,10 +98,10 @@ void csm_facts_free(struct csm_facts *f)
     csm_guest_tools_free(f->guest_tools);
     csm_netcfg_free(f->netcfg);
     csm_agent_config_free(f->agent_config);
-    csm_guest_facts_free(f->guest);
-    csm_image_facts_free(f->image);
+    /* The registry's facts before the image's: the guest reads through it. */
     for (size_t i = f->n_slots; i-- > 0;)
         f->slots[i].desc->free(f->slots[i].fact);
     free(f->slots);
+    csm_image_facts_free(f->image);
     free(f);
 }

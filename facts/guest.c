@@ -7,11 +7,9 @@
 #include "internal.h"
 #include "lib/util.h"
 
-const struct csm_guest_facts *csm_facts_guest(struct csm_scan *s)
+static void *gather(struct csm_scan *s)
 {
-    if (s->facts->guest)
-        return s->facts->guest;
-    struct csm_guest_facts *gf = s->facts->guest = xcalloc(1, sizeof(*gf));
+    struct csm_guest_facts *gf = xcalloc(1, sizeof(*gf));
     const struct csm_image_facts *im = csm_facts_image(s);
     if (im->err || !im->img || !im->disk) {
         FACT_FAIL(gf, -ENODEV, "%s", im->disk_why ? im->disk_why : "the image's guest disk cannot be read");
@@ -34,11 +32,19 @@ const struct csm_guest_facts *csm_facts_guest(struct csm_scan *s)
     return gf;
 }
 
-void csm_guest_facts_free(struct csm_guest_facts *gf)
+static void guest_facts_free(void *fact)
 {
+    struct csm_guest_facts *gf = fact;
     if (!gf)
         return;
     csm_guest_free(gf->guest);
     free(gf->why);
     free(gf);
+}
+
+static const struct csm_fact_desc guest_fact = { "guest", gather, guest_facts_free };
+
+const struct csm_guest_facts *csm_facts_guest(struct csm_scan *s)
+{
+    return csm_fact_get(s, &guest_fact);
 }

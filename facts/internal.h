@@ -24,7 +24,6 @@ struct csm_facts {
     struct csm_netcfg *netcfg;
     struct csm_agent_config *agent_config;
     struct csm_image_facts *image;
-    struct csm_guest_facts *guest;
     struct csm_fact_slot *slots; /* the facts of the registry (csm_fact_get) */
     size_t n_slots;
 };
@@ -64,7 +63,6 @@ void csm_selinux_free(struct csm_selinux *se);
 void csm_cloudinit_free(struct csm_cloudinit *ci);
 void csm_guest_tools_free(struct csm_guest_tools *gt);
 void csm_image_facts_free(struct csm_image_facts *im);
-void csm_guest_facts_free(struct csm_guest_facts *gf);
 
 /* The files a pattern with a glob in its last component names (an Include
  * of sshd_config, of nftables), sorted, with their texts read from the tree
