@@ -147,7 +147,7 @@ static void image_lacks_mounts(struct csm_scan *s, struct csm_plan *plan, const 
         if (!v->fstab || v->fstab->noauto || v->fstab->nofail || held(plan, v->mountpoint) || lacked(plan, v->mountpoint))
             continue;
         if (v->where == CSM_WHERE_OTHER || v->where == CSM_WHERE_MISSING)
-            lack(plan, "mount", v->mountpoint, "%s: %s, which is not in this image", v->mountpoint,
+            lack(plan, "mount", v->mountpoint, "%s: %s, and fstab mounts it at boot", v->mountpoint,
                  v->why ? v->why : v->source);
     }
     if (!held(plan, "/"))
