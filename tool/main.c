@@ -392,7 +392,7 @@ static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
             cJSON_AddStringToObject(c, "scope", csm_scope_name(csm_check_scope(&csm_checks[i])));
             cJSON_AddStringToObject(c, "title", csm_rule_scalar(rule, "title"));
             cJSON *params = cJSON_AddObjectToObject(c, "params");
-            _cleanup_strv_ char **names = csm_checks[i].params[0] ? csm_split_words(csm_checks[i].params) : NULL;
+            const char *const *names = csm_checks[i].params;
             for (size_t k = 0; names && names[k]; k++) {
                 cJSON *vals = cJSON_AddArrayToObject(params, names[k]);
                 char *const *v = csm_rule_param(rule, names[k]);
