@@ -18,6 +18,7 @@
 #include "lib/dl.h"
 #include "tool/exitcodes.h"
 #include "lib/kv.h"
+#include "report/checklist.h"
 #include "report/report.h"
 #include "report/rollup.h"
 #include "policy/rules.h"
@@ -87,7 +88,9 @@ static void usage(FILE *f)
           "                              " CSM_SITE_RULES_DIR " when it exists)\n"
           "      --no-site-rules         only the shipped rules, not " CSM_SITE_RULES_DIR "\n"
           "                              (reproducible runs)\n"
-          "      --list-checks           print the checks with their severity and exit\n"
+          "      --list-checks           print the checks with their severity and exit; with\n"
+          "                              --format json, markdown (the README's tables) or man\n"
+          "                              (the man page's list)\n"
           "  -w, --waivers FILE          accept the risk of failures listed in FILE (JSON):\n"
           "                              they show as waived and no longer move the verdict\n"
           "\n"
@@ -275,7 +278,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             cli->detail = 1;
             break;
         case 'f':
-            if (!csm_renderer_find(optarg))
+            if (!csm_renderer_find(optarg) && !csm_checklist_renderer_find(optarg))
                 return usage_error("--format: unknown format '%s' (expected %s)", optarg, csm_renderer_names());
             cli->format = optarg;
             break;
@@ -323,6 +326,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         cli->scan.progress = show_progress;
     if (cli->scan.disk && !cli->scan.root)
         return usage_error("--disk goes with --root; a live scan finds its own disk");
+    if (cli->format && !csm_renderer_find(cli->format) && !cli->list_checks)
+        return usage_error("--format %s goes with --list-checks (the documents' check tables)", cli->format);
     bool json = cli->format && streq(cli->format, "json");
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++)
         json |= endswith(cli->outputs[i], ".json");
@@ -376,48 +381,44 @@ static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
     return 0;
 }
 
+/* Each shipped profile's own rules, for the documents' columns. */
+static int load_shipped(struct csm_ruleset ***out, size_t *n)
+{
+    _cleanup_strv_ char **names = csm_ruleset_profiles(NULL);
+    size_t n_sec;
+    struct csm_rules_section *sec = csm_checks_sections(&n_sec);
+    int code = 0;
+    *n = 0;
+    *out = xcalloc(strv_length(names) + 1, sizeof(**out));
+    for (size_t i = 0; names[i] && !code; i++) {
+        if (csm_ruleset_load(sec, n_sec, names[i], NULL, report_rule_error, NULL, &(*out)[*n]) < 0) {
+            fprintf(stderr, "csm-precheck: the shipped rules of profile %s were refused\n", names[i]);
+            code = CSM_EXIT_OPERATIONAL;
+        } else {
+            ++*n;
+        }
+    }
+    free(sec);
+    return code;
+}
+
 static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
 {
-    if (cli->format && streq(cli->format, "json")) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "profile", csm_ruleset_profile(rs));
-        cJSON_AddStringToObject(o, "ruleset_version", csm_ruleset_version(rs));
-        cJSON *arr = cJSON_AddArrayToObject(o, "checks");
-        for (size_t i = 0; i < csm_n_checks; i++) {
-            const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
-            cJSON *c = cJSON_CreateObject();
-            cJSON_AddStringToObject(c, "id", csm_checks[i].id);
-            cJSON_AddStringToObject(c, "severity", csm_severity_name(rule->severity));
-            cJSON_AddBoolToObject(c, "enabled", rule->enabled);
-            cJSON_AddStringToObject(c, "scope", csm_scope_name(csm_check_scope(&csm_checks[i])));
-            cJSON_AddStringToObject(c, "title", csm_rule_scalar(rule, "title"));
-            cJSON *params = cJSON_AddObjectToObject(c, "params");
-            const char *const *names = csm_checks[i].params;
-            for (size_t k = 0; names && names[k]; k++) {
-                cJSON *vals = cJSON_AddArrayToObject(params, names[k]);
-                char *const *v = csm_rule_param(rule, names[k]);
-                for (size_t j = 0; v[j]; j++)
-                    cJSON_AddItemToArray(vals, cJSON_CreateString(v[j]));
-            }
-            cJSON_AddItemToArray(arr, c);
-        }
-        char *s = cJSON_Print(o);
-        puts(s);
-        free(s);
-        cJSON_Delete(o);
-        return 0;
-    }
-    int w = 2;
-    for (size_t i = 0; i < csm_n_checks; i++)
-        if ((int)strlen(csm_checks[i].id) > w)
-            w = (int)strlen(csm_checks[i].id);
-    printf("%-*s  %-8s  %-7s  %s\n", w, "ID", "SEVERITY", "ENABLED", "TITLE");
-    for (size_t i = 0; i < csm_n_checks; i++) {
-        const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
-        printf("%-*s  %-8s  %-7s  %s\n", w, csm_checks[i].id, csm_severity_name(rule->severity),
-               rule->enabled ? "yes" : "no", csm_rule_scalar(rule, "title"));
-    }
-    return 0;
+    const struct csm_checklist_renderer *r = csm_checklist_renderer_find(cli->format ? cli->format : "text");
+    struct csm_checklist cl = { .rules = rs };
+    struct csm_ruleset **shipped = NULL;
+    int code = 0;
+    if (!r) /* a scan's format (html): the text table */
+        r = csm_checklist_renderer_find("text");
+    if (r->shipped)
+        code = load_shipped(&shipped, &cl.n_shipped);
+    cl.shipped = (const struct csm_ruleset *const *)shipped;
+    if (!code)
+        r->write(&cl, stdout);
+    for (size_t i = 0; i < cl.n_shipped; i++)
+        csm_ruleset_free(shipped[i]);
+    free(shipped);
+    return code;
 }
 
 /* What standard output can show: colour and Unicode marks on a capable
