@@ -27,6 +27,14 @@
 #include "lib/util.h"
 #include "policy/waivers.h"
 
+/* The exit code of each verdict (enum csm_verdict), which the reports record. */
+static const csm_verdict_codes verdict_codes = {
+    [CSM_VERDICT_READY] = CSM_EXIT_READY,
+    [CSM_VERDICT_WARNINGS] = CSM_EXIT_WARNINGS,
+    [CSM_VERDICT_BLOCKED] = CSM_EXIT_BLOCKED,
+    [CSM_VERDICT_INCOMPLETE] = CSM_EXIT_INCOMPLETE,
+};
+
 struct cli {
     struct csm_scan_options scan;
     const char *profile;
@@ -501,7 +509,7 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     struct csm_report rep;
     csm_report_build(&rep, &s, ws);
     rep.signer = key;
-    code = csm_verdict_exit_code(rep.verdict);
+    rep.exit_code = code = verdict_codes[rep.verdict];
 
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++) {
         r = csm_report_save(&rep, csm_renderer_for_file(cli->outputs[i]), cli->outputs[i]);
@@ -626,6 +634,31 @@ static int parse_sub_args(int argc, char **argv, void (*help)(FILE *), const cha
     return 0;
 }
 
+/* verify: each report's verdict in turn, an unreadable one's on stderr;
+ * the exit code is the worst. */
+static int verify_reports(char *const *paths, const struct csm_key *key, const char *format)
+{
+    static const int state_codes[] = {
+        [CSM_REPORT_INTACT] = CSM_EXIT_READY,
+        [CSM_REPORT_CHANGED] = CSM_EXIT_CHANGED,
+        [CSM_REPORT_UNREADABLE] = CSM_EXIT_OPERATIONAL,
+    };
+    struct csm_verify_writer *w = csm_verify_writer_new(format, key, stdout);
+    int code = 0;
+    for (size_t i = 0; paths[i]; i++) {
+        struct csm_report_check v;
+        csm_report_check(paths[i], CSM_REPORT_CAP, key, verdict_codes, &v, NULL);
+        v.code = state_codes[v.state];
+        if (v.error)
+            fprintf(stderr, "%s\n", v.error);
+        csm_verify_writer_add(w, &v);
+        code = v.code > code ? v.code : code;
+        csm_report_check_clear(&v);
+    }
+    csm_verify_writer_finish(w, code);
+    return code;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
     const char *format = "text", *key_path = NULL;
@@ -638,7 +671,7 @@ static int cmd_verify(int argc, char **argv)
     struct csm_key *key = NULL;
     if (key_path && (code = load_key("--key", key_path, false, &key)))
         return code;
-    code = csm_report_verify(argv + optind, key, format, stdout);
+    code = verify_reports(argv + optind, key, format);
     csm_key_free(key);
     return code;
 }
@@ -652,7 +685,12 @@ static int cmd_diff(int argc, char **argv)
         return code < 0 ? 0 : code;
     if (argc - optind != 2)
         return usage_error("name two JSON reports, the older first");
-    return csm_report_diff(argv[optind], argv[optind + 1], format, stdout);
+    char *why = NULL;
+    int r = csm_report_diff(argv[optind], argv[optind + 1], format, stdout, &why);
+    if (r < 0)
+        fprintf(stderr, "%s\n", why);
+    free(why);
+    return r < 0 ? CSM_EXIT_OPERATIONAL : r > 0 ? CSM_EXIT_CHANGED : CSM_EXIT_READY;
 }
 
 static void usage_rollup(FILE *f)
@@ -706,7 +744,7 @@ static int cmd_rollup(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    struct csm_rollup_options ro = { .max_age_days = -1 };
+    struct csm_rollup_options ro = { .max_age_days = -1, .verdict_codes = verdict_codes };
     const char *format = "text";
     _cleanup_strv_ char **outputs = NULL;
     char *end;
