@@ -31,14 +31,32 @@ enum csm_scope {
     CSM_SCOPE_IMAGE = 1 << 1,  /* --image scans */
 };
 
+/* The documents' tables a check is listed in (README, man page): the
+ * checks of a system, or of an image file. */
+enum csm_check_group {
+    CSM_CHECKS_SYSTEM,
+    CSM_CHECKS_IMAGE,
+    CSM_CHECKS_GROUP_COUNT,
+};
+
+/* A NULL-terminated list of names, for a row: CSM_WORDS("modules", "optional"). */
+#define CSM_WORDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 struct csm_check {
     const char *id;
+    enum csm_check_group group;
+    /* What it establishes, one line (markdown: `code` spans), as the
+     * README's and the man page's tables say it. */
+    const char *summary;
     unsigned needs; /* enum csm_needs */
     void (*run)(struct csm_scan *s, struct csm_result *r);
-    const char *params; /* space-separated: param.<name> in rule files */
-    const char *vars;   /* space-separated: {placeholders} its texts may use */
-    const char *twin;   /* the image check that reports the same fact of an image ("image.size") */
+    const char *const *params; /* param.<name> in rule files; NULL: none */
+    const char *const *vars;   /* {placeholders} its texts may use; NULL: none */
+    const char *twin;          /* the image check that reports the same fact of an image ("image.size") */
 };
+
+/* The heading of a group's table: "Checks of a system (...):". */
+const char *csm_check_group_intro(enum csm_check_group g);
 
 extern const struct csm_check csm_checks[];
 extern const size_t csm_n_checks;

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
         abort();
     char *inputs[] = { dir, NULL };
-    struct csm_rollup_options o = { .max_age_days = 30 };
+    static const csm_verdict_codes codes = { 0, 1, 2, 3 };
+    struct csm_rollup_options o = { .max_age_days = 30, .verdict_codes = codes };
     struct csm_rollup ru;
     char *why = NULL;
     if (csm_rollup_build(&ru, inputs, &o, &why) == 0) {

@@ -91,6 +91,14 @@ static struct csm_rule_value *value_slot(struct csm_rule *r, const char *key)
     return v;
 }
 
+static bool word_listed(const char *const *words, const char *w)
+{
+    for (size_t i = 0; words && words[i]; i++)
+        if (streq(words[i], w))
+            return true;
+    return false;
+}
+
 static bool word_in(const char *words, const char *w)
 {
     size_t n = strlen(w);
@@ -190,7 +198,7 @@ static void check_var(const char *name, size_t col, void *data)
     snprintf(base, sizeof(base), "%s", name);
     if (endswith(base, "*"))
         base[strlen(base) - 1] = '\0';
-    if (word_in(CSM_RULES_GLOBAL_VARS, base) || (vc->p->section && word_in(vc->p->section->vars, base)))
+    if (word_in(CSM_RULES_GLOBAL_VARS, base) || (vc->p->section && word_listed(vc->p->section->vars, base)))
         return;
     perr(vc->p, vc->col + col, "unknown placeholder {%s} in [%s]", name, vc->p->rule->id);
 }
@@ -252,10 +260,10 @@ static bool key_allowed(struct parser *p, const char *key, bool *list, size_t co
     }
     if (startswith(key, "param.")) {
         *list = true;
-        if (word_in(p->section->params, key + 6))
+        if (word_listed(p->section->params, key + 6))
             return true;
-        perr(p, col, "[%s] has no parameter '%s'%s%s", id, key + 6, *p->section->params ? "; it has: " : "",
-             p->section->params);
+        _cleanup_free_ char *names = strv_join((char *const *)p->section->params, " ");
+        perr(p, col, "[%s] has no parameter '%s'%s%s", id, key + 6, *names ? "; it has: " : "", names);
         return true; /* reported */
     }
     if (streq(key, "reference") || streq(key, "command") || startswith(key, "command.")) {

@@ -56,8 +56,8 @@ struct csm_ruleset;
  * a site file is an error with its position, not a silently ignored line. */
 struct csm_rules_section {
     const char *id;
-    const char *params; /* space-separated names allowed as param.<name> */
-    const char *vars;   /* space-separated placeholders its texts may use */
+    const char *const *params; /* names allowed as param.<name>, NULL-terminated; NULL: none */
+    const char *const *vars;   /* placeholders its texts may use, NULL-terminated; NULL: none */
     bool is_check;      /* has title, severity, enabled */
 };
 

@@ -10,14 +10,11 @@
 #include <unistd.h>
 
 #include "lib/dl.h"
-#include "tool/exitcodes.h"
 #include "report/report.h"
 #include "lib/sign.h"
 #include "lib/hostfile.h"
 #include "lib/util.h"
 #include "policy/waivers.h"
-
-#define REPORT_CAP (64 * 1024 * 1024)
 
 static const char *str_at(const cJSON *o, const char *name)
 {
@@ -143,7 +140,7 @@ static void check_waivers(const cJSON *root, const cJSON *results, char ***probl
 /* The report against itself: the summary, the verdict and the exit code
  * against the results, each waived result against its waiver. A forger who
  * edits the verdict and recomputes the digest must edit all of these. */
-static void check_consistency(const cJSON *root, struct csm_report_check *v)
+static void check_consistency(const cJSON *root, const csm_verdict_codes codes, struct csm_report_check *v)
 {
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
     if (!cJSON_IsArray(results)) {
@@ -193,9 +190,9 @@ static void check_consistency(const cJSON *root, struct csm_report_check *v)
     if (!unknown && (!verdict || !streq(verdict, csm_verdict_name(want))))
         strv_pushf(&v->problems, "the verdict is %s, but the results make it %s", or_dash(verdict),
                    csm_verdict_name(want));
-    if (!unknown && num_at(root, "exit_code") != csm_verdict_exit_code(want))
+    if (!unknown && num_at(root, "exit_code") != codes[want])
         strv_pushf(&v->problems, "exit_code is %g, but a %s report exits %d", num_at(root, "exit_code"),
-                   csm_verdict_name(want), csm_verdict_exit_code(want));
+                   csm_verdict_name(want), codes[want]);
     check_waivers(root, results, &v->problems);
 }
 
@@ -228,15 +225,15 @@ static void check_signature(cJSON *root, const struct csm_key *trusted, struct c
     cJSON_Delete(sig);
 }
 
-void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, struct csm_report_check *v,
-                      cJSON **keep)
+void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, const csm_verdict_codes codes,
+                      struct csm_report_check *v, cJSON **keep)
 {
     *v = (struct csm_report_check){ .path = path };
     if (keep)
         *keep = NULL;
     cJSON *root = load_report(path, cap, &v->error);
     if (!root) {
-        v->code = CSM_EXIT_OPERATIONAL;
+        v->state = CSM_REPORT_UNREADABLE;
         return;
     }
     cJSON *digest = cJSON_DetachItemFromObjectCaseSensitive(root, "digest");
@@ -250,19 +247,19 @@ void csm_report_check(const char *path, size_t cap, const struct csm_key *truste
         if (!v->computed) { /* no libcrypto: nothing can be told */
             v->error = xasprintf("%s: cannot compute the digest: %s", path,
                                  csm_dl_error() ? csm_dl_error() : "libcrypto failed");
-            v->code = CSM_EXIT_OPERATIONAL;
+            v->state = CSM_REPORT_UNREADABLE;
             cJSON_Delete(digest);
             cJSON_Delete(root);
             return;
         }
     }
     check_signature(root, trusted, v);
-    check_consistency(root, v);
+    check_consistency(root, codes, v);
     if (streq(v->digest, "missing"))
-        v->code = CSM_EXIT_OPERATIONAL;
+        v->state = CSM_REPORT_UNREADABLE;
     else if (streq(v->digest, "modified") || v->problems ||
              (!streq(v->signature, "valid") && !streq(v->signature, "unsigned")))
-        v->code = 1;
+        v->state = CSM_REPORT_CHANGED;
     cJSON_Delete(digest);
     if (keep)
         *keep = root;
@@ -336,32 +333,41 @@ static cJSON *verify_json(const struct csm_report_check *v)
     return o;
 }
 
-int csm_report_verify(char *const *paths, const struct csm_key *trusted, const char *format, FILE *out)
+struct csm_verify_writer {
+    const struct csm_key *trusted;
+    FILE *out;
+    cJSON *doc, *reports; /* JSON; NULL for text */
+};
+
+struct csm_verify_writer *csm_verify_writer_new(const char *format, const struct csm_key *trusted, FILE *out)
 {
-    bool json = format && streq(format, "json");
-    cJSON *doc = json ? cJSON_CreateObject() : NULL;
-    cJSON *arr = json ? cJSON_AddArrayToObject(doc, "reports") : NULL;
-    int code = 0;
-    for (size_t i = 0; paths[i]; i++) {
-        struct csm_report_check v;
-        csm_report_check(paths[i], REPORT_CAP, trusted, &v, NULL);
-        if (v.error)
-            fprintf(stderr, "%s\n", v.error);
-        if (json)
-            cJSON_AddItemToArray(arr, verify_json(&v));
-        else if (!v.error)
-            verify_text(&v, trusted, out);
-        code = v.code > code ? v.code : code;
-        csm_report_check_clear(&v);
+    struct csm_verify_writer *w = xcalloc(1, sizeof(*w));
+    *w = (struct csm_verify_writer){ .trusted = trusted, .out = out };
+    if (format && streq(format, "json")) {
+        w->doc = cJSON_CreateObject();
+        w->reports = cJSON_AddArrayToObject(w->doc, "reports");
     }
-    if (json) {
-        cJSON_AddNumberToObject(doc, "exit_code", code);
-        char *s = cJSON_Print(doc);
-        fprintf(out, "%s\n", s);
+    return w;
+}
+
+void csm_verify_writer_add(struct csm_verify_writer *w, const struct csm_report_check *v)
+{
+    if (w->doc)
+        cJSON_AddItemToArray(w->reports, verify_json(v));
+    else if (!v->error)
+        verify_text(v, w->trusted, w->out);
+}
+
+void csm_verify_writer_finish(struct csm_verify_writer *w, int exit_code)
+{
+    if (w->doc) {
+        cJSON_AddNumberToObject(w->doc, "exit_code", exit_code);
+        char *s = cJSON_Print(w->doc);
+        fprintf(w->out, "%s\n", s);
         free(s);
-        cJSON_Delete(doc);
+        cJSON_Delete(w->doc);
     }
-    return code;
+    free(w);
 }
 
 /* ---- diff ---- */
@@ -377,19 +383,15 @@ struct change {
     const char *old_status, *new_status, *old_sev, *new_sev;
 };
 
-static int load(struct side *s, FILE *err)
+static int load(struct side *s, char **why)
 {
-    char *why = NULL;
-    s->root = load_report(s->path, REPORT_CAP, &why);
-    if (why)
-        fprintf(err, "%s\n", why);
-    free(why);
+    s->root = load_report(s->path, CSM_REPORT_CAP, why);
     s->results = cJSON_GetObjectItemCaseSensitive(s->root, "results");
     if (s->root && !cJSON_IsArray(s->results)) {
-        fprintf(err, "%s: not a csm-precheck report (no results)\n", s->path);
-        return -1;
+        *why = xasprintf("%s: not a csm-precheck report (no results)", s->path);
+        return -EINVAL;
     }
-    return s->root ? 0 : -1;
+    return s->root ? 0 : -EINVAL;
 }
 
 static const cJSON *find(const struct side *s, const char *id)
@@ -499,14 +501,15 @@ static void print_json(const struct side *a, const struct side *b, const struct 
     cJSON_Delete(o);
 }
 
-int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out)
+int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out, char **why)
 {
     struct side a = { .path = old_path }, b = { .path = new_path };
     struct change *changes = NULL;
     size_t n = 0, total = 0;
-    int code = CSM_EXIT_OPERATIONAL;
+    int code;
 
-    if (load(&a, stderr) < 0 || load(&b, stderr) < 0)
+    *why = NULL;
+    if ((code = load(&a, why)) < 0 || (code = load(&b, why)) < 0)
         goto done;
     const cJSON *r;
     cJSON_ArrayForEach(r, b.results)

@@ -262,7 +262,7 @@ static cJSON *report_json(const struct csm_report *rep)
     cJSON_AddItemToObject(rules, "file_sha256", strv_array(csm_ruleset_file_digests(rep->rules)));
     cJSON_AddStringToObject(rules, "sha256", csm_ruleset_digest(rep->rules));
     cJSON_AddStringToObject(o, "verdict", csm_verdict_name(rep->verdict));
-    cJSON_AddNumberToObject(o, "exit_code", csm_verdict_exit_code(rep->verdict));
+    cJSON_AddNumberToObject(o, "exit_code", rep->exit_code);
 
     cJSON *sum = cJSON_AddObjectToObject(o, "summary");
     cJSON_AddNumberToObject(sum, "total", (double)rep->n_results);

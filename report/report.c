@@ -99,12 +99,6 @@ const char *csm_group_anchor(enum csm_group g)
     return group_names[g].anchor;
 }
 
-int csm_verdict_exit_code(enum csm_verdict v)
-{
-    static const int codes[] = { 0, 1, 2, 3 };
-    return codes[v];
-}
-
 void csm_tally_add(struct csm_tally *t, enum csm_status st, enum csm_severity sev)
 {
     if (sev == CSM_SEV_INFO)

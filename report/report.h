@@ -17,7 +17,15 @@ enum csm_verdict {
     CSM_VERDICT_WARNINGS,
     CSM_VERDICT_BLOCKED,
     CSM_VERDICT_INCOMPLETE,
+    CSM_VERDICT_COUNT,
 };
+
+/* The exit code of each verdict is the command's documented interface
+ * (tool/exitcodes.h), and the documents record it: a report's exit_code,
+ * a roll-up's and each host's, and verify compares a report's with its
+ * verdict. The command hands the codes in (an array of CSM_VERDICT_COUNT,
+ * by enum csm_verdict): no code below tool/ picks an exit code. */
+typedef int csm_verdict_codes[CSM_VERDICT_COUNT];
 
 /* A setting a site's rule file changed from the shipped rules. */
 struct csm_override {
@@ -73,6 +81,7 @@ struct csm_report {
     size_t n_results;
     struct csm_plan plan;
     enum csm_verdict verdict;
+    int exit_code; /* the verdict's, set by the command (csm_verdict_codes) */
     unsigned counts[CSM_STATUS_COUNT];
     unsigned failed_blockers;
 };
@@ -110,7 +119,6 @@ enum csm_group {
 enum csm_group csm_result_group(const struct csm_result *r);
 const char *csm_group_heading(enum csm_group g);
 const char *csm_group_anchor(enum csm_group g);
-int csm_verdict_exit_code(enum csm_verdict v);
 
 
 /* The image model from the facts of an image scan. */
@@ -149,11 +157,15 @@ struct cJSON;
 /* The digest of a report tree that holds no "digest" member. */
 char *csm_report_json_digest(struct cJSON *report);
 
-/* csm-precheck verify / diff: they print their findings (format "text" or
- * "json") and return an exit code. verify checks each report's digest, its
- * signature (with trusted: that it is signed with that key; may be NULL)
- * and the report against itself. */
-int csm_report_verify(char *const *paths, const struct csm_key *trusted, const char *format, FILE *out);
+/* The largest JSON report verify and diff read. */
+#define CSM_REPORT_CAP (64 * 1024 * 1024)
+
+/* What verify concludes of one report; the command picks the exit code. */
+enum csm_report_state {
+    CSM_REPORT_INTACT,     /* its digest matches, it agrees with itself, it is signed as asked */
+    CSM_REPORT_CHANGED,    /* modified, inconsistent, or not signed by the key asked for */
+    CSM_REPORT_UNREADABLE, /* cannot be read, or has no digest to verify */
+};
 
 /* What verify finds in one report. */
 struct csm_report_check {
@@ -165,15 +177,32 @@ struct csm_report_check {
     char *signer;               /* the fingerprint the signature names */
     char **problems;            /* where the report contradicts itself */
     size_t n_results;
-    int code;
+    enum csm_report_state state;
+    int code; /* the command's exit code for the state, which verify's JSON shows */
 };
-/* Verifies the JSON report at path (at most cap bytes) as verify does.
+/* Verifies the JSON report at path (at most cap bytes) as verify does: its
+ * digest, its signature (with trusted: that it is signed with that key; may
+ * be NULL) and the report against itself, its exit_code against codes.
  * With keep, the parsed report (without its digest and signature) is handed
  * over when it could be read, NULL otherwise. */
-void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, struct csm_report_check *v,
-                      struct cJSON **keep);
+void csm_report_check(const char *path, size_t cap, const struct csm_key *trusted, const csm_verdict_codes codes,
+                      struct csm_report_check *v, struct cJSON **keep);
 void csm_report_check_clear(struct csm_report_check *v);
-int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out);
+
+/* verify's findings, one report at a time (format "text" or "json"): the
+ * text as each comes (an unreadable report's error is the caller's to
+ * print), the JSON at the end, with the exit code of the whole. */
+struct csm_verify_writer;
+struct csm_verify_writer *csm_verify_writer_new(const char *format, const struct csm_key *trusted, FILE *out);
+void csm_verify_writer_add(struct csm_verify_writer *w, const struct csm_report_check *v);
+/* Writes what is left and frees w. */
+void csm_verify_writer_finish(struct csm_verify_writer *w, int exit_code);
+
+/* csm-precheck diff: what changed per check between two reports, written
+ * to out (format "text" or "json"). Returns 1 when a check newly fails or
+ * its waiver lapsed, 0 when none does, a negative errno when a report
+ * cannot be read (*why says which; nothing is written). */
+int csm_report_diff(const char *old_path, const char *new_path, const char *format, FILE *out, char **why);
 
 /* Writes to path atomically: a temporary file in the same directory,
  * fsync, rename. Returns 0 or -errno. */

@@ -313,7 +313,7 @@ static void read_host(struct csm_rollup *ru, struct csm_rollup_host *h, const st
     cJSON *root = NULL;
     bool unknown = false;
     int reported = -1;
-    csm_report_check(h->report, ROLLUP_REPORT_CAP, NULL, &v, &root);
+    csm_report_check(h->report, ROLLUP_REPORT_CAP, NULL, o->verdict_codes, &v, &root);
     if (v.error) {
         flag(h, CSM_FLAG_UNREADABLE, "%s", v.error);
         goto done;
@@ -694,7 +694,9 @@ int csm_rollup_build(struct csm_rollup *ru, char *const *inputs, const struct cs
             ru->flagged[f] += !!(h->flags & 1u << f);
         if (verdict_rank(h->verdict) > verdict_rank(ru->verdict))
             ru->verdict = h->verdict;
+        ru->hosts[i].exit_code = o->verdict_codes[h->verdict];
     }
+    ru->exit_code = o->verdict_codes[ru->verdict];
     return 0;
 }
 
@@ -739,12 +741,12 @@ void csm_rollup_clear(struct csm_rollup *ru)
 
 int csm_rollup_exit_code(const struct csm_rollup *ru)
 {
-    return csm_verdict_exit_code(ru->verdict);
+    return ru->exit_code;
 }
 
 static int exit_code_of(const struct csm_rollup_host *h)
 {
-    return csm_verdict_exit_code(h->verdict);
+    return h->exit_code;
 }
 
 /* ---- text ---- */

@@ -52,6 +52,7 @@ struct csm_rollup_host {
     const char *schema_version, *tool_version, *ruleset_version, *profile; /* interned */
     const char *reported; /* the verdict the report states, NULL without one */
     enum csm_verdict verdict; /* in the wave, after the flags */
+    int exit_code;            /* the verdict's (csm_rollup_options.verdict_codes) */
     double age_days;          /* < 0: unknown */
     struct csm_rollup_result *results;
     size_t n_results;
@@ -99,6 +100,7 @@ struct csm_rollup {
     size_t verdicts[4];                /* hosts per enum csm_verdict */
     size_t flagged[CSM_FLAG_COUNT];    /* hosts per flag */
     enum csm_verdict verdict;          /* the worst of the wave */
+    int exit_code;                     /* the verdict's (csm_rollup_options.verdict_codes) */
     struct csm_pool *pool;
 };
 
@@ -107,6 +109,7 @@ struct csm_rollup_options {
     double max_age_days; /* < 0: no limit */
     bool per_check;      /* CSV: a row per host and check */
     const char *output;  /* the file being written (its directory anchors the links); NULL: standard output */
+    const int *verdict_codes; /* csm_verdict_codes, the command's */
 };
 
 /* Reads every report of inputs (directories of host directories, or report

@@ -43,6 +43,8 @@ assert_eq "$(printf 'diff\nrollup\nscan\nverify')" "$(complete_words '')" "the s
 assert_eq "$(printf 'csv\nhtml\njson\ntext')" "$(complete_words rollup --format '')" "rollup --format: text, json, csv, html"
 assert_eq "$(printf 'html\njson\ntext')" "$(complete_words --format '')" "--format: the formats"
 assert_eq "$(printf 'json\ntext')" "$(complete_words diff --format '')" "diff --format: text or json"
+assert_eq "$(printf 'json\nman\nmarkdown\ntext')" "$(complete_words --list-checks --format '')" \
+    "--list-checks --format: also the documents' markdown and man"
 assert_eq "$(printf 'offline\nonline')" "$(complete_words -p '')" "--profile: the profiles"
 assert_eq "$(printf 'data\nsystem')" "$(complete_words --image disk.qcow2 --role '')" "--role"
 assert_eq "$(printf 'always\nauto\nnever')" "$(complete_words --color '')" "--color WHEN"

@@ -196,4 +196,43 @@ assert_eq ed25519 "$(jq -r .signature.algorithm "$W/signed.json")" "the README's
 assert_contains "$(cat "$W/wave/rollup.html" 2>/dev/null)" '<a href="web-01/precheck.html">' "the README's roll-up of the wave"
 assert_eq "app-01" "$(jq -r '.flags.missing | join(" ")' <<<"$("$CSM" rollup --expect-hosts "$W/wave/hosts.txt" "$W/wave" --format json)")" \
     "the wave's host without a report"
+# ---- the check tables: made from checks/table.c, never edited by hand ----
+set +e
+msg=$("$CSM_SRC/packaging/update-docs" --check "$CSM" 2>&1)
+rc=$?
+set -e
+assert_eq 0 "$rc" "README.md and the man page list the checks as checks/table.c does"
+[ "$rc" -eq 0 ] || printf '%s\n' "$msg" >&2
+# A row edited by hand is caught, with the command that makes it again.
+mkdir -p "$T/docs/packaging"
+cp "$CSM_SRC/README.md" "$T/docs/README.md"
+sed 's/^The system disk has an MBR (dos) label; GPT fails/The system disk has an MBR label/' \
+    "$CSM_SRC/packaging/csm-precheck.1" >"$T/docs/packaging/csm-precheck.1"
+sed -i 's/^| `boot.resume` | \(.*\) | blocker | blocker |$/| `boot.resume` | \1 | warning | blocker |/' "$T/docs/README.md"
+set +e
+msg=$(CSM_DOCS_ROOT=$T/docs "$CSM_SRC/packaging/update-docs" --check "$CSM" 2>&1)
+rc=$?
+set -e
+assert_eq 1 "$rc" "a check table edited by hand differs"
+assert_contains "$msg" "update-docs: README.md does not list the checks as checks/table.c does; run packaging/update-docs" \
+    "the README's difference names the command that regenerates it"
+assert_contains "$msg" "update-docs: packaging/csm-precheck.1 does not list the checks as checks/table.c does" \
+    "so does the man page's"
+assert_contains "$msg" "-| \`boot.resume\` | \`resume=\` and \`rd.lvm.lv=\` name devices that move with the system disk | warning | blocker |" \
+    "the difference shows the row"
+CSM_DOCS_ROOT=$T/docs "$CSM_SRC/packaging/update-docs" "$CSM"
+assert_eq "$(cat "$CSM_SRC/README.md")" "$(cat "$T/docs/README.md")" "update-docs makes the README's tables again"
+assert_eq "$(cat "$CSM_SRC/packaging/csm-precheck.1")" "$(cat "$T/docs/packaging/csm-precheck.1")" "and the man page's list"
+# The generated text, rows of both profiles' shipped severities.
+run_csm --list-checks --format markdown
+assert_exit 0 "--list-checks --format markdown"
+assert_contains "$out" "| \`disk.partition-table\` | the system disk has an MBR (\`dos\`) label; GPT fails; no label (a whole-disk filesystem) fails | blocker | info |" \
+    "markdown: a row with the offline and the online severity"
+assert_contains "$out" "an \`a\\|^/dev/sd.*\\|\`, \`r\\|.*\\|\` filter" "markdown: a '|' inside a cell is escaped"
+run_csm --list-checks --format man
+assert_contains "$out" "$(printf '.TP\n.B disk.capacity\nWith \\-\\-target\\-disk\\-size: what must be exported fits the target system disk.')" \
+    "man: a tagged paragraph per check, options as troff minus signs"
+run_csm --format markdown
+assert_exit 64 "--format markdown without --list-checks"
+assert_contains "$err" "--format markdown goes with --list-checks" "says so"
 done_testing

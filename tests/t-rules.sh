@@ -14,7 +14,7 @@ assert_exit 0
 assert_match "disk\.partition-table +blocker +yes" "$out" "text catalogue"
 assert_match "drivers\.initramfs-tooling  +warning  +yes" "$out" "the longest id keeps its columns apart"
 run_csm --list-checks --format json
-assert_eq "$(grep -c '^    { .id = "' "$CSM_SRC/checks/table.c")" "$(jq '.checks | length' <<<"$out")" "every check of the table in the JSON catalogue"
+assert_eq "$(grep -c '^        \.id = "' "$CSM_SRC/checks/table.c")" "$(jq '.checks | length' <<<"$out")" "every check of the table in the JSON catalogue"
 assert_eq '["/dev/sd*","/dev/hd*","/dev/xvd*","/dev/vd*","/dev/nvme*","/dev/disk/by-id/*","/dev/disk/by-path/*"]' \
     "$(jq -c '.checks[] | select(.id=="fstab.device-names") | .params.unstable' <<<"$out")" "parameters listed"
 run_csm --list-checks --profile online --format json

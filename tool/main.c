@@ -18,6 +18,7 @@
 #include "lib/dl.h"
 #include "tool/exitcodes.h"
 #include "lib/kv.h"
+#include "report/checklist.h"
 #include "report/report.h"
 #include "report/rollup.h"
 #include "policy/rules.h"
@@ -25,6 +26,14 @@
 #include "lib/sign.h"
 #include "lib/util.h"
 #include "policy/waivers.h"
+
+/* The exit code of each verdict (enum csm_verdict), which the reports record. */
+static const csm_verdict_codes verdict_codes = {
+    [CSM_VERDICT_READY] = CSM_EXIT_READY,
+    [CSM_VERDICT_WARNINGS] = CSM_EXIT_WARNINGS,
+    [CSM_VERDICT_BLOCKED] = CSM_EXIT_BLOCKED,
+    [CSM_VERDICT_INCOMPLETE] = CSM_EXIT_INCOMPLETE,
+};
 
 struct cli {
     struct csm_scan_options scan;
@@ -87,7 +96,9 @@ static void usage(FILE *f)
           "                              " CSM_SITE_RULES_DIR " when it exists)\n"
           "      --no-site-rules         only the shipped rules, not " CSM_SITE_RULES_DIR "\n"
           "                              (reproducible runs)\n"
-          "      --list-checks           print the checks with their severity and exit\n"
+          "      --list-checks           print the checks with their severity and exit; with\n"
+          "                              --format json, markdown (the README's tables) or man\n"
+          "                              (the man page's list)\n"
           "  -w, --waivers FILE          accept the risk of failures listed in FILE (JSON):\n"
           "                              they show as waived and no longer move the verdict\n"
           "\n"
@@ -275,7 +286,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             cli->detail = 1;
             break;
         case 'f':
-            if (!csm_renderer_find(optarg))
+            if (!csm_renderer_find(optarg) && !csm_checklist_renderer_find(optarg))
                 return usage_error("--format: unknown format '%s' (expected %s)", optarg, csm_renderer_names());
             cli->format = optarg;
             break;
@@ -323,6 +334,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         cli->scan.progress = show_progress;
     if (cli->scan.disk && !cli->scan.root)
         return usage_error("--disk goes with --root; a live scan finds its own disk");
+    if (cli->format && !csm_renderer_find(cli->format) && !cli->list_checks)
+        return usage_error("--format %s goes with --list-checks (the documents' check tables)", cli->format);
     bool json = cli->format && streq(cli->format, "json");
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++)
         json |= endswith(cli->outputs[i], ".json");
@@ -376,48 +389,44 @@ static int load_rules(const struct cli *cli, struct csm_ruleset **rs)
     return 0;
 }
 
+/* Each shipped profile's own rules, for the documents' columns. */
+static int load_shipped(struct csm_ruleset ***out, size_t *n)
+{
+    _cleanup_strv_ char **names = csm_ruleset_profiles(NULL);
+    size_t n_sec;
+    struct csm_rules_section *sec = csm_checks_sections(&n_sec);
+    int code = 0;
+    *n = 0;
+    *out = xcalloc(strv_length(names) + 1, sizeof(**out));
+    for (size_t i = 0; names[i] && !code; i++) {
+        if (csm_ruleset_load(sec, n_sec, names[i], NULL, report_rule_error, NULL, &(*out)[*n]) < 0) {
+            fprintf(stderr, "csm-precheck: the shipped rules of profile %s were refused\n", names[i]);
+            code = CSM_EXIT_OPERATIONAL;
+        } else {
+            ++*n;
+        }
+    }
+    free(sec);
+    return code;
+}
+
 static int list_checks(const struct cli *cli, const struct csm_ruleset *rs)
 {
-    if (cli->format && streq(cli->format, "json")) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "profile", csm_ruleset_profile(rs));
-        cJSON_AddStringToObject(o, "ruleset_version", csm_ruleset_version(rs));
-        cJSON *arr = cJSON_AddArrayToObject(o, "checks");
-        for (size_t i = 0; i < csm_n_checks; i++) {
-            const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
-            cJSON *c = cJSON_CreateObject();
-            cJSON_AddStringToObject(c, "id", csm_checks[i].id);
-            cJSON_AddStringToObject(c, "severity", csm_severity_name(rule->severity));
-            cJSON_AddBoolToObject(c, "enabled", rule->enabled);
-            cJSON_AddStringToObject(c, "scope", csm_scope_name(csm_check_scope(&csm_checks[i])));
-            cJSON_AddStringToObject(c, "title", csm_rule_scalar(rule, "title"));
-            cJSON *params = cJSON_AddObjectToObject(c, "params");
-            _cleanup_strv_ char **names = csm_checks[i].params[0] ? csm_split_words(csm_checks[i].params) : NULL;
-            for (size_t k = 0; names && names[k]; k++) {
-                cJSON *vals = cJSON_AddArrayToObject(params, names[k]);
-                char *const *v = csm_rule_param(rule, names[k]);
-                for (size_t j = 0; v[j]; j++)
-                    cJSON_AddItemToArray(vals, cJSON_CreateString(v[j]));
-            }
-            cJSON_AddItemToArray(arr, c);
-        }
-        char *s = cJSON_Print(o);
-        puts(s);
-        free(s);
-        cJSON_Delete(o);
-        return 0;
-    }
-    int w = 2;
-    for (size_t i = 0; i < csm_n_checks; i++)
-        if ((int)strlen(csm_checks[i].id) > w)
-            w = (int)strlen(csm_checks[i].id);
-    printf("%-*s  %-8s  %-7s  %s\n", w, "ID", "SEVERITY", "ENABLED", "TITLE");
-    for (size_t i = 0; i < csm_n_checks; i++) {
-        const struct csm_rule *rule = csm_ruleset_get(rs, csm_checks[i].id);
-        printf("%-*s  %-8s  %-7s  %s\n", w, csm_checks[i].id, csm_severity_name(rule->severity),
-               rule->enabled ? "yes" : "no", csm_rule_scalar(rule, "title"));
-    }
-    return 0;
+    const struct csm_checklist_renderer *r = csm_checklist_renderer_find(cli->format ? cli->format : "text");
+    struct csm_checklist cl = { .rules = rs };
+    struct csm_ruleset **shipped = NULL;
+    int code = 0;
+    if (!r) /* a scan's format (html): the text table */
+        r = csm_checklist_renderer_find("text");
+    if (r->shipped)
+        code = load_shipped(&shipped, &cl.n_shipped);
+    cl.shipped = (const struct csm_ruleset *const *)shipped;
+    if (!code)
+        r->write(&cl, stdout);
+    for (size_t i = 0; i < cl.n_shipped; i++)
+        csm_ruleset_free(shipped[i]);
+    free(shipped);
+    return code;
 }
 
 /* What standard output can show: colour and Unicode marks on a capable
@@ -500,7 +509,7 @@ static int scan(const struct cli *cli, const struct csm_ruleset *rs)
     struct csm_report rep;
     csm_report_build(&rep, &s, ws);
     rep.signer = key;
-    code = csm_verdict_exit_code(rep.verdict);
+    rep.exit_code = code = verdict_codes[rep.verdict];
 
     for (size_t i = 0; cli->outputs && cli->outputs[i]; i++) {
         r = csm_report_save(&rep, csm_renderer_for_file(cli->outputs[i]), cli->outputs[i]);
@@ -625,6 +634,31 @@ static int parse_sub_args(int argc, char **argv, void (*help)(FILE *), const cha
     return 0;
 }
 
+/* verify: each report's verdict in turn, an unreadable one's on stderr;
+ * the exit code is the worst. */
+static int verify_reports(char *const *paths, const struct csm_key *key, const char *format)
+{
+    static const int state_codes[] = {
+        [CSM_REPORT_INTACT] = CSM_EXIT_READY,
+        [CSM_REPORT_CHANGED] = CSM_EXIT_CHANGED,
+        [CSM_REPORT_UNREADABLE] = CSM_EXIT_OPERATIONAL,
+    };
+    struct csm_verify_writer *w = csm_verify_writer_new(format, key, stdout);
+    int code = 0;
+    for (size_t i = 0; paths[i]; i++) {
+        struct csm_report_check v;
+        csm_report_check(paths[i], CSM_REPORT_CAP, key, verdict_codes, &v, NULL);
+        v.code = state_codes[v.state];
+        if (v.error)
+            fprintf(stderr, "%s\n", v.error);
+        csm_verify_writer_add(w, &v);
+        code = v.code > code ? v.code : code;
+        csm_report_check_clear(&v);
+    }
+    csm_verify_writer_finish(w, code);
+    return code;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
     const char *format = "text", *key_path = NULL;
@@ -637,7 +671,7 @@ static int cmd_verify(int argc, char **argv)
     struct csm_key *key = NULL;
     if (key_path && (code = load_key("--key", key_path, false, &key)))
         return code;
-    code = csm_report_verify(argv + optind, key, format, stdout);
+    code = verify_reports(argv + optind, key, format);
     csm_key_free(key);
     return code;
 }
@@ -651,7 +685,12 @@ static int cmd_diff(int argc, char **argv)
         return code < 0 ? 0 : code;
     if (argc - optind != 2)
         return usage_error("name two JSON reports, the older first");
-    return csm_report_diff(argv[optind], argv[optind + 1], format, stdout);
+    char *why = NULL;
+    int r = csm_report_diff(argv[optind], argv[optind + 1], format, stdout, &why);
+    if (r < 0)
+        fprintf(stderr, "%s\n", why);
+    free(why);
+    return r < 0 ? CSM_EXIT_OPERATIONAL : r > 0 ? CSM_EXIT_CHANGED : CSM_EXIT_READY;
 }
 
 static void usage_rollup(FILE *f)
@@ -705,7 +744,7 @@ static int cmd_rollup(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    struct csm_rollup_options ro = { .max_age_days = -1 };
+    struct csm_rollup_options ro = { .max_age_days = -1, .verdict_codes = verdict_codes };
     const char *format = "text";
     _cleanup_strv_ char **outputs = NULL;
     char *end;
