@@ -665,7 +665,6 @@ struct csm_cloudinit {
     char *ds_source;                /* its file:line */
     bool network_disabled;          /* network: {config: disabled} */
     char *network_source;
-    unsigned yaml_skipped;
     char **invalid;                 /* files cloud-init cannot parse either: it ignores them */
 };
 extern const char *const csm_cloudinit_units[5];

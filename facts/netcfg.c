@@ -157,6 +157,14 @@ static void parse_ifcfg(struct csm_netcfg *nc, const char *file, const char *tex
 
 /* ---- netplan ---- */
 
+static unsigned count_lines(const char *text)
+{
+    unsigned n = 0;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n' || !c[1];
+    return n;
+}
+
 struct np_if {
     char *sec, *id;
     size_t idx;
@@ -187,14 +195,11 @@ static struct np_if *np_get(struct np_parse *p, const char *sec, const char *id,
     return &p->ifs[p->n++];
 }
 
+/* "addresses" is a list: its first item, in either style, arrives first. */
 static void np_address(struct csm_netif *i, const char *value, unsigned line)
 {
-    if (i->address || !*value)
-        return;
-    _cleanup_strv_ char **l = csm_yaml_flow_list(value);
-    const char *first = l ? l[0] : value;
-    if (first && *first)
-        set_str(&i->address, &i->address_line, first, line);
+    if (!i->address && *value)
+        set_str(&i->address, &i->address_line, value, line);
 }
 
 static int np_node(const struct csm_yaml_node *n, void *data)
@@ -258,7 +263,9 @@ static void np_finish(struct np_parse *p)
 static void parse_netplan(struct csm_netcfg *nc, const char *file, const char *text)
 {
     struct np_parse p = { nc, file, NULL, 0 };
-    nc->skipped += csm_yaml_scan(text, np_node, &p);
+    /* netplan refuses a file that is not YAML as a whole: so are its lines. */
+    if (csm_yaml_scan(text, np_node, &p, NULL) < 0)
+        nc->skipped += count_lines(text);
     np_finish(&p);
 }
 

@@ -340,23 +340,24 @@ struct ci_parse {
     bool null; /* "datasource_list:" with nothing under it */
 };
 
+/* A key's node, then (for a list) one node per item, in either style. */
 static int ci_node(const struct csm_yaml_node *n, void *data)
 {
     struct ci_parse *p = data;
     if (csm_yaml_path_is(n, 1, "datasource_list")) {
         if (n->item) {
             strv_push(&p->list, xstrdup(n->value));
-            p->null = false;
             return 0;
         }
-        char **l = csm_yaml_flow_list(n->value);
-        if (!l && *n->value) /* one name, not a list: cloud-init takes it as one */
-            strv_push(&l, xstrdup(n->value));
         strv_free(p->list);
-        p->list = l;
+        p->list = NULL;
+        if (n->kind == CSM_YAML_SEQUENCE)
+            p->list = xcalloc(1, sizeof(char *));
+        else if (*n->value) /* one name, not a list: cloud-init takes it as one */
+            strv_push(&p->list, xstrdup(n->value));
         p->line = n->line;
         p->found = true;
-        p->null = !*n->value;
+        p->null = n->kind == CSM_YAML_SCALAR && !*n->value;
     } else if (csm_yaml_path_is(n, 2, "network", "config") && streq(n->value, "disabled")) {
         p->ci->network_disabled = true;
         free(p->ci->network_source);
@@ -368,11 +369,9 @@ static int ci_node(const struct csm_yaml_node *n, void *data)
 int csm_cloudinit_parse(const char *text, const char *file, struct csm_cloudinit *ci)
 {
     struct ci_parse p = { .ci = ci, .file = file };
-    unsigned skipped = csm_yaml_scan(text, ci_node, &p);
-    ci->yaml_skipped += skipped;
-    /* Tabs for indentation, unterminated flow collections: not YAML, and
+    /* Not YAML (tabs for indentation, an unterminated flow collection):
      * cloud-init ignores a file it cannot load. */
-    if (skipped) {
+    if (csm_yaml_scan(text, ci_node, &p, NULL) < 0) {
         strv_push(&ci->invalid, xstrdup(file));
         strv_free(p.list);
         return 0;
