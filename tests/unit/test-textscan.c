@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lib/ini.h"
 #include "lib/lines.h"
 #include "lib/util.h"
 #include "lib/yaml.h"
@@ -190,6 +191,43 @@ static void test_ini(void)
     strv_free(rows);
 }
 
+/* Each token as "line:col kind text", columns 0-based. */
+static int token_collect(struct csm_ini_token *t, void *data)
+{
+    if (t->kind == CSM_INI_SECTION)
+        strv_pushf(data, "%u:%zu [%s] %zu:%s", t->line, t->col, t->name, t->rest_col, t->rest);
+    else if (t->kind == CSM_INI_UNCLOSED)
+        strv_pushf(data, "%u:%zu unclosed", t->line, t->col);
+    else if (t->value)
+        strv_pushf(data, "%u:%zu %s| %zu:%s| in %s", t->line, t->col, t->key, t->value_col, t->value, t->section);
+    else
+        strv_pushf(data, "%u:%zu %s| no value", t->line, t->col, t->key);
+    return 0;
+}
+
+static void test_ini_tokens(void)
+{
+    char **t = NULL;
+    const char *text = "  # c\n[ a ] x\nk  =  v \\\n  w\n\tbad key\n[open\n=v\r\nlast = \\";
+    csm_ini_tokenize(text, CSM_INI_CONTINUE, token_collect, &t);
+    CHECK(strv_length(t) == 6);
+    CHECK(t && streq(t[0], "2:1 [ a ] 5: x"));
+    CHECK(t && streq(t[1], "3:0 k  | 6:v    w| in  a "));
+    CHECK(t && streq(t[2], "5:1 bad key| no value"));
+    CHECK(t && streq(t[3], "6:5 unclosed"));
+    CHECK(t && streq(t[4], "7:0 | 1:v| in  a "));
+    CHECK(t && streq(t[5], "8:0 last | 7:| in  a "));
+    strv_free(t);
+
+    /* Without continuations a trailing '\' stays; any whitespace leads. */
+    t = NULL;
+    csm_ini_tokenize("\v[s]\nk=a\\\nj=b\n", CSM_INI_ANY_SPACE, token_collect, &t);
+    CHECK(strv_length(t) == 3);
+    CHECK(t && streq(t[1], "2:0 k| 2:a\\| in s"));
+    CHECK(t && streq(t[2], "3:0 j| 2:b| in s"));
+    strv_free(t);
+}
+
 static int udev_collect(const struct csm_udev_rule *r, void *data)
 {
     const char *mac = csm_udev_get(r, "ATTR{address}", "==");
@@ -222,6 +260,7 @@ int main(void)
     test_cloud_cfg();
     test_yaml_garbage();
     test_ini();
+    test_ini_tokens();
     test_udev();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
