@@ -75,33 +75,17 @@ void csm_facts_free(struct csm_facts *f)
 {
     if (!f)
         return;
-    csm_fstab_free(f->fstab);
-    csm_osrel_free(f->osrel);
-    csm_identity_free(f->identity);
-    csm_disk_free(f->disk);
-    csm_storage_free(f->storage);
-    csm_bootcfg_free(f->bootcfg);
-    csm_shadow_free(f->shadow);
-    csm_efi_free(f->efi);
-    csm_packages_free(f->packages);
-    csm_export_free(f->export);
-    for (size_t i = 0; f->kernels && i < f->kernels->n; i++) {
-        csm_kmods_free(f->kmods[i]);
-        csm_initramfs_free(f->initramfs[i]);
-    }
-    free(f->kmods);
-    free(f->initramfs);
-    csm_kernels_free(f->kernels);
-    csm_units_free(f->units);
-    csm_selinux_free(f->selinux);
-    csm_cloudinit_free(f->cloudinit);
-    csm_guest_tools_free(f->guest_tools);
-    csm_netcfg_free(f->netcfg);
-    csm_agent_config_free(f->agent_config);
-    csm_guest_facts_free(f->guest);
-    csm_image_facts_free(f->image);
-    for (size_t i = f->n_slots; i-- > 0;)
+    /* Last gathered, first freed. The guest reads through the image, which
+     * an image scan gathers first: the guest goes after every other fact
+     * and before the image. */
+    for (size_t i = f->n_slots; i-- > 0;) {
+        if (i == 0) {
+            csm_guest_facts_free(f->guest);
+            f->guest = NULL;
+        }
         f->slots[i].desc->free(f->slots[i].fact);
+    }
+    csm_guest_facts_free(f->guest);
     free(f->slots);
     free(f);
 }

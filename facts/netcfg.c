@@ -587,11 +587,9 @@ static void read_interfaces(struct csm_scan *s, struct csm_netcfg *nc, const cha
 
 static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc);
 
-const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
+static void *gather_netcfg(struct csm_scan *s)
 {
-    if (s->facts->netcfg)
-        return s->facts->netcfg;
-    struct csm_netcfg *nc = s->facts->netcfg = xcalloc(1, sizeof(*nc));
+    struct csm_netcfg *nc = xcalloc(1, sizeof(*nc));
     static const char *const udev[] = { "/etc/udev/rules.d" };
     static const char *const ifcfg[] = { "/etc/sysconfig/network-scripts", "/etc/sysconfig/network" };
     static const char *const netplan[] = { "/etc/netplan", "/lib/netplan", "/usr/lib/netplan" };
@@ -609,6 +607,18 @@ const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
     read_interfaces(s, nc, "/etc/network/interfaces", 0);
     nm_conf(s, nc);
     return nc;
+}
+
+static void netcfg_fact_free(void *fact)
+{
+    csm_netcfg_free(fact);
+}
+
+static const struct csm_fact_desc netcfg_fact = { "netcfg", gather_netcfg, netcfg_fact_free };
+
+const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
+{
+    return csm_fact_get(s, &netcfg_fact);
 }
 
 /* NetworkManager's no-auto-default=* in [main] of NetworkManager.conf or a
