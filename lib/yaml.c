@@ -87,12 +87,17 @@ static struct ynode *new_node(struct yload *y, enum csm_yaml_kind kind, const ya
     return x;
 }
 
-static void add_anchor(struct yload *y, const yaml_char_t *name, struct ynode *x)
+/* Each alias looks its anchor up among all: their number is capped so that
+ * the lookups stay linear in the text. */
+static int add_anchor(struct yload *y, const yaml_char_t *name, struct ynode *x)
 {
     if (!name)
-        return;
+        return 0;
+    if (y->n_anchors == CSM_YAML_MAX_ANCHORS)
+        return fail(y->err, -E2BIG, x->line, "more than %d anchors", CSM_YAML_MAX_ANCHORS);
     y->anchors = xrealloc(y->anchors, (y->n_anchors + 1) * sizeof(*y->anchors));
     y->anchors[y->n_anchors++] = (struct anchor){ xstrdup((const char *)name), x };
+    return 0;
 }
 
 /* The latest node of that name: YAML lets an anchor be defined again. */
@@ -121,9 +126,8 @@ static int open_collection(struct yload *y, const yaml_event_t *ev, enum csm_yam
     if (r < 0)
         return r;
     x->open = true;
-    add_anchor(y, anchor, x);
     y->stack[y->depth++] = x;
-    return 0;
+    return add_anchor(y, anchor, x);
 }
 
 static int on_event(struct yload *y, const yaml_event_t *ev)
@@ -131,8 +135,8 @@ static int on_event(struct yload *y, const yaml_event_t *ev)
     switch (ev->type) {
     case YAML_SCALAR_EVENT: {
         struct ynode *x = new_node(y, CSM_YAML_SCALAR, ev);
-        add_anchor(y, ev->data.scalar.anchor, x);
-        return attach(y, x, x->line);
+        int r = attach(y, x, x->line);
+        return r < 0 ? r : add_anchor(y, ev->data.scalar.anchor, x);
     }
     case YAML_SEQUENCE_START_EVENT:
         return open_collection(y, ev, CSM_YAML_SEQUENCE, ev->data.sequence_start.anchor);

@@ -6,9 +6,10 @@
  * cloud-init refuse it.
  *
  * The input is untrusted, so everything is bounded: its size, the nesting,
- * the nodes loaded, and the nodes reported once aliases are followed (an
- * alias of an alias of ... would otherwise grow exponentially). Loading is
- * iterative: no recursion follows the input's nesting past the depth cap. */
+ * the nodes loaded, the anchors, and the nodes reported once aliases are
+ * followed (an alias of an alias of ... would otherwise grow
+ * exponentially). Loading is iterative: no recursion follows the input's
+ * nesting past the depth cap. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #define CSM_YAML_MAX_DEPTH 64        /* collections inside each other */
 #define CSM_YAML_MAX_NODES 200000u   /* nodes loaded */
 #define CSM_YAML_MAX_VISITS 1000000u /* nodes reported, aliases followed */
+#define CSM_YAML_MAX_ANCHORS 256
 
 enum csm_yaml_kind { CSM_YAML_SCALAR, CSM_YAML_SEQUENCE, CSM_YAML_MAPPING };
 

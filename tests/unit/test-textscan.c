@@ -165,6 +165,15 @@ static void test_yaml_garbage(void)
     CHECK(r == -E2BIG && n == NULL && strstr(err.what, "aliases"));
     free(deep);
 
+    /* Anchors past the cap: each alias would look through them all. */
+    f = open_memstream(&deep, &len);
+    for (int i = 0; i <= CSM_YAML_MAX_ANCHORS; i++)
+        fprintf(f, "k%d: &a%d v\n", i, i);
+    fclose(f);
+    n = yaml(deep, &r, &err);
+    CHECK(r == -E2BIG && n == NULL && strstr(err.what, "anchors"));
+    free(deep);
+
     n = yaml("", &r, NULL);
     CHECK(r == 0 && n == NULL);
     n = yaml("---\nk: v\n...\n---\nk: w\n", &r, NULL);
