@@ -190,13 +190,9 @@ void csm_agent_config_parse(struct csm_agent_config *ac, const char *text, size_
 
 /* The file is an input on the host, named on the command line like --rules,
  * not a file of the scanned tree. */
-const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
+static void *gather_agent_config(struct csm_scan *s)
 {
-    if (!s->opts->agent_config)
-        return NULL;
-    if (s->facts->agent_config)
-        return s->facts->agent_config;
-    struct csm_agent_config *ac = s->facts->agent_config = xcalloc(1, sizeof(*ac));
+    struct csm_agent_config *ac = xcalloc(1, sizeof(*ac));
     ac->path = xstrdup(s->opts->agent_config);
     char *buf;
     size_t len;
@@ -208,6 +204,18 @@ const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
     csm_agent_config_parse(ac, buf, len);
     free(buf);
     return ac;
+}
+
+static void agent_config_fact_free(void *fact)
+{
+    csm_agent_config_free(fact);
+}
+
+static const struct csm_fact_desc agent_config_fact = { "agent_config", gather_agent_config, agent_config_fact_free };
+
+const struct csm_agent_config *csm_facts_agent_config(struct csm_scan *s)
+{
+    return s->opts->agent_config ? csm_fact_get(s, &agent_config_fact) : NULL;
 }
 
 void csm_agent_config_free(struct csm_agent_config *ac)

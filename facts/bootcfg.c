@@ -344,11 +344,9 @@ static void read_efi_grub_configs(struct csm_scan *s, struct csm_bootcfg *b, str
     strv_free(vendors);
 }
 
-const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
+static void *gather_bootcfg(struct csm_scan *s)
 {
-    if (s->facts->bootcfg)
-        return s->facts->bootcfg;
-    struct csm_bootcfg *b = s->facts->bootcfg = xcalloc(1, sizeof(*b));
+    struct csm_bootcfg *b = xcalloc(1, sizeof(*b));
     struct seen seen = { 0 };
 
     read_grubenv(s, b);
@@ -381,6 +379,18 @@ const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
     strv_free(bls);
     read_loader_conf(s, b);
     return b;
+}
+
+static void bootcfg_fact_free(void *fact)
+{
+    csm_bootcfg_free(fact);
+}
+
+static const struct csm_fact_desc bootcfg_fact = { "bootcfg", gather_bootcfg, bootcfg_fact_free };
+
+const struct csm_bootcfg *csm_facts_bootcfg(struct csm_scan *s)
+{
+    return csm_fact_get(s, &bootcfg_fact);
 }
 
 const char *csm_boot_arg(char *const *args, const char *name)

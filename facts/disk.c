@@ -204,32 +204,58 @@ struct csm_disk *csm_disk_probe(const char *path)
     return d;
 }
 
-const struct csm_disk *csm_facts_disk(struct csm_scan *s)
+/* The image's guest disk belongs to the image's facts: only a disk probed
+ * here, or a failure made here, is this fact's own. */
+struct disk_fact {
+    const struct csm_disk *disk;
+    struct csm_disk *owned;
+};
+
+static struct csm_disk *disk_failed(const char *path, int err, const char *why)
 {
-    if (s->facts->disk)
-        return s->facts->disk;
+    struct csm_disk *d = xcalloc(1, sizeof(*d));
+    d->path = path ? xstrdup(path) : NULL;
+    FACT_FAIL(d, err, "%s", why);
+    return d;
+}
+
+static struct csm_disk *probe_disk(struct csm_scan *s)
+{
     if (csm_scan_has(s, CSM_HAS_IMAGE)) {
         const struct csm_image_facts *im = csm_facts_image(s);
-        if (im->disk)
-            return im->disk;
-        struct csm_disk *d = s->facts->disk = xcalloc(1, sizeof(*d));
-        d->path = xstrdup(im->path);
-        FACT_FAIL(d, -ENODEV, "%s", im->disk_why ? im->disk_why : "the image's guest disk cannot be read");
-    } else if (s->opts->disk) {
-        s->facts->disk = csm_disk_probe(s->opts->disk);
-    } else if (csm_scan_live(s)) {
-        const struct csm_storage *st = csm_facts_storage(s);
-        if (st->disk_path) {
-            s->facts->disk = csm_disk_probe(st->disk_path);
-        } else {
-            struct csm_disk *d = s->facts->disk = xcalloc(1, sizeof(*d));
-            FACT_FAIL(d, st->err ? st->err : -ENODEV, "%s", st->why ? st->why : "the system disk was not found");
-        }
-    } else {
-        struct csm_disk *d = s->facts->disk = xcalloc(1, sizeof(*d));
-        FACT_FAIL(d, -ENODEV, "no --disk given: a directory tree does not show its disk's partition table");
+        return disk_failed(im->path, -ENODEV, im->disk_why ? im->disk_why : "the image's guest disk cannot be read");
     }
-    return s->facts->disk;
+    if (s->opts->disk)
+        return csm_disk_probe(s->opts->disk);
+    if (csm_scan_live(s)) {
+        const struct csm_storage *st = csm_facts_storage(s);
+        if (st->disk_path)
+            return csm_disk_probe(st->disk_path);
+        return disk_failed(NULL, st->err ? st->err : -ENODEV, st->why ? st->why : "the system disk was not found");
+    }
+    return disk_failed(NULL, -ENODEV, "no --disk given: a directory tree does not show its disk's partition table");
+}
+
+static void *gather_disk(struct csm_scan *s)
+{
+    struct disk_fact *df = xcalloc(1, sizeof(*df));
+    const struct csm_image_facts *im = csm_scan_has(s, CSM_HAS_IMAGE) ? csm_facts_image(s) : NULL;
+    df->disk = im && im->disk ? im->disk : (df->owned = probe_disk(s));
+    return df;
+}
+
+static void disk_fact_free(void *fact)
+{
+    struct disk_fact *df = fact;
+    csm_disk_free(df->owned);
+    free(df);
+}
+
+static const struct csm_fact_desc disk_fact = { "disk", gather_disk, disk_fact_free };
+
+const struct csm_disk *csm_facts_disk(struct csm_scan *s)
+{
+    return ((struct disk_fact *)csm_fact_get(s, &disk_fact))->disk;
 }
 
 const struct csm_partition *csm_disk_find_tag(const struct csm_disk *d, const char *tag, const char *value)

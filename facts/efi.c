@@ -88,16 +88,26 @@ static void tree_signs(struct csm_scan *s, struct csm_efi *e)
             strv_pushf(&e->bios_signs, "package %s is installed", bios_pkgs[i]);
 }
 
-const struct csm_efi *csm_facts_efi(struct csm_scan *s)
+static void *gather_efi(struct csm_scan *s)
 {
-    if (s->facts->efi)
-        return s->facts->efi;
-    struct csm_efi *e = s->facts->efi = xcalloc(1, sizeof(*e));
+    struct csm_efi *e = xcalloc(1, sizeof(*e));
     e->live_booted = csm_scan_live(s) ? csm_live_efi_booted() : -1;
     disk_signs(s, e);
     if (csm_scan_has(s, CSM_HAS_TREE))
         tree_signs(s, e);
     return e;
+}
+
+static void efi_fact_free(void *fact)
+{
+    csm_efi_free(fact);
+}
+
+static const struct csm_fact_desc efi_fact = { "efi", gather_efi, efi_fact_free };
+
+const struct csm_efi *csm_facts_efi(struct csm_scan *s)
+{
+    return csm_fact_get(s, &efi_fact);
 }
 
 void csm_efi_free(struct csm_efi *e)

@@ -43,11 +43,9 @@ static void whole_disk(struct csm_export *ex, const char *why)
     ex->whole = true;
 }
 
-const struct csm_export *csm_facts_export(struct csm_scan *s)
+static void *gather_export(struct csm_scan *s)
 {
-    if (s->facts->export)
-        return s->facts->export;
-    struct csm_export *ex = s->facts->export = xcalloc(1, sizeof(*ex));
+    struct csm_export *ex = xcalloc(1, sizeof(*ex));
     const struct csm_disk *d = csm_facts_disk(s);
     const struct csm_storage *st = csm_facts_storage(s);
 
@@ -97,6 +95,18 @@ const struct csm_export *csm_facts_export(struct csm_scan *s)
     }
     ex->min_target_bytes = ex->copy_bytes;
     return ex;
+}
+
+static void export_fact_free(void *fact)
+{
+    csm_export_free(fact);
+}
+
+static const struct csm_fact_desc export_fact = { "export", gather_export, export_fact_free };
+
+const struct csm_export *csm_facts_export(struct csm_scan *s)
+{
+    return csm_fact_get(s, &export_fact);
 }
 
 void csm_export_free(struct csm_export *ex)

@@ -75,33 +75,11 @@ void csm_facts_free(struct csm_facts *f)
 {
     if (!f)
         return;
-    csm_fstab_free(f->fstab);
-    csm_osrel_free(f->osrel);
-    csm_identity_free(f->identity);
-    csm_disk_free(f->disk);
-    csm_storage_free(f->storage);
-    csm_bootcfg_free(f->bootcfg);
-    csm_shadow_free(f->shadow);
-    csm_efi_free(f->efi);
-    csm_packages_free(f->packages);
-    csm_export_free(f->export);
-    for (size_t i = 0; f->kernels && i < f->kernels->n; i++) {
-        csm_kmods_free(f->kmods[i]);
-        csm_initramfs_free(f->initramfs[i]);
-    }
-    free(f->kmods);
-    free(f->initramfs);
-    csm_kernels_free(f->kernels);
-    csm_units_free(f->units);
-    csm_selinux_free(f->selinux);
-    csm_cloudinit_free(f->cloudinit);
-    csm_guest_tools_free(f->guest_tools);
-    csm_netcfg_free(f->netcfg);
-    csm_agent_config_free(f->agent_config);
-    /* The registry's facts before the image's: the guest reads through it. */
+    /* Last gathered, first freed: a fact is gathered after those it reads
+     * through (the guest after the image it reads, the tree's facts after
+     * the guest), so it goes before them. */
     for (size_t i = f->n_slots; i-- > 0;)
         f->slots[i].desc->free(f->slots[i].fact);
     free(f->slots);
-    csm_image_facts_free(f->image);
     free(f);
 }

@@ -134,11 +134,9 @@ done:
     mnt_unref_table(tb);
 }
 
-const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
+static void *gather_fstab(struct csm_scan *s)
 {
-    if (s->facts->fstab)
-        return s->facts->fstab;
-    struct csm_fstab *f = s->facts->fstab = xcalloc(1, sizeof(*f));
+    struct csm_fstab *f = xcalloc(1, sizeof(*f));
     f->path = "/etc/fstab";
 
     char *buf;
@@ -152,6 +150,18 @@ const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
     f->unconfigured = strstr(buf, "# UNCONFIGURED FSTAB") != NULL;
     free(buf);
     return f;
+}
+
+static void fstab_fact_free(void *fact)
+{
+    csm_fstab_free(fact);
+}
+
+static const struct csm_fact_desc fstab_fact = { "fstab", gather_fstab, fstab_fact_free };
+
+const struct csm_fstab *csm_facts_fstab(struct csm_scan *s)
+{
+    return csm_fact_get(s, &fstab_fact);
 }
 
 const struct csm_fstab_entry *csm_fstab_find(const struct csm_fstab *f, const char *target)

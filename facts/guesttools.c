@@ -354,11 +354,9 @@ static void scan_initramfs(struct csm_scan *s, struct csm_guest_tools *gt)
     }
 }
 
-const struct csm_guest_tools *csm_facts_guest_tools(struct csm_scan *s)
+static void *gather_guest_tools(struct csm_scan *s)
 {
-    if (s->facts->guest_tools)
-        return s->facts->guest_tools;
-    struct csm_guest_tools *gt = s->facts->guest_tools = xcalloc(1, sizeof(*gt));
+    struct csm_guest_tools *gt = xcalloc(1, sizeof(*gt));
     const struct csm_packages *pk = csm_facts_packages(s);
     strv_push(&gt->searched, xstrdup(pk->err ? "no package database (files, units and modules only)" : pk->db));
     scan_packages(s, gt);
@@ -368,6 +366,18 @@ const struct csm_guest_tools *csm_facts_guest_tools(struct csm_scan *s)
     scan_forced(s, gt);
     scan_initramfs(s, gt);
     return gt;
+}
+
+static void guest_tools_fact_free(void *fact)
+{
+    csm_guest_tools_free(fact);
+}
+
+static const struct csm_fact_desc guest_tools_fact = { "guest_tools", gather_guest_tools, guest_tools_fact_free };
+
+const struct csm_guest_tools *csm_facts_guest_tools(struct csm_scan *s)
+{
+    return csm_fact_get(s, &guest_tools_fact);
 }
 
 void csm_guest_tools_free(struct csm_guest_tools *gt)

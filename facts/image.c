@@ -164,11 +164,9 @@ static void image_progress(void *data, uint64_t done, uint64_t total)
     s->opts->progress(s->opts->image, done, total);
 }
 
-const struct csm_image_facts *csm_facts_image(struct csm_scan *s)
+static void *gather_image(struct csm_scan *s)
 {
-    if (s->facts->image)
-        return s->facts->image;
-    struct csm_image_facts *im = s->facts->image = xcalloc(1, sizeof(*im));
+    struct csm_image_facts *im = xcalloc(1, sizeof(*im));
     im->root = im->boot = im->lvm = -1;
     im->path = s->opts->image;
     if (!im->path) {
@@ -192,6 +190,18 @@ const struct csm_image_facts *csm_facts_image(struct csm_scan *s)
         im->disk_why = xstrdup(im->info->unreadable_why ? im->info->unreadable_why
                                                         : "the file is not an image whose guest disk can be read");
     return im;
+}
+
+static void image_fact_free(void *fact)
+{
+    csm_image_facts_free(fact);
+}
+
+static const struct csm_fact_desc image_fact = { "image", gather_image, image_fact_free };
+
+const struct csm_image_facts *csm_facts_image(struct csm_scan *s)
+{
+    return csm_fact_get(s, &image_fact);
 }
 
 void csm_image_facts_free(struct csm_image_facts *im)

@@ -834,14 +834,41 @@ static struct csm_initramfs *ir_open(struct csm_scan *s, const struct csm_kernel
     return ir;
 }
 
+/* One fact for every kernel: each initramfs is opened on first use and
+ * read further as more of it is asked for. */
+struct initramfs_fact {
+    size_t n;
+    struct csm_initramfs **k; /* parallel to the kernels' k */
+};
+
+static void *gather_initramfs(struct csm_scan *s)
+{
+    struct initramfs_fact *f = xcalloc(1, sizeof(*f));
+    f->n = csm_facts_kernels(s)->n;
+    f->k = xcalloc(f->n + 1, sizeof(*f->k));
+    return f;
+}
+
+static void initramfs_fact_free(void *fact)
+{
+    struct initramfs_fact *f = fact;
+    for (size_t i = 0; i < f->n; i++)
+        csm_initramfs_free(f->k[i]);
+    free(f->k);
+    free(f);
+}
+
+static const struct csm_fact_desc initramfs_fact = { "initramfs", gather_initramfs, initramfs_fact_free };
+
 const struct csm_initramfs *csm_facts_initramfs(struct csm_scan *s, const struct csm_kernel *k, char *const *names,
                                                 bool complete)
 {
     const struct csm_kernels *ks = csm_facts_kernels(s);
+    struct initramfs_fact *f = csm_fact_get(s, &initramfs_fact);
     size_t i = (size_t)(k - ks->k);
-    struct csm_initramfs *ir = s->facts->initramfs[i];
+    struct csm_initramfs *ir = f->k[i];
     if (!ir)
-        ir = s->facts->initramfs[i] = ir_open(s, k);
+        ir = f->k[i] = ir_open(s, k);
     if (ir->err || ir->complete)
         return ir;
     char **wanted = NULL;

@@ -4,26 +4,6 @@
 #include "facts/facts.h"
 
 struct csm_facts {
-    struct csm_fstab *fstab;
-    struct csm_osrel *osrel;
-    struct csm_identity *identity;
-    struct csm_disk *disk;
-    struct csm_storage *storage;
-    struct csm_bootcfg *bootcfg;
-    struct csm_shadow *shadow;
-    struct csm_efi *efi;
-    struct csm_packages *packages;
-    struct csm_export *export;
-    struct csm_kernels *kernels;
-    struct csm_kmods **kmods;            /* per kernel, parallel to kernels->k */
-    struct csm_initramfs **initramfs;    /* per kernel */
-    struct csm_units *units;
-    struct csm_selinux *selinux;
-    struct csm_cloudinit *cloudinit;
-    struct csm_guest_tools *guest_tools;
-    struct csm_netcfg *netcfg;
-    struct csm_agent_config *agent_config;
-    struct csm_image_facts *image;
     struct csm_fact_slot *slots; /* the facts of the registry (csm_fact_get) */
     size_t n_slots;
 };

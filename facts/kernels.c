@@ -195,15 +195,14 @@ static int cmp_newest_first(const void *a, const void *b)
 
 /* The version a /vmlinuz-style link points at, or NULL; a link that is
  * there but cannot be read is noted in the kernels' errors. */
-static char *link_version(struct csm_scan *s, const char *link)
+static char *link_version(struct csm_scan *s, struct csm_kernels *ks, const char *link)
 {
     char *target = NULL;
     int r = csm_tree_readlink(s->root, link, &target);
     if (r == -EINVAL) /* not a link */
         return NULL;
     if (r < 0) {
-        if (s->facts->kernels)
-            csm_fact_unreadable(&s->facts->kernels->errors, link, r);
+        csm_fact_unreadable(&ks->errors, link, r);
         return NULL;
     }
     char *ver = csm_kernel_version_of(target);
@@ -349,7 +348,7 @@ static char *grub_default_value(const struct csm_bootcfg *b, const char *file, s
 }
 
 /* The kernel version an entry boots; a bare "vmlinuz" is a link in /boot or /. */
-static char *entry_version(struct csm_scan *s, const struct csm_boot_entry *e)
+static char *entry_version(struct csm_scan *s, struct csm_kernels *ks, const struct csm_boot_entry *e)
 {
     if (!e->kernel)
         return NULL;
@@ -361,10 +360,10 @@ static char *entry_version(struct csm_scan *s, const struct csm_boot_entry *e)
     if (!streq(base, "vmlinuz") && !streq(base, "vmlinux"))
         return NULL;
     _cleanup_free_ char *in_boot = xasprintf("/boot/%s", base);
-    ver = link_version(s, in_boot);
+    ver = link_version(s, ks, in_boot);
     if (!ver) {
         _cleanup_free_ char *top = xasprintf("/%s", base);
-        ver = link_version(s, top);
+        ver = link_version(s, ks, top);
     }
     return ver;
 }
@@ -372,7 +371,7 @@ static char *entry_version(struct csm_scan *s, const struct csm_boot_entry *e)
 static void take_entry(struct csm_scan *s, struct csm_kernels *ks, const struct csm_boot_entry *e)
 {
     strv_pushf(&ks->trail, "menu entry '%s' (%s)", e->title ? e->title : "", e->source);
-    ks->def_version = entry_version(s, e);
+    ks->def_version = entry_version(s, ks, e);
     if (!ks->def_version) {
         ks->def_problem = xasprintf("the default entry '%s' (%s) starts %s, not a Linux kernel this tool can name",
                                     e->title ? e->title : "", e->source, e->kernel ? e->kernel : "nothing");
@@ -424,7 +423,7 @@ static void default_fallback(struct csm_scan *s, struct csm_kernels *ks)
 {
     static const char *const links[] = { "/vmlinuz", "/boot/vmlinuz" };
     for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-        char *ver = link_version(s, links[i]);
+        char *ver = link_version(s, ks, links[i]);
         if (ver && csm_kernels_find(ks, ver)) {
             ks->how = CSM_DEFAULT_LINK;
             ks->def_version = ver;
@@ -497,11 +496,9 @@ static void find_default(struct csm_scan *s, struct csm_kernels *ks)
         ks->def = csm_kernels_find(ks, ks->def_version);
 }
 
-const struct csm_kernels *csm_facts_kernels(struct csm_scan *s)
+static void *gather_kernels(struct csm_scan *s)
 {
-    if (s->facts->kernels)
-        return s->facts->kernels;
-    struct csm_kernels *ks = s->facts->kernels = xcalloc(1, sizeof(*ks));
+    struct csm_kernels *ks = xcalloc(1, sizeof(*ks));
 
     enum csm_family fam = csm_facts_osrel(s)->family;
     rpm_order = fam == CSM_FAMILY_RHEL || fam == CSM_FAMILY_SUSE;
@@ -510,12 +507,22 @@ const struct csm_kernels *csm_facts_kernels(struct csm_scan *s)
     probe_module_dirs(s, ks);
     if (ks->n)
         qsort(ks->k, ks->n, sizeof(*ks->k), cmp_newest_first);
-    s->facts->kmods = xcalloc(ks->n + 1, sizeof(*s->facts->kmods));
-    s->facts->initramfs = xcalloc(ks->n + 1, sizeof(*s->facts->initramfs));
     if (csm_scan_live(s))
         ks->running = csm_live_kernel_release();
     find_default(s, ks);
     return ks;
+}
+
+static void kernels_fact_free(void *fact)
+{
+    csm_kernels_free(fact);
+}
+
+static const struct csm_fact_desc kernels_fact = { "kernels", gather_kernels, kernels_fact_free };
+
+const struct csm_kernels *csm_facts_kernels(struct csm_scan *s)
+{
+    return csm_fact_get(s, &kernels_fact);
 }
 
 void csm_kernels_free(struct csm_kernels *ks)

@@ -243,13 +243,39 @@ static void load_builtin(struct csm_scan *s, const struct csm_kernel *k, struct 
         qsort(km->builtin, n, sizeof(char *), cmp_str);
 }
 
+/* One fact for every kernel: each kernel's modules are read on first use. */
+struct kmods_fact {
+    size_t n;
+    struct csm_kmods **k; /* parallel to the kernels' k */
+};
+
+static void *gather_kmods(struct csm_scan *s)
+{
+    struct kmods_fact *kf = xcalloc(1, sizeof(*kf));
+    kf->n = csm_facts_kernels(s)->n;
+    kf->k = xcalloc(kf->n + 1, sizeof(*kf->k));
+    return kf;
+}
+
+static void kmods_fact_free(void *fact)
+{
+    struct kmods_fact *kf = fact;
+    for (size_t i = 0; i < kf->n; i++)
+        csm_kmods_free(kf->k[i]);
+    free(kf->k);
+    free(kf);
+}
+
+static const struct csm_fact_desc kmods_fact = { "kmods", gather_kmods, kmods_fact_free };
+
 static struct csm_kmods *kmods_of(struct csm_scan *s, const struct csm_kernel *k)
 {
     const struct csm_kernels *ks = csm_facts_kernels(s);
+    struct kmods_fact *kf = csm_fact_get(s, &kmods_fact);
     size_t i = (size_t)(k - ks->k);
-    if (s->facts->kmods[i])
-        return s->facts->kmods[i];
-    struct csm_kmods *km = s->facts->kmods[i] = xcalloc(1, sizeof(*km));
+    if (kf->k[i])
+        return kf->k[i];
+    struct csm_kmods *km = kf->k[i] = xcalloc(1, sizeof(*km));
     if (k->moddir) {
         load_dep(s, k, km);
         load_builtin(s, k, km);

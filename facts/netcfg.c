@@ -157,6 +157,14 @@ static void parse_ifcfg(struct csm_netcfg *nc, const char *file, const char *tex
 
 /* ---- netplan ---- */
 
+static unsigned count_lines(const char *text)
+{
+    unsigned n = 0;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n' || !c[1];
+    return n;
+}
+
 struct np_if {
     char *sec, *id;
     size_t idx;
@@ -187,14 +195,11 @@ static struct np_if *np_get(struct np_parse *p, const char *sec, const char *id,
     return &p->ifs[p->n++];
 }
 
+/* "addresses" is a list: its first item, in either style, arrives first. */
 static void np_address(struct csm_netif *i, const char *value, unsigned line)
 {
-    if (i->address || !*value)
-        return;
-    _cleanup_strv_ char **l = csm_yaml_flow_list(value);
-    const char *first = l ? l[0] : value;
-    if (first && *first)
-        set_str(&i->address, &i->address_line, first, line);
+    if (!i->address && *value)
+        set_str(&i->address, &i->address_line, value, line);
 }
 
 static int np_node(const struct csm_yaml_node *n, void *data)
@@ -258,7 +263,9 @@ static void np_finish(struct np_parse *p)
 static void parse_netplan(struct csm_netcfg *nc, const char *file, const char *text)
 {
     struct np_parse p = { nc, file, NULL, 0 };
-    nc->skipped += csm_yaml_scan(text, np_node, &p);
+    /* netplan refuses a file that is not YAML as a whole: so are its lines. */
+    if (csm_yaml_scan(text, np_node, &p, NULL) < 0)
+        nc->skipped += count_lines(text);
     np_finish(&p);
 }
 
@@ -580,11 +587,9 @@ static void read_interfaces(struct csm_scan *s, struct csm_netcfg *nc, const cha
 
 static void nm_conf(struct csm_scan *s, struct csm_netcfg *nc);
 
-const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
+static void *gather_netcfg(struct csm_scan *s)
 {
-    if (s->facts->netcfg)
-        return s->facts->netcfg;
-    struct csm_netcfg *nc = s->facts->netcfg = xcalloc(1, sizeof(*nc));
+    struct csm_netcfg *nc = xcalloc(1, sizeof(*nc));
     static const char *const udev[] = { "/etc/udev/rules.d" };
     static const char *const ifcfg[] = { "/etc/sysconfig/network-scripts", "/etc/sysconfig/network" };
     static const char *const netplan[] = { "/etc/netplan", "/lib/netplan", "/usr/lib/netplan" };
@@ -602,6 +607,18 @@ const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
     read_interfaces(s, nc, "/etc/network/interfaces", 0);
     nm_conf(s, nc);
     return nc;
+}
+
+static void netcfg_fact_free(void *fact)
+{
+    csm_netcfg_free(fact);
+}
+
+static const struct csm_fact_desc netcfg_fact = { "netcfg", gather_netcfg, netcfg_fact_free };
+
+const struct csm_netcfg *csm_facts_netcfg(struct csm_scan *s)
+{
+    return csm_fact_get(s, &netcfg_fact);
 }
 
 /* NetworkManager's no-auto-default=* in [main] of NetworkManager.conf or a

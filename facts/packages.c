@@ -276,11 +276,9 @@ static int read_rpm(struct csm_scan *s, struct csm_packages *pk)
     return r;
 }
 
-const struct csm_packages *csm_facts_packages(struct csm_scan *s)
+static void *gather_packages(struct csm_scan *s)
 {
-    if (s->facts->packages)
-        return s->facts->packages;
-    struct csm_packages *pk = s->facts->packages = xcalloc(1, sizeof(*pk));
+    struct csm_packages *pk = xcalloc(1, sizeof(*pk));
     enum csm_family fam = csm_facts_osrel(s)->family;
     bool rpm_first = fam == CSM_FAMILY_RHEL || fam == CSM_FAMILY_SUSE;
     int r = rpm_first ? read_rpm(s, pk) : read_dpkg(s, pk);
@@ -291,6 +289,18 @@ const struct csm_packages *csm_facts_packages(struct csm_scan *s)
                          "or %s)",
                   DPKG_STATUS, rpm_dirs[0], rpm_dirs[1]);
     return pk;
+}
+
+static void packages_fact_free(void *fact)
+{
+    csm_packages_free(fact);
+}
+
+static const struct csm_fact_desc packages_fact = { "packages", gather_packages, packages_fact_free };
+
+const struct csm_packages *csm_facts_packages(struct csm_scan *s)
+{
+    return csm_fact_get(s, &packages_fact);
 }
 
 const char *csm_package_version(const struct csm_packages *pk, const char *name)

@@ -88,11 +88,9 @@ static void parse_shadow(struct csm_shadow *sh, char *buf, size_t len)
     }
 }
 
-const struct csm_shadow *csm_facts_shadow(struct csm_scan *s)
+static void *gather_shadow(struct csm_scan *s)
 {
-    if (s->facts->shadow)
-        return s->facts->shadow;
-    struct csm_shadow *sh = s->facts->shadow = xcalloc(1, sizeof(*sh));
+    struct csm_shadow *sh = xcalloc(1, sizeof(*sh));
     struct csm_tree_stat st;
 
     int r = csm_tree_stat(s->root, SHADOW, false, &st);
@@ -145,6 +143,18 @@ const struct csm_shadow *csm_facts_shadow(struct csm_scan *s)
     explicit_bzero(buf, len);
     free(buf);
     return sh;
+}
+
+static void shadow_fact_free(void *fact)
+{
+    csm_shadow_free(fact);
+}
+
+static const struct csm_fact_desc shadow_fact = { "shadow", gather_shadow, shadow_fact_free };
+
+const struct csm_shadow *csm_facts_shadow(struct csm_scan *s)
+{
+    return csm_fact_get(s, &shadow_fact);
 }
 
 void csm_shadow_free(struct csm_shadow *sh)

@@ -129,15 +129,25 @@ static void collect_presets(struct csm_scan *s, struct csm_units *u)
     strv_free(paths);
 }
 
-const struct csm_units *csm_facts_units(struct csm_scan *s)
+static void *gather_units(struct csm_scan *s)
 {
-    if (s->facts->units)
-        return s->facts->units;
-    struct csm_units *u = s->facts->units = xcalloc(1, sizeof(*u));
+    struct csm_units *u = xcalloc(1, sizeof(*u));
     for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++)
         collect_links(s, u, unit_dirs[i]);
     collect_presets(s, u);
     return u;
+}
+
+static void units_fact_free(void *fact)
+{
+    csm_units_free(fact);
+}
+
+static const struct csm_fact_desc units_fact = { "units", gather_units, units_fact_free };
+
+const struct csm_units *csm_facts_units(struct csm_scan *s)
+{
+    return csm_fact_get(s, &units_fact);
 }
 
 void csm_units_free(struct csm_units *u)
@@ -285,11 +295,9 @@ static void selinux_cmdline(struct csm_scan *s, struct csm_selinux *se)
     se->cmdline_all = entries && with == entries;
 }
 
-const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
+static void *gather_selinux(struct csm_scan *s)
 {
-    if (s->facts->selinux)
-        return s->facts->selinux;
-    struct csm_selinux *se = s->facts->selinux = xcalloc(1, sizeof(*se));
+    struct csm_selinux *se = xcalloc(1, sizeof(*se));
     se->live = csm_scan_live(s) ? csm_live_selinux() : -1;
     selinux_cmdline(s, se);
 
@@ -308,6 +316,18 @@ const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
     se->mode = csm_kv_get(&se->kv, "SELINUX");
     se->type = csm_kv_get(&se->kv, "SELINUXTYPE");
     return se;
+}
+
+static void selinux_fact_free(void *fact)
+{
+    csm_selinux_free(fact);
+}
+
+static const struct csm_fact_desc selinux_fact = { "selinux", gather_selinux, selinux_fact_free };
+
+const struct csm_selinux *csm_facts_selinux(struct csm_scan *s)
+{
+    return csm_fact_get(s, &selinux_fact);
 }
 
 void csm_selinux_free(struct csm_selinux *se)
@@ -340,23 +360,24 @@ struct ci_parse {
     bool null; /* "datasource_list:" with nothing under it */
 };
 
+/* A key's node, then (for a list) one node per item, in either style. */
 static int ci_node(const struct csm_yaml_node *n, void *data)
 {
     struct ci_parse *p = data;
     if (csm_yaml_path_is(n, 1, "datasource_list")) {
         if (n->item) {
             strv_push(&p->list, xstrdup(n->value));
-            p->null = false;
             return 0;
         }
-        char **l = csm_yaml_flow_list(n->value);
-        if (!l && *n->value) /* one name, not a list: cloud-init takes it as one */
-            strv_push(&l, xstrdup(n->value));
         strv_free(p->list);
-        p->list = l;
+        p->list = NULL;
+        if (n->kind == CSM_YAML_SEQUENCE)
+            p->list = xcalloc(1, sizeof(char *));
+        else if (*n->value) /* one name, not a list: cloud-init takes it as one */
+            strv_push(&p->list, xstrdup(n->value));
         p->line = n->line;
         p->found = true;
-        p->null = !*n->value;
+        p->null = n->kind == CSM_YAML_SCALAR && !*n->value;
     } else if (csm_yaml_path_is(n, 2, "network", "config") && streq(n->value, "disabled")) {
         p->ci->network_disabled = true;
         free(p->ci->network_source);
@@ -368,11 +389,9 @@ static int ci_node(const struct csm_yaml_node *n, void *data)
 int csm_cloudinit_parse(const char *text, const char *file, struct csm_cloudinit *ci)
 {
     struct ci_parse p = { .ci = ci, .file = file };
-    unsigned skipped = csm_yaml_scan(text, ci_node, &p);
-    ci->yaml_skipped += skipped;
-    /* Tabs for indentation, unterminated flow collections: not YAML, and
+    /* Not YAML (tabs for indentation, an unterminated flow collection):
      * cloud-init ignores a file it cannot load. */
-    if (skipped) {
+    if (csm_yaml_scan(text, ci_node, &p, NULL) < 0) {
         strv_push(&ci->invalid, xstrdup(file));
         strv_free(p.list);
         return 0;
@@ -423,11 +442,9 @@ static void ci_cmdline(struct csm_scan *s, struct csm_cloudinit *ci)
     }
 }
 
-const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
+static void *gather_cloudinit(struct csm_scan *s)
 {
-    if (s->facts->cloudinit)
-        return s->facts->cloudinit;
-    struct csm_cloudinit *ci = s->facts->cloudinit = xcalloc(1, sizeof(*ci));
+    struct csm_cloudinit *ci = xcalloc(1, sizeof(*ci));
     const struct csm_packages *pk = csm_facts_packages(s);
     ci->pkg_db = !pk->err;
     ci->pkg = csm_package_find(pk, "cloud-init");
@@ -458,6 +475,18 @@ const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
             }
     strv_free(names);
     return ci;
+}
+
+static void cloudinit_fact_free(void *fact)
+{
+    csm_cloudinit_free(fact);
+}
+
+static const struct csm_fact_desc cloudinit_fact = { "cloudinit", gather_cloudinit, cloudinit_fact_free };
+
+const struct csm_cloudinit *csm_facts_cloudinit(struct csm_scan *s)
+{
+    return csm_fact_get(s, &cloudinit_fact);
 }
 
 void csm_cloudinit_free(struct csm_cloudinit *ci)

@@ -384,17 +384,27 @@ static void storage_root(struct csm_scan *s, struct csm_storage *st, const struc
     free(root_disk);
 }
 
-const struct csm_storage *csm_facts_storage(struct csm_scan *s)
+static void *gather_storage(struct csm_scan *s)
 {
-    if (s->facts->storage)
-        return s->facts->storage;
-    struct csm_storage *st = s->facts->storage = xcalloc(1, sizeof(*st));
+    struct csm_storage *st = xcalloc(1, sizeof(*st));
     const struct csm_fstab *fstab = csm_facts_fstab(s);
     if (csm_scan_live(s))
         storage_live(st, fstab);
     else
         storage_root(s, st, fstab);
     return st;
+}
+
+static void storage_fact_free(void *fact)
+{
+    csm_storage_free(fact);
+}
+
+static const struct csm_fact_desc storage_fact = { "storage", gather_storage, storage_fact_free };
+
+const struct csm_storage *csm_facts_storage(struct csm_scan *s)
+{
+    return csm_fact_get(s, &storage_fact);
 }
 
 int csm_facts_device_exists(struct csm_scan *s, const char *spec)

@@ -78,11 +78,9 @@ static const char *kv_value(const struct csm_kvs *kv, const char *key)
     return e ? e->value : NULL;
 }
 
-const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
+static void *gather_osrel(struct csm_scan *s)
 {
-    if (s->facts->osrel)
-        return s->facts->osrel;
-    struct csm_osrel *o = s->facts->osrel = xcalloc(1, sizeof(*o));
+    struct csm_osrel *o = xcalloc(1, sizeof(*o));
     static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
     int first_err = 0;
 
@@ -120,6 +118,18 @@ const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
     return o;
 }
 
+static void osrel_fact_free(void *fact)
+{
+    csm_osrel_free(fact);
+}
+
+static const struct csm_fact_desc osrel_fact = { "osrel", gather_osrel, osrel_fact_free };
+
+const struct csm_osrel *csm_facts_osrel(struct csm_scan *s)
+{
+    return csm_fact_get(s, &osrel_fact);
+}
+
 void csm_osrel_free(struct csm_osrel *o)
 {
     if (!o)
@@ -153,11 +163,9 @@ static char *clean_hostname(const char *raw)
     return h;
 }
 
-const struct csm_identity *csm_facts_identity(struct csm_scan *s)
+static void *gather_identity(struct csm_scan *s)
 {
-    if (s->facts->identity)
-        return s->facts->identity;
-    struct csm_identity *id = s->facts->identity = xcalloc(1, sizeof(*id));
+    struct csm_identity *id = xcalloc(1, sizeof(*id));
     char *buf;
 
     if (csm_scan_live(s)) {
@@ -183,6 +191,18 @@ const struct csm_identity *csm_facts_identity(struct csm_scan *s)
     }
     csm_fact_unreadable(&id->errors, "/etc/machine-id", r);
     return id;
+}
+
+static void identity_fact_free(void *fact)
+{
+    csm_identity_free(fact);
+}
+
+static const struct csm_fact_desc identity_fact = { "identity", gather_identity, identity_fact_free };
+
+const struct csm_identity *csm_facts_identity(struct csm_scan *s)
+{
+    return csm_fact_get(s, &identity_fact);
 }
 
 void csm_identity_free(struct csm_identity *id)

@@ -15,8 +15,6 @@ static int count(const struct csm_yaml_node *n, void *d)
     *c += n->depth + strlen(n->value);
     for (size_t i = 0; i < n->depth; i++)
         *c += strlen(n->path[i]);
-    if (n->value[0] == '[')
-        strv_free(csm_yaml_flow_list(n->value));
     return 0;
 }
 
@@ -24,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = xstrndup((const char *)data, size);
     size_t c = 0;
-    csm_yaml_scan(text, count, &c);
+    struct csm_yaml_error err;
+    if (csm_yaml_scan(text, count, &c, &err) < 0 && !err.what[0])
+        abort(); /* a refusal always says why */
 
     struct csm_netcfg *nc = xcalloc(1, sizeof(*nc));
     csm_netcfg_parse(nc, CSM_NET_NETPLAN, "/etc/netplan/fuzz.yaml", text);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "lib/ini.h"
 #include "lib/util.h"
 
 char *csm_line_cut(char **cursor)
@@ -39,39 +40,30 @@ static bool blank(char c)
 
 /* ---- INI ---- */
 
+struct ini_parse {
+    csm_ini_fn fn;
+    void *data;
+    unsigned bad;
+};
+
+static int ini_token(struct csm_ini_token *t, void *data)
+{
+    struct ini_parse *p = data;
+    if (t->kind == CSM_INI_SECTION)
+        return 0;
+    char *key = t->key ? strstrip(t->key) : NULL;
+    if (t->kind == CSM_INI_UNCLOSED || !t->value || !*key) {
+        p->bad++;
+        return 0;
+    }
+    return p->fn(t->section, key, strstrip(t->value), t->line, p->data);
+}
+
 unsigned csm_ini_parse(const char *text, csm_ini_fn fn, void *data)
 {
-    const char *cur = text;
-    struct csm_line l = { 0 };
-    char *section = xstrdup("");
-    unsigned bad = 0;
-
-    while (csm_line_next(&cur, &l)) {
-        _cleanup_free_ char *copy = xstrndup(l.p, l.len);
-        char *s = strstrip(copy);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *end = strchr(s, ']');
-            if (!end) {
-                bad++;
-                continue;
-            }
-            free(section);
-            section = xstrndup(s + 1, (size_t)(end - s - 1));
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq || eq == s) {
-            bad++;
-            continue;
-        }
-        *eq = '\0';
-        if (fn(section, strstrip(s), strstrip(eq + 1), l.no, data))
-            break;
-    }
-    free(section);
-    return bad;
+    struct ini_parse p = { fn, data, 0 };
+    csm_ini_tokenize(text, CSM_INI_ANY_SPACE, ini_token, &p);
+    return p.bad;
 }
 
 /* ---- udev rules ---- */

@@ -1,362 +1,295 @@
 #include "lib/yaml.h"
 
-#include <limits.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
-#include "lib/lines.h"
 #include "lib/util.h"
 
-/* A flow collection may run over several lines; past these it is garbage. */
-#define FLOW_MAX_LINES 256
-#define FLOW_MAX_BYTES (64 * 1024)
+/* Aliases may stack collections further than the text does; past this the
+ * walk stops rather than recursing on. */
+#define MAX_LEVEL (2 * CSM_YAML_MAX_DEPTH)
 
-struct frame {
-    unsigned indent;
-    char *key;
+/* A node of the loaded documents. An alias is the node it names, shared:
+ * kids point into the documents, they are not copies. */
+struct ynode {
+    enum csm_yaml_kind kind;
+    unsigned line;
+    bool open; /* a collection whose end has not been read yet */
+    char *value;
+    struct ynode **kids; /* a mapping's: key, value, key, value... */
+    size_t n;
 };
 
-struct yscan {
-    struct frame st[CSM_YAML_MAX_DEPTH];
-    size_t n;
-    const char *path[CSM_YAML_MAX_DEPTH + 2];
-    bool in_block; /* inside a block scalar: skip lines indented past block_indent */
-    unsigned block_indent;
+struct anchor {
+    char *name;
+    struct ynode *node;
+};
+
+struct yload {
+    struct ynode **all; /* every node, to free them */
+    size_t n_all;
+    struct ynode **docs;
+    size_t n_docs;
+    struct ynode *stack[CSM_YAML_MAX_DEPTH];
+    size_t depth;
+    struct anchor *anchors;
+    size_t n_anchors;
+    size_t links; /* node references: nodes and aliases */
+    struct csm_yaml_error *err;
+};
+
+static int fail(struct csm_yaml_error *err, int r, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(struct csm_yaml_error *err, int r, unsigned line, const char *fmt, ...)
+{
+    if (err) {
+        err->line = line;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->what, sizeof(err->what), fmt, ap);
+        va_end(ap);
+    }
+    return r;
+}
+
+static void push_ptr(struct ynode ***v, size_t *n, struct ynode *x)
+{
+    /* Doubling at powers of two: amortised constant time per element. */
+    if ((*n & (*n - 1)) == 0)
+        *v = xrealloc(*v, (*n ? 2 * *n : 1) * sizeof(**v));
+    (*v)[(*n)++] = x;
+}
+
+static int attach(struct yload *y, struct ynode *x, unsigned line)
+{
+    if (++y->links > CSM_YAML_MAX_NODES)
+        return fail(y->err, -E2BIG, line, "more than %u nodes", CSM_YAML_MAX_NODES);
+    if (!y->depth) {
+        push_ptr(&y->docs, &y->n_docs, x);
+        return 0;
+    }
+    struct ynode *top = y->stack[y->depth - 1];
+    push_ptr(&top->kids, &top->n, x);
+    return 0;
+}
+
+static struct ynode *new_node(struct yload *y, enum csm_yaml_kind kind, const yaml_event_t *ev)
+{
+    struct ynode *x = xcalloc(1, sizeof(*x));
+    x->kind = kind;
+    x->line = (unsigned)ev->start_mark.line + 1;
+    if (kind == CSM_YAML_SCALAR)
+        x->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+    push_ptr(&y->all, &y->n_all, x);
+    return x;
+}
+
+/* Each alias looks its anchor up among all: their number is capped so that
+ * the lookups stay linear in the text. */
+static int add_anchor(struct yload *y, const yaml_char_t *name, struct ynode *x)
+{
+    if (!name)
+        return 0;
+    if (y->n_anchors == CSM_YAML_MAX_ANCHORS)
+        return fail(y->err, -E2BIG, x->line, "more than %d anchors", CSM_YAML_MAX_ANCHORS);
+    y->anchors = xrealloc(y->anchors, (y->n_anchors + 1) * sizeof(*y->anchors));
+    y->anchors[y->n_anchors++] = (struct anchor){ xstrdup((const char *)name), x };
+    return 0;
+}
+
+/* The latest node of that name: YAML lets an anchor be defined again. */
+static int alias(struct yload *y, const yaml_event_t *ev)
+{
+    unsigned line = (unsigned)ev->start_mark.line + 1;
+    const char *name = (const char *)ev->data.alias.anchor;
+    for (size_t i = y->n_anchors; i-- > 0;) {
+        if (!streq(y->anchors[i].name, name))
+            continue;
+        if (y->anchors[i].node->open) /* a node inside itself: no end to following it */
+            return fail(y->err, -EBADMSG, line, "alias *%s inside its own anchor", name);
+        return attach(y, y->anchors[i].node, line);
+    }
+    return fail(y->err, -EBADMSG, line, "alias *%s names no anchor", name);
+}
+
+static int open_collection(struct yload *y, const yaml_event_t *ev, enum csm_yaml_kind kind,
+                           const yaml_char_t *anchor)
+{
+    unsigned line = (unsigned)ev->start_mark.line + 1;
+    if (y->depth == CSM_YAML_MAX_DEPTH)
+        return fail(y->err, -E2BIG, line, "nested more than %d deep", CSM_YAML_MAX_DEPTH);
+    struct ynode *x = new_node(y, kind, ev);
+    int r = attach(y, x, line);
+    if (r < 0)
+        return r;
+    x->open = true;
+    y->stack[y->depth++] = x;
+    return add_anchor(y, anchor, x);
+}
+
+static int on_event(struct yload *y, const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        struct ynode *x = new_node(y, CSM_YAML_SCALAR, ev);
+        int r = attach(y, x, x->line);
+        return r < 0 ? r : add_anchor(y, ev->data.scalar.anchor, x);
+    }
+    case YAML_SEQUENCE_START_EVENT:
+        return open_collection(y, ev, CSM_YAML_SEQUENCE, ev->data.sequence_start.anchor);
+    case YAML_MAPPING_START_EVENT:
+        return open_collection(y, ev, CSM_YAML_MAPPING, ev->data.mapping_start.anchor);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (y->depth)
+            y->stack[--y->depth]->open = false;
+        return 0;
+    case YAML_ALIAS_EVENT:
+        return alias(y, ev);
+    default:
+        return 0;
+    }
+}
+
+static int parser_error(const yaml_parser_t *p, struct csm_yaml_error *err)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return fail(err, -ENOMEM, 0, "out of memory");
+    return fail(err, -EBADMSG, (unsigned)p->problem_mark.line + 1, "%s%s%s",
+                p->problem ? p->problem : "not YAML", p->context ? " " : "", p->context ? p->context : "");
+}
+
+static int load(struct yload *y, const char *text)
+{
+    size_t len = strlen(text);
+    if (len > CSM_YAML_MAX_BYTES)
+        return fail(y->err, -E2BIG, 0, "larger than %u bytes", CSM_YAML_MAX_BYTES);
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return fail(y->err, -ENOMEM, 0, "out of memory");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int r = 0;
+    for (bool end = false; !end && r == 0;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            r = parser_error(&p, y->err);
+            break;
+        }
+        end = ev.type == YAML_STREAM_END_EVENT;
+        r = on_event(y, &ev);
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return r;
+}
+
+static void yload_free(struct yload *y)
+{
+    for (size_t i = 0; i < y->n_all; i++) {
+        free(y->all[i]->value);
+        free(y->all[i]->kids);
+        free(y->all[i]);
+    }
+    for (size_t i = 0; i < y->n_anchors; i++)
+        free(y->anchors[i].name);
+    free(y->anchors);
+    free(y->all);
+    free(y->docs);
+}
+
+/* ---- the walk: once to count (fn NULL), then to report ---- */
+
+struct ywalk {
+    const char *path[MAX_LEVEL + 2]; /* NULL-terminated at each node's depth */
     csm_yaml_fn fn;
     void *data;
-    unsigned skipped;
+    size_t visits;
     bool stop;
 };
 
-static void pop_to(struct yscan *y, unsigned indent, bool inclusive)
+static int walk(struct ywalk *w, const struct ynode *x, size_t depth, size_t level);
+
+static int visit(struct ywalk *w, size_t level)
 {
-    while (y->n && (y->st[y->n - 1].indent > indent || (inclusive && y->st[y->n - 1].indent == indent)))
-        free(y->st[--y->n].key);
+    return ++w->visits > CSM_YAML_MAX_VISITS || level > MAX_LEVEL ? -E2BIG : 0;
 }
 
-static void emit(struct yscan *y, const char *extra_key, const char *value, bool item, unsigned line)
+static void emit(struct ywalk *w, size_t depth, const struct ynode *v, unsigned line, bool item)
 {
-    size_t d = 0;
-    for (; d < y->n; d++)
-        y->path[d] = y->st[d].key;
-    if (extra_key)
-        y->path[d++] = extra_key;
-    y->path[d] = NULL;
-    struct csm_yaml_node n = { line, d, y->path, value, item };
-    if (!y->stop && y->fn(&n, y->data))
-        y->stop = true;
-}
-
-/* Unquotes a scalar; plain scalars are returned as they are. */
-static char *unquote(const char *s, size_t len)
-{
-    if (len < 1 || (s[0] != '"' && s[0] != '\''))
-        return xstrndup(s, len);
-    char q = s[0];
-    char *out = xmalloc(len + 1), *o = out;
-    for (size_t i = 1; i < len; i++) {
-        if (s[i] == q && q == '\'' && i + 1 < len && s[i + 1] == '\'') {
-            *o++ = '\'';
-            i++;
-        } else if (s[i] == q) {
-            break;
-        } else if (q == '"' && s[i] == '\\' && i + 1 < len) {
-            *o++ = s[++i];
-        } else {
-            *o++ = s[i];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-/* Where a quoted scalar that starts at s ends (one past the closing quote). */
-static size_t quoted_len(const char *s)
-{
-    char q = s[0];
-    size_t i = 1;
-    for (; s[i]; i++) {
-        if (q == '"' && s[i] == '\\' && s[i + 1])
-            i++;
-        else if (s[i] == q && q == '\'' && s[i + 1] == '\'')
-            i++;
-        else if (s[i] == q)
-            return i + 1;
-    }
-    return i;
-}
-
-/* Cuts a comment: '#' at the start or after a blank, outside quotes. */
-static void cut_comment(char *s)
-{
-    for (char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\'') {
-            p += quoted_len(p) - 1;
-            if (!*p)
-                return;
-        } else if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
-            *p = '\0';
-            return;
-        }
-    }
-}
-
-/* Open brackets minus closed ones, outside quotes. */
-static int flow_balance(const char *s)
-{
-    int depth = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\'') {
-            p += quoted_len(p) - 1;
-            if (!*p)
-                break;
-        } else if (*p == '[' || *p == '{') {
-            depth++;
-        } else if (*p == ']' || *p == '}') {
-            depth--;
-        }
-    }
-    return depth;
-}
-
-/* The key of "key: value" (plain or quoted); *value points after ": ".
- * Returns NULL when the content is not a mapping entry. */
-static char *split_key(char *s, char **value)
-{
-    if (*s == '[' || *s == '{' || *s == '?' || *s == '|' || *s == '>')
-        return NULL;
-    char *colon;
-    if (*s == '"' || *s == '\'') {
-        size_t ql = quoted_len(s);
-        colon = s + ql;
-        while (*colon == ' ')
-            colon++;
-        if (*colon != ':' || (colon[1] && colon[1] != ' ' && colon[1] != '\t'))
-            return NULL;
-        char *key = unquote(s, ql);
-        *value = colon + 1;
-        return key;
-    }
-    for (colon = s; (colon = strchr(colon, ':')); colon++)
-        if (!colon[1] || colon[1] == ' ' || colon[1] == '\t')
-            break;
-    if (!colon || colon == s)
-        return NULL;
-    char *end = colon;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *value = colon + 1;
-    return xstrndup(s, (size_t)(end - s));
-}
-
-/* Drops anchors (&a) and tags (!!str) in front of a value. */
-static char *skip_props(char *v)
-{
-    for (;;) {
-        v = strstrip(v);
-        if (*v != '&' && *v != '!')
-            return v;
-        char *sp = strpbrk(v, " \t");
-        if (!sp)
-            return v + strlen(v);
-        v = sp;
-    }
-}
-
-/* Splits the inside of a flow collection at top-level commas. */
-static char **flow_split(const char *s, size_t len)
-{
-    char **out = NULL;
-    size_t start = 0;
-    int depth = 0;
-    for (size_t i = 0; i <= len; i++) {
-        char c = i < len ? s[i] : ',';
-        if (i < len && (c == '"' || c == '\'')) {
-            _cleanup_free_ char *rest = xstrndup(s + i, len - i);
-            i += quoted_len(rest) - 1;
-            continue;
-        }
-        if (c == '[' || c == '{')
-            depth++;
-        else if (c == ']' || c == '}')
-            depth--;
-        else if (c == ',' && depth <= 0) {
-            _cleanup_free_ char *item = xstrndup(s + start, i - start);
-            char *t = strstrip(item);
-            if (*t)
-                strv_push(&out, xstrdup(t));
-            start = i + 1;
-        }
-    }
-    return out;
-}
-
-/* "{a: 1, b: {c: 2}}": emits a child node per entry, nested maps too, with
- * the parent's frame on the stack. */
-static void emit_flow_map(struct yscan *y, const char *v, unsigned line, int level)
-{
-    size_t len = strlen(v);
-    size_t inner = len - 1 - (len >= 2 && v[len - 1] == '}');
-    _cleanup_strv_ char **parts = flow_split(v + 1, inner);
-    for (size_t i = 0; parts && parts[i] && !y->stop; i++) {
-        char *value = NULL;
-        char *key = split_key(parts[i], &value);
-        if (!key)
-            continue;
-        char *val = skip_props(value);
-        _cleanup_free_ char *uq = *val == '[' || *val == '{' ? xstrdup(val) : unquote(val, strlen(val));
-        emit(y, key, uq, false, line);
-        if (*val == '{' && level < 8 && y->n < CSM_YAML_MAX_DEPTH) {
-            y->st[y->n++] = (struct frame){ UINT_MAX, key };
-            emit_flow_map(y, val, line, level + 1);
-            y->n--;
-        }
-        free(key);
-    }
-}
-
-static void key_line(struct yscan *y, char *key, char *value, unsigned indent, unsigned line)
-{
-    pop_to(y, indent, true);
-    char *v = skip_props(value);
-    if (*v == '|' || *v == '>') {
-        y->in_block = true;
-        y->block_indent = indent;
-        v = "";
-    }
-    if (y->n == CSM_YAML_MAX_DEPTH) {
-        y->skipped++;
-        free(key);
+    if (!w->fn || w->stop)
         return;
-    }
-    _cleanup_free_ char *uq = *v == '[' || *v == '{' ? xstrdup(v) : unquote(v, strlen(v));
-    emit(y, key, uq, false, line);
-    y->st[y->n++] = (struct frame){ indent, key };
-    if (*v == '{')
-        emit_flow_map(y, v, line, 0);
+    w->path[depth] = NULL;
+    struct csm_yaml_node n = { line, depth, w->path, v->kind, v->kind == CSM_YAML_SCALAR ? v->value : "", item };
+    if (w->fn(&n, w->data))
+        w->stop = true;
 }
 
-/* One logical line: its content (comment cut, flow continuations joined). */
-static void content_line(struct yscan *y, char *s, unsigned indent, unsigned line)
+static int walk_mapping(struct ywalk *w, const struct ynode *x, size_t depth, size_t level)
 {
-    bool item = false;
-    unsigned dash_indent = indent;
-    while (s[0] == '-' && (s[1] == ' ' || s[1] == '\t' || s[1] == '\0')) {
-        item = true;
-        char *c = s + 1;
-        while (*c == ' ' || *c == '\t')
-            c++;
-        indent += (unsigned)(c - s);
-        s = c;
-    }
-    char *value = NULL;
-    char *key = split_key(s, &value);
-    if (item) {
-        pop_to(y, dash_indent, false);
-        if (!key) {
-            char *v = skip_props(s);
-            _cleanup_free_ char *uq = *v == '[' || *v == '{' ? xstrdup(v) : unquote(v, strlen(v));
-            emit(y, NULL, uq, true, line);
-            return;
-        }
-    }
-    if (key)
-        key_line(y, key, value, indent, line);
-    /* else: the continuation of a multi-line plain scalar */
-}
-
-static unsigned indent_of(const struct csm_line *l, bool *tab)
-{
-    unsigned i = 0;
-    while (i < l->len && l->p[i] == ' ')
-        i++;
-    *tab = i < l->len && l->p[i] == '\t';
-    return i;
-}
-
-static bool is_blank(const struct csm_line *l)
-{
-    for (size_t i = 0; i < l->len; i++)
-        if (l->p[i] != ' ' && l->p[i] != '\t')
-            return false;
-    return true;
-}
-
-/* Joins the lines of a flow collection that is not closed on its line. */
-static char *join_flow(struct yscan *y, char *s, const char **cur, struct csm_line *l)
-{
-    size_t lines = 0;
-    while (flow_balance(s) > 0) {
-        if (++lines > FLOW_MAX_LINES || strlen(s) > FLOW_MAX_BYTES || !csm_line_next(cur, l)) {
-            y->skipped++;
-            return s; /* unterminated: keep what there is */
-        }
-        _cleanup_free_ char *next = xstrndup(l->p, l->len);
-        cut_comment(next);
-        char *joined = xasprintf("%s %s", s, strstrip(next));
-        free(s);
-        s = joined;
-    }
-    return s;
-}
-
-unsigned csm_yaml_scan(const char *text, csm_yaml_fn fn, void *data)
-{
-    struct yscan y = { .fn = fn, .data = data };
-    const char *cur = text;
-    struct csm_line l = { 0 };
-
-    while (!y.stop && csm_line_next(&cur, &l)) {
-        bool tab;
-        unsigned indent = indent_of(&l, &tab);
-        if (is_blank(&l))
+    for (size_t i = 0; i + 1 < x->n && !w->stop; i += 2) {
+        const struct ynode *k = x->kids[i], *v = x->kids[i + 1];
+        int r = visit(w, level);
+        if (r < 0)
+            return r;
+        if (k->kind != CSM_YAML_SCALAR) /* a collection as a key: no name for the path */
             continue;
-        if (y.in_block && indent > y.block_indent)
-            continue;
-        y.in_block = false;
-        if (tab) {
-            y.skipped++;
-            continue;
-        }
-        char *s = xstrndup(l.p + indent, l.len - indent);
-        cut_comment(s);
-        char *t = strstrip(s);
-        unsigned line = l.no;
-        if (!*t || *t == '%') {
-            free(s);
-            continue;
-        }
-        if (indent == 0 && (startswith(t, "---") || startswith(t, "..."))) {
-            pop_to(&y, 0, true); /* a new document */
-            free(s);
-            continue;
-        }
-        if (flow_balance(t) > 0) {
-            char *joined = join_flow(&y, xstrdup(t), &cur, &l);
-            content_line(&y, joined, indent, line);
-            free(joined);
-        } else {
-            content_line(&y, t, indent, line);
-        }
-        free(s);
+        w->path[depth] = k->value;
+        emit(w, depth + 1, v, k->line, false);
+        if (v->kind != CSM_YAML_SCALAR && (r = walk(w, v, depth + 1, level + 1)) < 0)
+            return r;
     }
-    pop_to(&y, 0, true);
-    return y.skipped;
+    return 0;
 }
 
-char **csm_yaml_flow_list(const char *value)
+static int walk(struct ywalk *w, const struct ynode *x, size_t depth, size_t level)
 {
-    if (!value || value[0] != '[')
-        return NULL;
-    size_t len = strlen(value);
-    size_t inner = len - 1 - (len >= 2 && value[len - 1] == ']');
-    char **parts = flow_split(value + 1, inner);
-    char **out = NULL;
-    for (size_t i = 0; parts && parts[i]; i++)
-        strv_push(&out, unquote(parts[i], strlen(parts[i])));
-    strv_free(parts);
-    /* "[]" is an empty list, not "no list". */
-    return out ? out : xcalloc(1, sizeof(char *));
+    int r = visit(w, level);
+    if (r < 0)
+        return r;
+    if (x->kind == CSM_YAML_MAPPING)
+        return walk_mapping(w, x, depth, level);
+    for (size_t i = 0; x->kind == CSM_YAML_SEQUENCE && i < x->n && !w->stop; i++) {
+        const struct ynode *v = x->kids[i];
+        if (v->kind == CSM_YAML_SCALAR) {
+            if ((r = visit(w, level)) < 0)
+                return r;
+            emit(w, depth, v, v->line, true);
+        } else if ((r = walk(w, v, depth, level + 1)) < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
+static int walk_docs(const struct yload *y, csm_yaml_fn fn, void *data)
+{
+    struct ywalk w = { .fn = fn, .data = data };
+    for (size_t i = 0; i < y->n_docs && !w.stop; i++) {
+        int r = walk(&w, y->docs[i], 0, 0);
+        if (r < 0)
+            return w.visits > CSM_YAML_MAX_VISITS
+                       ? fail(y->err, r, 0, "more than %u nodes once aliases are followed", CSM_YAML_MAX_VISITS)
+                       : fail(y->err, r, 0, "nested more than %d deep once aliases are followed", MAX_LEVEL);
+    }
+    return 0;
+}
+
+int csm_yaml_scan(const char *text, csm_yaml_fn fn, void *data, struct csm_yaml_error *err)
+{
+    struct yload y = { .err = err };
+    if (err)
+        *err = (struct csm_yaml_error){ 0 };
+    int r = load(&y, text);
+    /* Counted first, so that a text past a cap reports nothing at all. */
+    if (r == 0)
+        r = walk_docs(&y, NULL, NULL);
+    if (r == 0)
+        r = walk_docs(&y, fn, data);
+    yload_free(&y);
+    return r;
 }
 
 bool csm_yaml_true(const char *value)

@@ -14,6 +14,7 @@
 #include "tree/tree.h"
 #include "policy/template.h"
 #include "lib/hostfile.h"
+#include "lib/ini.h"
 #include "lib/util.h"
 
 #define RULE_FILE_CAP (1024 * 1024)
@@ -375,49 +376,50 @@ static bool is_key_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
-static void parse_line(struct parser *p, char *line)
+/* A "[section]" header; a missing ']' leaves no section open, so that its
+ * keys are not taken for another's. */
+static void section_token(struct parser *p, struct csm_ini_token *t)
 {
-    char *s = line;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (!*s || *s == '#' || *s == ';')
-        return;
-
-    if (*s == '[') {
-        char *end = strchr(s, ']');
-        if (!end) {
-            perr(p, (size_t)(s - line) + strlen(s), "missing ']'");
-            p->rule = NULL;
-            p->section = NULL;
-            p->bad_section = true;
-            return;
-        }
-        if (*strstrip(end + 1)) {
-            perr(p, (size_t)(end + 1 - line), "unexpected text after ']'");
-        }
-        *end = '\0';
-        open_section(p, strstrip(s + 1), (size_t)(s + 1 - line));
+    if (t->kind == CSM_INI_UNCLOSED) {
+        perr(p, t->col, "missing ']'");
+        p->rule = NULL;
+        p->section = NULL;
+        p->bad_section = true;
         return;
     }
+    if (*strstrip(t->rest))
+        perr(p, t->rest_col, "unexpected text after ']'");
+    open_section(p, strstrip(t->name), t->col);
+}
 
-    char *k = s;
-    while (is_key_char(*s))
-        s++;
-    size_t key_col = (size_t)(k - line);
-    char *after_key = s;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (after_key == k || *s != '=') {
-        perr(p, (size_t)(s - line), after_key == k ? "expected a key" : "expected '=' after the key");
+/* "key = value": a key is [a-z0-9._-]+, blanks may stand before the '='. */
+static void entry_token(struct parser *p, struct csm_ini_token *t)
+{
+    char *k = t->key;
+    size_t n = 0;
+    while (is_key_char(k[n]))
+        n++;
+    size_t m = n;
+    while (k[m] == ' ' || k[m] == '\t')
+        m++;
+    if (n == 0 || k[m] || !t->value) {
+        perr(p, t->col + m, n == 0 ? "expected a key" : "expected '=' after the key");
         return;
     }
-    *after_key = '\0';
-    s++;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t val_col = (size_t)(s - line);
-    cut_comment(s, streq(k, "command") || startswith(k, "command."));
-    assign(p, k, s, key_col, val_col);
+    k[n] = '\0';
+    cut_comment(t->value, streq(k, "command") || startswith(k, "command."));
+    assign(p, k, t->value, t->col, t->value_col);
+}
+
+static int rule_token(struct csm_ini_token *t, void *data)
+{
+    struct parser *p = data;
+    p->line = t->line;
+    if (t->kind == CSM_INI_ENTRY)
+        entry_token(p, t);
+    else
+        section_token(p, t);
+    return 0;
 }
 
 static void parse_buffer(struct parser *p, const char *buf, size_t len)
@@ -434,46 +436,13 @@ static void parse_buffer(struct parser *p, const char *buf, size_t len)
         perr(p, col - 1, "invalid UTF-8 (byte 0x%02x): a rule file is UTF-8 text", (unsigned char)buf[bad]);
         return;
     }
-    char *text = xstrndup(buf, len);
-    char *line = NULL;
-    size_t line_len = 0;
-    unsigned start = 0, n = 0;
-
+    _cleanup_free_ char *text = xstrndup(buf, len);
     p->section = NULL;
     p->rule = NULL;
     p->bad_section = false;
     strv_free(p->opened);
     p->opened = NULL;
-    for (char *cur = text, *next; cur; cur = next) {
-        next = strchr(cur, '\n');
-        if (next)
-            *next++ = '\0';
-        n++;
-        size_t l = strlen(cur);
-        if (l && cur[l - 1] == '\r')
-            cur[--l] = '\0';
-        bool cont = l && cur[l - 1] == '\\';
-        if (cont)
-            cur[--l] = '\0';
-        if (!line) {
-            start = n;
-            line = xstrdup(cur);
-            line_len = l;
-        } else {
-            line = xrealloc(line, line_len + l + 2);
-            line[line_len++] = ' ';
-            memcpy(line + line_len, cur, l + 1);
-            line_len += l;
-        }
-        if (cont && next)
-            continue;
-        p->line = start;
-        parse_line(p, line);
-        free(line);
-        line = NULL;
-    }
-    free(line);
-    free(text);
+    csm_ini_tokenize(text, CSM_INI_CONTINUE, rule_token, p);
 }
 
 static void record_file(struct csm_ruleset *rs, char *name, const char *data, size_t size, bool shipped)

@@ -87,6 +87,24 @@ network:
 YAML
 scan netplan-set --root "$R"
 assert_status network.mac-binding warn cloned
+# YAML's own forms, which netplan reads with libyaml: the address as a
+# folded block scalar, and a second interface naming the same match by alias.
+put /etc/netplan/50-cloud-init.yaml <<YAML
+network:
+  ethernets:
+    lan:
+      dhcp4: true
+      match: &hw
+        macaddress: >-
+          $MAC
+    lan2:
+      dhcp4: true
+      match: *hw
+YAML
+scan netplan-anchor --root "$R"
+assert_status network.mac-binding fail pinned
+assert_contains "$(mb 'evidence[].value')" "lan matches MAC $MAC" "the block scalar is the address"
+assert_contains "$(mb 'evidence[].value')" "lan2 matches MAC $MAC" "the alias is followed"
 
 # NetworkManager keyfile.
 fresh rhel

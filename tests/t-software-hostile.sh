@@ -41,9 +41,10 @@ for id in software.cloud-init software.guest-tools network.mac-binding network.i
     s=$(st "$id")
     case $s in pass | warn | fail | error | skip) ok "$id: $s" ;; *) not_ok "$id: no result" ;; esac
 done
-# The 900 KiB value and the deep nesting are read (within the 1 MiB cap); the
-# datasource list is the long one, which includes NoCloud: the unterminated
-# one after it is not YAML, and cloud-init ignores that file.
+# The 900 KiB value is read (within the 1 MiB cap), the nesting past YAML's
+# depth cap is refused with its lines counted; the datasource list is the
+# long one, which includes NoCloud: the unterminated one after it is not
+# YAML, and cloud-init ignores that file.
 assert_eq pass "$(st software.cloud-init)" "cloud-init reads the long list"
 assert_contains "$(q '.results[] | select(.id=="software.cloud-init") | .evidence[].note')" "includes NoCloud" "NoCloud found"
 # The tree's /etc/passwd reached through ".." is the tree's, not the host's: no MAC in it either.
